@@ -1,0 +1,2 @@
+"""pytest entry point (filled in below)."""
+from __future__ import annotations

@@ -1,0 +1,186 @@
+"""The Management API scope catalogue, operation matching, and ``mgmt_scopes`` marker arguments.
+
+The catalogue is generated from Auth0's OpenAPI spec by ``scripts/generate_scopes.py`` into
+``data/catalogue.json`` and loaded once, on first use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+MANAGEMENT_PREFIX = "/api/v2"
+
+
+class ScopeError(ValueError):
+    """A ``mgmt_scopes`` marker whose arguments are not a valid scope declaration."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One Management API operation and the scopes it needs.
+
+    ``groups`` is the rule: every group must contain at least one granted scope. A plain
+    "any of" operation has one group; "all of" has one group per scope; "mixed" has both.
+    """
+
+    method: str
+    path: str  # template relative to /api/v2, e.g. "/users/{id}"
+    operation_id: str
+    mode: str  # "any", "all" or "mixed"
+    groups: tuple[tuple[str, ...], ...]
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(s for group in self.groups for s in group)
+
+    def allows(self, granted: Iterable[str]) -> bool:
+        have = set(granted)
+        return all(have.intersection(group) for group in self.groups)
+
+    def unmet_groups(self, granted: Iterable[str]) -> list[tuple[str, ...]]:
+        have = set(granted)
+        return [group for group in self.groups if not have.intersection(group)]
+
+    def expected_text(self) -> str:
+        """The scope part of Auth0's 403 message: ``read:users`` or ``a,b`` (comma, no space)."""
+        if self.mode == "mixed":
+            required = [g[0] for g in self.groups if len(g) == 1]
+            alternatives = next((g for g in self.groups if len(g) > 1), ())
+            return f"{','.join(required)} and any of: {' or '.join(alternatives)}"
+        return ",".join(sorted(self.scopes) if self.mode == "all" else self.groups[0])
+
+
+_PARAM = re.compile(r"\{[^/}]+\}")
+
+
+@dataclass(frozen=True)
+class _Template:
+    operation: Operation
+    regex: re.Pattern[str]
+    literal_segments: int
+
+
+@dataclass
+class Catalogue:
+    """Every Management API scope (with its description) and every operation."""
+
+    scopes: Mapping[str, str]
+    operations: tuple[Operation, ...]
+    _index: dict[tuple[str, int], list[_Template]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for op in self.operations:
+            segments = op.path.strip("/").split("/")
+            pattern = "/".join(
+                "[^/]+" if _PARAM.fullmatch(s) else re.escape(s) for s in segments
+            )
+            literal = sum(1 for s in segments if not _PARAM.fullmatch(s))
+            key = (op.method, len(segments))
+            self._index.setdefault(key, []).append(
+                _Template(op, re.compile(pattern), literal)
+            )
+        for templates in self._index.values():
+            # A literal segment beats a parameter: /clients/cimd/preview before /clients/{id}/...
+            templates.sort(key=lambda t: -t.literal_segments)
+
+    def is_scope(self, name: str) -> bool:
+        return name in self.scopes
+
+    def nearest(self, name: str, n: int = 3) -> list[str]:
+        return difflib.get_close_matches(name, list(self.scopes), n=n, cutoff=0.6)
+
+    def match(self, method: str, path: str) -> Operation | None:
+        """The operation for ``method`` and a concrete path (with or without ``/api/v2``)."""
+        if path.startswith(MANAGEMENT_PREFIX + "/"):
+            path = path[len(MANAGEMENT_PREFIX) :]
+        segments = path.strip("/").split("/")
+        for template in self._index.get((method.upper(), len(segments)), ()):
+            if template.regex.fullmatch("/".join(segments)):
+                return template.operation
+        return None
+
+
+def _parse(data: Mapping[str, Any]) -> Catalogue:
+    operations = tuple(
+        Operation(
+            method=method,
+            path=path,
+            operation_id=operation_id,
+            mode=mode,
+            groups=tuple(tuple(g) for g in groups),
+        )
+        for method, path, operation_id, mode, groups in data["operations"]
+    )
+    return Catalogue(scopes=dict(data["scopes"]), operations=operations)
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """The packaged catalogue, loaded on first use."""
+    text = resources.files("pytest_auth0_m2m").joinpath("data/catalogue.json").read_text("utf-8")
+    return _parse(json.loads(text))
+
+
+@dataclass(frozen=True)
+class ScopeRequest:
+    """What a test declared with ``mgmt_scopes``: its scope set and its ``strict=`` choice."""
+
+    scopes: frozenset[str]
+    strict: bool | None = None
+
+    def marker_text(self) -> str:
+        """The marker that declares exactly these scopes, as a user would write it."""
+        args = ", ".join(f'"{s}"' for s in sorted(self.scopes))
+        return f"@pytest.mark.mgmt_scopes({args})"
+
+
+MARKER_FORM = '@pytest.mark.mgmt_scopes("read:users", "update:users", strict=True|False)'
+
+
+def parse_marker_args(args: tuple[object, ...], kwargs: Mapping[str, object]) -> ScopeRequest:
+    """Validate a marker's arguments against the catalogue; raise ScopeError with the fix."""
+    unknown_kwargs = sorted(set(kwargs) - {"strict"})
+    if unknown_kwargs:
+        raise ScopeError(
+            f"mgmt_scopes got unknown keyword argument(s) {', '.join(unknown_kwargs)}; "
+            f"the only keyword is strict=. Expected form: {MARKER_FORM}"
+        )
+    strict = kwargs.get("strict")
+    if strict is not None and not isinstance(strict, bool):
+        raise ScopeError(
+            f"mgmt_scopes strict= must be True or False, got {strict!r}. Expected form: {MARKER_FORM}"
+        )
+    names: list[str] = []
+    for arg in args:
+        if not isinstance(arg, str):
+            raise ScopeError(
+                f"mgmt_scopes arguments must be scope strings, got {arg!r} "
+                f"({type(arg).__name__}). Expected form: {MARKER_FORM}"
+            )
+        if not arg.strip():
+            raise ScopeError(
+                f"mgmt_scopes got an empty scope string. Expected form: {MARKER_FORM}; "
+                "use @pytest.mark.mgmt_scopes() for a token with no scope"
+            )
+        # "read:users update:users" is how Auth0 writes a scope claim: accept it.
+        names.extend(arg.split())
+    cat = catalogue()
+    for name in names:
+        if not cat.is_scope(name):
+            nearest = cat.nearest(name)
+            hint = (
+                f"did you mean {', '.join(repr(s) for s in nearest)}?"
+                if nearest
+                else "see the Management API scopes in Auth0's docs"
+            )
+            raise ScopeError(
+                f"mgmt_scopes: {name!r} is not a Management API scope; {hint}"
+            )
+    return ScopeRequest(scopes=frozenset(names), strict=strict)
