@@ -1,0 +1,151 @@
+"""Resolved settings: command line > environment > ini > default, each with where it came from.
+
+Pure: the plugin hands in the raw values it read from pytest and ``os.environ``. A value is
+"given" when it ``is not None``, so an explicit empty or false value still wins over a lower layer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+ENV_DOMAIN = "AUTH0_DOMAIN"
+ENV_CLIENT_ID = "AUTH0_CLIENT_ID"
+ENV_CLIENT_SECRET = "AUTH0_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    value: T
+    source: str  # e.g. "--auth0-domain", "env AUTH0_DOMAIN", "ini auth0_domain", "default"
+
+
+def layered(
+    default: T,
+    *layers: tuple[str, T | None],
+) -> Setting[T]:
+    """The first layer whose value is not None, else the default."""
+    for source, value in layers:
+        if value is not None:
+            return Setting(value, source)
+    return Setting(default, "default")
+
+
+def parse_bool(text: str | bool | None, what: str) -> bool | None:
+    if text is None or isinstance(text, bool):
+        return text
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise SettingsError(f"{what} must be true or false, got {text!r}")
+
+
+def normalize_domain(domain: str) -> str:
+    """``https://Dev-X.eu.auth0.com/`` → ``dev-x.eu.auth0.com``: users paste URLs."""
+    text = domain.strip().lower()
+    for prefix in ("https://", "http://"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text.strip("/")
+
+
+@dataclass(frozen=True)
+class Settings:
+    fake: Setting[bool]
+    domain: Setting[str | None]
+    client_id: str | None
+    client_secret: str | None
+    allowed_domains: tuple[str, ...]
+    record_mode: str
+    cassette_dir: Path
+    token_cache: Setting[bool]
+    keep: Setting[bool]
+    delete_apps: Setting[bool]
+
+    @property
+    def mode(self) -> str:
+        """``fake`` with the emulator; ``replay`` when nothing is recorded; else ``live``."""
+        if self.fake.value:
+            return "fake"
+        if self.record_mode == "none":
+            return "replay"
+        return "live"
+
+    def domain_allowed(self, domain: str) -> bool:
+        return any(fnmatch.fnmatchcase(domain, p.lower()) for p in self.allowed_domains)
+
+    def header_line(self, domain: str, rootdir: Path) -> str:
+        """One line for the report header: how the session runs. Never a secret."""
+        try:
+            cassettes = str(self.cassette_dir.relative_to(rootdir))
+        except ValueError:
+            cassettes = str(self.cassette_dir)
+        parts = [
+            f"mode={self.mode}",
+            f"tenant={domain}",
+            f"cassettes={cassettes}",
+            f"record-mode={self.record_mode}",
+        ]
+        if self.mode == "live":
+            parts.append(f"domain from {self.domain.source}")
+            parts.append("credentials " + ("set" if self.client_id else "missing"))
+        if not self.token_cache.value:
+            parts.append(f"token cache off ({self.token_cache.source})")
+        if self.keep.value:
+            parts.append(f"keep grants ({self.keep.source})")
+        return "auth0-m2m: " + ", ".join(parts)
+
+
+def resolve(
+    *,
+    cli_fake: bool | None,
+    ini_fake: str | bool | None,
+    cli_domain: str | None,
+    ini_domain: str | None,
+    env: Mapping[str, str],
+    allowed_domains: Sequence[str],
+    record_mode: str,
+    cassette_dir: Path,
+    cli_no_token_cache: bool | None,
+    cli_keep: bool | None,
+    cli_delete_apps: bool | None,
+) -> Settings:
+    env_domain = env.get(ENV_DOMAIN)
+    domain = layered(
+        None,
+        ("--auth0-domain", cli_domain),
+        (f"env {ENV_DOMAIN}", env_domain),
+        ("ini auth0_domain", ini_domain or None),
+    )
+    if domain.value is not None:
+        domain = Setting(normalize_domain(domain.value), domain.source)
+    return Settings(
+        fake=layered(
+            False, ("--auth0-fake", cli_fake), ("ini auth0_fake", parse_bool(ini_fake, "auth0_fake"))
+        ),
+        domain=domain,
+        client_id=env.get(ENV_CLIENT_ID) or None,
+        client_secret=env.get(ENV_CLIENT_SECRET) or None,
+        allowed_domains=tuple(p.strip().lower() for p in allowed_domains if p.strip()),
+        record_mode=record_mode,
+        cassette_dir=cassette_dir,
+        token_cache=layered(
+            True, ("--auth0-no-token-cache", None if cli_no_token_cache is None else False)
+        ),
+        keep=layered(False, ("--auth0-keep", cli_keep)),
+        delete_apps=layered(False, ("--auth0-delete-apps", cli_delete_apps)),
+    )

@@ -1,0 +1,60 @@
+"""Where a tenant's APIs live: the URLs every other module derives from one domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Replayed cassettes and placeholder tokens name this domain: `.invalid` can never resolve, so
+# a replayed test that escapes the cassette fails instead of reaching somebody's tenant.
+RECORDINGS_DOMAIN = "tenant.auth0.invalid"
+
+
+@dataclass(frozen=True)
+class TenantEndpoints:
+    """A tenant's domain, the mode the session talks to it in, and the URLs derived from it.
+
+    ``base_url`` is where requests go: ``https://DOMAIN`` for Auth0, the emulator's own URL in
+    fake mode. Identifiers (audience, issuer) always use ``https://DOMAIN`` as Auth0 does.
+    """
+
+    domain: str
+    mode: str  # "live", "fake" or "replay"
+    base_url: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.base_url:
+            object.__setattr__(self, "base_url", f"https://{self.domain}")
+
+    @property
+    def audience(self) -> str:
+        return f"https://{self.domain}/api/v2/"
+
+    @property
+    def issuer(self) -> str:
+        return f"https://{self.domain}/"
+
+    @property
+    def management_url(self) -> str:
+        return f"{self.base_url}/api/v2/"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/oauth/token"
+
+
+@dataclass(frozen=True)
+class AppCredentials:
+    """The M2M app for one scope set: what code under test needs to fetch its own token."""
+
+    domain: str
+    client_id: str
+    client_secret: str
+    audience: str
+    token_url: str
+
+    def __repr__(self) -> str:
+        # Fixture values show up in assertion rewrites and tracebacks: never print the secret.
+        return (
+            f"AppCredentials(domain={self.domain!r}, client_id={self.client_id!r}, "
+            f"client_secret='***', audience={self.audience!r}, token_url={self.token_url!r})"
+        )
