@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from pytest_auth0_m2m.endpoints import TenantEndpoints
+
 T = TypeVar("T")
 
 ENV_DOMAIN = "AUTH0_DOMAIN"
 ENV_CLIENT_ID = "AUTH0_CLIENT_ID"
-ENV_CLIENT_SECRET = "AUTH0_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+ENV_CLIENT_SECRET = "AUTH0_CLIENT_SECRET"
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -88,6 +90,39 @@ class Settings:
     def domain_allowed(self, domain: str) -> bool:
         return any(fnmatch.fnmatchcase(domain, p.lower()) for p in self.allowed_domains)
 
+    def live_endpoints(self) -> TenantEndpoints:
+        """The live tenant, once it is known to be configured and allowed; else SettingsError."""
+        domain = self.domain.value
+        if not domain:
+            raise SettingsError(
+                "pytest-auth0-m2m: this session records (record mode "
+                f"{self.record_mode!r}) but no tenant is configured. Set {ENV_DOMAIN} (or "
+                f"--auth0-domain) with {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} of your test "
+                "provisioner app, or run on the emulator with --auth0-fake."
+            )
+        if not self.domain_allowed(domain):
+            raise SettingsError(
+                f"pytest-auth0-m2m: tenant {domain!r} (from {self.domain.source}) is not in "
+                "auth0_allowed_domains, so nothing will be written to it. If it is a dev tenant "
+                "made for tests, add to your pytest ini:\n"
+                f"    auth0_allowed_domains = {domain}"
+            )
+        missing = [
+            name
+            for name, value in (
+                (ENV_CLIENT_ID, self.client_id),
+                (ENV_CLIENT_SECRET, self.client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise SettingsError(
+                f"pytest-auth0-m2m: {' and '.join(missing)} not set. Live runs take the "
+                "provisioner app's credentials from the environment only (the app from Auth0's "
+                "'Create & Authorize a Test Application'); or use --auth0-fake."
+            )
+        return TenantEndpoints(domain=domain, mode="live")
+
     def header_line(self, domain: str, rootdir: Path) -> str:
         """One line for the report header: how the session runs. Never a secret."""
         try:
@@ -135,7 +170,9 @@ def resolve(
         domain = Setting(normalize_domain(domain.value), domain.source)
     return Settings(
         fake=layered(
-            False, ("--auth0-fake", cli_fake), ("ini auth0_fake", parse_bool(ini_fake, "auth0_fake"))
+            False,
+            ("--auth0-fake", cli_fake),
+            ("ini auth0_fake", parse_bool(ini_fake, "auth0_fake")),
         ),
         domain=domain,
         client_id=env.get(ENV_CLIENT_ID) or None,

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 
+import httpx
 import pytest
 
 from pytest_auth0_m2m import config as settings_mod
-from pytest_auth0_m2m.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.endpoints import RECORDINGS_DOMAIN, AppCredentials, TenantEndpoints
 from pytest_auth0_m2m.scopes import ScopeError, ScopeRequest, parse_marker_args
+from pytest_auth0_m2m.source import TokenSource
 
 MARKER = "mgmt_scopes"
 MARKER_HELP = (
@@ -37,8 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--auth0-domain",
         metavar="DOMAIN",
         default=None,
-        help=f"dev tenant domain for live runs, e.g. dev-x.eu.auth0.com (env {settings_mod.ENV_DOMAIN}; "
-        f"credentials only from env {settings_mod.ENV_CLIENT_ID}/{settings_mod.ENV_CLIENT_SECRET}).",
+        help="dev tenant domain for live runs, e.g. dev-x.eu.auth0.com (env AUTH0_DOMAIN; "
+        "credentials only from env AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET).",
     )
     group.addoption(
         "--auth0-no-token-cache",
@@ -70,7 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="fail a test whose declared scopes include ones its requests did not need.",
     )
-    parser.addini("auth0_fake", "run against the embedded Auth0 emulator", type="bool", default=None)
+    parser.addini(
+        "auth0_fake", "run against the embedded Auth0 emulator", type="bool", default=None
+    )
     parser.addini("auth0_domain", "dev tenant domain for live runs", default=None)
     parser.addini(
         "auth0_allowed_domains",
@@ -171,3 +175,96 @@ def declared_scopes(item: pytest.Item) -> ScopeRequest | None:
 def auth0_settings(pytestconfig: pytest.Config) -> settings_mod.Settings:
     """The plugin's resolved settings for this session (mode, domain, cassette directory)."""
     return pytestconfig.stash[SETTINGS_KEY]
+
+
+# --- Fixtures --------------------------------------------------------------------------------
+
+NO_MARKER_MESSAGE = (
+    "{nodeid} uses the {fixture} fixture but declares no Management API scopes.\n"
+    'Add @pytest.mark.mgmt_scopes("read:users", ...) with the scopes the test needs '
+    "(or @pytest.mark.mgmt_scopes() for a token with no scope)."
+)
+
+
+def _scopes_for(request: pytest.FixtureRequest, fixture: str) -> frozenset[str]:
+    declared = declared_scopes(request.node)
+    if declared is None:
+        pytest.fail(
+            NO_MARKER_MESSAGE.format(nodeid=request.node.nodeid, fixture=fixture), pytrace=False
+        )
+    return declared.scopes
+
+
+@pytest.fixture(scope="session")
+def auth0_tenant(request: pytest.FixtureRequest) -> TenantEndpoints:
+    """The tenant this session talks to: .domain, .mode, .audience, .management_url, .token_url."""
+    settings = request.config.stash[SETTINGS_KEY]
+    if settings.mode == "fake":
+        fake = request.getfixturevalue("auth0_fake")
+        return TenantEndpoints(domain=fake.domain, mode="fake", base_url=fake.url)
+    if settings.mode == "replay":
+        return TenantEndpoints(domain=RECORDINGS_DOMAIN, mode="replay")
+    try:
+        return settings.live_endpoints()
+    except settings_mod.SettingsError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def open_source(config: pytest.Config, endpoints: TenantEndpoints) -> TokenSource:
+    """The token source for the session's mode."""
+    raise NotImplementedError(
+        f"pytest-auth0-m2m: {endpoints.mode} mode has no token source yet (issues 4 and 5)"
+    )
+
+
+@pytest.fixture(scope="session")
+def _auth0_m2m_source(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> Generator[TokenSource, None, None]:
+    """Per-scope-set credentials and tokens for this process (provisioned or placeholders)."""
+    source = open_source(request.config, auth0_tenant)
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+@pytest.fixture
+def mgmt_token(request: pytest.FixtureRequest, _auth0_m2m_source: TokenSource) -> str:
+    """An access token whose scope claim is exactly the test's mgmt_scopes."""
+    return _auth0_m2m_source.token(_scopes_for(request, "mgmt_token"))
+
+
+@pytest.fixture
+def m2m_credentials(
+    request: pytest.FixtureRequest, _auth0_m2m_source: TokenSource
+) -> AppCredentials:
+    """The test's scope-set M2M app: .domain, .client_id, .client_secret, .audience, .token_url."""
+    return _auth0_m2m_source.credentials(_scopes_for(request, "m2m_credentials"))
+
+
+@pytest.fixture
+def mgmt_client(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints, _auth0_m2m_source: TokenSource
+) -> Generator[httpx.Client, None, None]:
+    """An httpx.Client on the Management API with the test's bearer token."""
+    token = _auth0_m2m_source.token(_scopes_for(request, "mgmt_client"))
+    with httpx.Client(
+        base_url=auth0_tenant.management_url, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def mgmt_async_client(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints, _auth0_m2m_source: TokenSource
+) -> httpx.AsyncClient:
+    """An httpx.AsyncClient on the Management API with the test's bearer token."""
+    token = _auth0_m2m_source.token(_scopes_for(request, "mgmt_async_client"))
+    # A plain (sync) fixture works under any async runner (pytest-asyncio, anyio). With no
+    # kept-alive connection, nothing is left bound to the test's event loop after the test.
+    return httpx.AsyncClient(
+        base_url=auth0_tenant.management_url,
+        headers={"Authorization": f"Bearer {token}"},
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )

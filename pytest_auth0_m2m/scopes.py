@@ -78,14 +78,10 @@ class Catalogue:
     def __post_init__(self) -> None:
         for op in self.operations:
             segments = op.path.strip("/").split("/")
-            pattern = "/".join(
-                "[^/]+" if _PARAM.fullmatch(s) else re.escape(s) for s in segments
-            )
+            pattern = "/".join("[^/]+" if _PARAM.fullmatch(s) else re.escape(s) for s in segments)
             literal = sum(1 for s in segments if not _PARAM.fullmatch(s))
             key = (op.method, len(segments))
-            self._index.setdefault(key, []).append(
-                _Template(op, re.compile(pattern), literal)
-            )
+            self._index.setdefault(key, []).append(_Template(op, re.compile(pattern), literal))
         for templates in self._index.values():
             # A literal segment beats a parameter: /clients/cimd/preview before /clients/{id}/...
             templates.sort(key=lambda t: -t.literal_segments)
@@ -155,7 +151,8 @@ def parse_marker_args(args: tuple[object, ...], kwargs: Mapping[str, object]) ->
     strict = kwargs.get("strict")
     if strict is not None and not isinstance(strict, bool):
         raise ScopeError(
-            f"mgmt_scopes strict= must be True or False, got {strict!r}. Expected form: {MARKER_FORM}"
+            f"mgmt_scopes strict= must be True or False, got {strict!r}. "
+            f"Expected form: {MARKER_FORM}"
         )
     names: list[str] = []
     for arg in args:
@@ -180,7 +177,5 @@ def parse_marker_args(args: tuple[object, ...], kwargs: Mapping[str, object]) ->
                 if nearest
                 else "see the Management API scopes in Auth0's docs"
             )
-            raise ScopeError(
-                f"mgmt_scopes: {name!r} is not a Management API scope; {hint}"
-            )
+            raise ScopeError(f"mgmt_scopes: {name!r} is not a Management API scope; {hint}")
     return ScopeRequest(scopes=frozenset(names), strict=strict)

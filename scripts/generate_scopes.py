@@ -43,9 +43,9 @@ def scope_rule(security: list[str], descriptions: list[str]) -> tuple[str, list[
             if required and alternatives:
                 return "mixed", [[s] for s in required] + [alternatives]
         named = [s for s in SCOPE_RE.findall(text) if s in granted]
-        if "all of" in text or (" and " in text and "any of" not in text and len(named) > 1):
-            if set(named) == granted:
-                return "all", [[s] for s in security]
+        says_all = "all of" in text or (" and " in text and "any of" not in text)
+        if says_all and len(named) > 1 and set(named) == granted:
+            return "all", [[s] for s in security]
     if not security:
         return "any", []
     return "any", [list(security)]
