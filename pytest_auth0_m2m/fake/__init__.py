@@ -1,0 +1,24 @@
+"""An embedded Auth0 tenant emulator: Authentication and Management APIs on a loopback server.
+
+with run_fake_auth0() as fake:
+    httpx.post(fake.token_url, data={...})
+"""
+
+from __future__ import annotations
+
+from .faults import PRESETS, Bucket, Counters, Fault, Faults, RateLimits
+from .server import FakeAuth0, run_fake_auth0
+from .tenant import PROVISIONER_SCOPES, Credentials
+
+__all__ = [
+    "PRESETS",
+    "PROVISIONER_SCOPES",
+    "Bucket",
+    "Counters",
+    "Credentials",
+    "FakeAuth0",
+    "Fault",
+    "Faults",
+    "RateLimits",
+    "run_fake_auth0",
+]

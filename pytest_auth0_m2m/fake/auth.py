@@ -1,0 +1,282 @@
+"""RS256 signing keys, JWKS and discovery, token minting and verification, scope enforcement."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from ..scopes import Operation
+from .common import ApiError, random_id
+from .tenant import Tenant
+
+GRANT_TYPES_URI = "https://auth0.com/docs/clients/client-grant-types"
+_TOKEN_CACHE_MAX = 10_000
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def unauthorized(message: str) -> ApiError:
+    """Auth0's Management API 401 body (the message is repeated under ``attributes``)."""
+    return ApiError(
+        401,
+        {
+            "statusCode": 401,
+            "error": "Unauthorized",
+            "message": message,
+            "attributes": {"error": message},
+        },
+    )
+
+
+def insufficient_scope(operation: Operation) -> ApiError:
+    return ApiError(
+        403,
+        {
+            "statusCode": 403,
+            "error": "Forbidden",
+            "message": f"Insufficient scope, expected any of: {operation.expected_text()}",
+            "errorCode": "insufficient_scope",
+        },
+    )
+
+
+def oauth_error(status: int, error: str, description: str, **extra: str) -> ApiError:
+    return ApiError(status, {"error": error, "error_description": description, **extra})
+
+
+class Signer:
+    """One RSA key per emulator: signs tokens, publishes the JWKS, verifies bearer tokens."""
+
+    def __init__(self, issuer: str, clock: Callable[[], float]) -> None:
+        self.issuer = issuer
+        self.clock = clock
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._public = self._key.public_key()
+        self.kid = random_id(22)
+        # Verified tokens by their text: RS256 verification costs far more than a request.
+        self._verified: dict[str, dict[str, Any]] = {}
+        self._cache_lock = threading.Lock()
+        self._jwk = self._make_jwk()
+
+    def _make_jwk(self) -> dict[str, Any]:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.issuer)])
+        now = _dt.datetime.now(_dt.timezone.utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - _dt.timedelta(days=1))
+            .not_valid_after(now + _dt.timedelta(days=3650))
+            .sign(self._key, hashes.SHA256())
+        )
+        der = cert.public_bytes(serialization.Encoding.DER)
+        numbers = self._public.public_numbers()
+        return {
+            "kty": "RSA",
+            "use": "sig",
+            "n": _b64url_uint(numbers.n),
+            "e": _b64url_uint(numbers.e),
+            "kid": self.kid,
+            "x5t": base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode(),
+            "x5c": [base64.b64encode(der).decode("ascii")],
+            "alg": "RS256",
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [dict(self._jwk)]}
+
+    def openid_configuration(self) -> dict[str, Any]:
+        base = self.issuer
+        return {
+            "issuer": base,
+            "authorization_endpoint": f"{base}authorize",
+            "token_endpoint": f"{base}oauth/token",
+            "jwks_uri": f"{base}.well-known/jwks.json",
+            "response_types_supported": ["code", "token", "id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "grant_types_supported": ["client_credentials"],
+            "scopes_supported": ["openid", "profile", "email"],
+            "claims_supported": ["aud", "sub", "iss", "iat", "exp", "azp", "scope", "gty"],
+        }
+
+    def mint(self, client_id: str, audience: str, scopes: list[str], lifetime: int) -> str:
+        now = int(self.clock())
+        claims = {
+            "iss": self.issuer,
+            "sub": f"{client_id}@clients",
+            "aud": audience,
+            "iat": now,
+            "exp": now + lifetime,
+            "scope": " ".join(scopes),
+            "gty": "client-credentials",
+            "azp": client_id,
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
+        """Claims of a valid bearer token for ``audience``, else Auth0's 401."""
+        if not authorization or not authorization[:7].lower() == "bearer ":
+            raise unauthorized("Invalid token")
+        token = authorization[7:].strip()
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify_signature(token)
+        exp = claims.get("exp")
+        if not isinstance(exp, (int, float)) or exp <= self.clock():
+            raise unauthorized("Expired token received for JSON Web Token validation")
+        aud = claims.get("aud")
+        auds = aud if isinstance(aud, list) else [aud]
+        if audience not in auds:
+            shown = " ".join(str(a) for a in auds)
+            raise unauthorized(f"Bad audience: {shown}")
+        return claims
+
+    def _verify_signature(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise unauthorized("Invalid token") from None
+        if header.get("alg") != "RS256":
+            raise unauthorized("Invalid token")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._public,
+                algorithms=["RS256"],
+                options={
+                    "verify_exp": False,
+                    "verify_aud": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.InvalidSignatureError:
+            raise unauthorized("Invalid signature received for JSON Web Token validation") from None
+        except jwt.PyJWTError:
+            raise unauthorized("Invalid token") from None
+        if claims.get("iss") != self.issuer:
+            raise unauthorized("Invalid token")
+        with self._cache_lock:
+            if len(self._verified) >= _TOKEN_CACHE_MAX:
+                self._verified.clear()
+            self._verified[token] = claims
+        return claims
+
+
+def scopes_of(claims: Mapping[str, Any]) -> frozenset[str]:
+    scope = claims.get("scope")
+    return frozenset(scope.split()) if isinstance(scope, str) else frozenset()
+
+
+def enforce_scopes(operation: Operation, granted: frozenset[str]) -> None:
+    if not operation.allows(granted):
+        raise insufficient_scope(operation)
+
+
+# --- POST /oauth/token ---------------------------------------------------------------------------
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    if not authorization or authorization[:6].lower() != "basic ":
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise oauth_error(401, "access_denied", "Unauthorized") from None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        raise oauth_error(401, "access_denied", "Unauthorized")
+    # RFC 6749 2.3.1: both parts are form-urlencoded inside the Basic header.
+    return unquote(client_id.replace("+", " ")), unquote(secret.replace("+", " "))
+
+
+def issue_token(
+    tenant: Tenant,
+    signer: Signer,
+    params: Mapping[str, Any],
+    authorization: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """Answer a client-credentials token request: returns (client_id, response body)."""
+    for name in ("grant_type",):
+        if not isinstance(params.get(name), str) or not params.get(name):
+            raise oauth_error(400, "invalid_request", f"Missing required parameter: {name}")
+    if params["grant_type"] != "client_credentials":
+        raise oauth_error(
+            403, "unsupported_grant_type", f"Unsupported grant type: {params['grant_type']}"
+        )
+    basic = _basic_credentials(authorization)
+    client_id: object
+    client_secret: object
+    if basic is not None:
+        client_id, client_secret = basic
+    else:
+        client_id = params.get("client_id")
+        client_secret = params.get("client_secret")
+    if not isinstance(client_id, str) or not client_id:
+        raise oauth_error(401, "access_denied", "Unauthorized")
+    with tenant.lock:
+        client = tenant.clients.get(client_id)
+        if (
+            client is None
+            or not isinstance(client_secret, str)
+            or client.get("client_secret") != client_secret
+        ):
+            raise oauth_error(401, "access_denied", "Unauthorized")
+        if "client_credentials" not in client.get("grant_types", ()):
+            raise oauth_error(
+                403,
+                "unauthorized_client",
+                "Grant type 'client_credentials' not allowed for the client.",
+                error_uri=GRANT_TYPES_URI,
+            )
+        audience = params.get("audience")
+        if not isinstance(audience, str) or not audience:
+            raise oauth_error(400, "invalid_request", "Missing required parameter: audience")
+        server = tenant.resource_server_by_identifier(audience)
+        if server is None:
+            raise oauth_error(403, "access_denied", f"Service not found: {audience}")
+        grant = tenant.grant_for(client_id, audience)
+        if grant is None:
+            raise oauth_error(
+                403,
+                "access_denied",
+                f'Client is not authorized to access "{audience}". You need to create a '
+                '"client-grant" associated to this API. See: '
+                "https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants",
+            )
+        granted = list(grant.get("scope") or [])
+        lifetime = int(server.get("token_lifetime") or tenant.token_lifetime)
+    requested = params.get("scope")
+    if isinstance(requested, str) and requested.strip():
+        missing = [s for s in requested.split() if s not in granted]
+        if missing:
+            raise oauth_error(
+                403, "access_denied", f"Client has not been granted scopes: {', '.join(missing)}"
+            )
+    token = signer.mint(client_id, audience, granted, lifetime)
+    body = {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "scope": " ".join(granted),
+    }
+    return client_id, body

@@ -1,0 +1,206 @@
+"""Shared emulator pieces: Auth0's error shapes, body validation, pagination, field filters."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.http import HTTP_STATUS_CODES
+
+from .schemas import SCHEMAS
+
+JSON = Any
+Reply = tuple[int, JSON]
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+class ApiError(Exception):
+    """An HTTP error answered as is: ``body`` is JSON-able (or raw bytes for injected faults)."""
+
+    def __init__(
+        self,
+        status: int,
+        body: JSON,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+        self.headers = dict(headers or {})
+
+
+def mgmt_body(status: int, message: str, error_code: str | None = None) -> dict[str, Any]:
+    """Auth0's Management API error body: ``{statusCode, error, message[, errorCode]}``."""
+    body: dict[str, Any] = {
+        "statusCode": status,
+        "error": HTTP_STATUS_CODES.get(status, "Error"),
+        "message": message,
+    }
+    if error_code is not None:
+        body["errorCode"] = error_code
+    return body
+
+
+def mgmt_error(status: int, message: str, error_code: str | None = None) -> ApiError:
+    return ApiError(status, mgmt_body(status, message, error_code))
+
+
+def not_found_error(message: str, error_code: str) -> ApiError:
+    return mgmt_error(404, message, error_code)
+
+
+def bad_body(message: str) -> ApiError:
+    return mgmt_error(400, f"Payload validation error: {message}", "invalid_body")
+
+
+def bad_query(message: str) -> ApiError:
+    return mgmt_error(400, f"Query validation error: {message}", "invalid_query_string")
+
+
+def random_id(length: int, alphabet: str = _ALNUM) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def dumps(body: JSON) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+# --- body validation ---------------------------------------------------------------------------
+
+_JSON_TYPES: dict[str, Callable[[object], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+
+
+def json_type(value: object) -> str:
+    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if _JSON_TYPES[name](value):
+            return name
+    return type(value).__name__
+
+
+def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
+    """Check ``body`` against the operation's schema the way Auth0 words its 400s."""
+    if not isinstance(body, dict):
+        raise bad_body(f"'Expected type object but found type {json_type(body)}'.")
+    required, additional, props = SCHEMAS[operation_id]
+    if not additional:
+        unknown = [k for k in body if k not in props]
+        if unknown:
+            raise bad_body(f"'Additional properties not allowed: {','.join(unknown)}'.")
+    for name in required:
+        if name not in body:
+            raise bad_body(f"'Missing required property: {name}'.")
+    for name, value in body.items():
+        spec = props.get(name)
+        if spec is None or not spec[0]:
+            continue
+        types, description = spec
+        if not any(_JSON_TYPES[t](value) for t in types if t in _JSON_TYPES):
+            expected = " or ".join(t for t in types)
+            raise bad_body(
+                f"'Expected type {expected} but found type {json_type(value)}' on property "
+                f"{name} ({description})."
+            )
+    return body
+
+
+def require_string_list(body: Mapping[str, Any], name: str) -> list[str]:
+    value = body.get(name)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_body(f"'Expected type array of strings' on property {name}.")
+    return list(value)
+
+
+# --- query parameters --------------------------------------------------------------------------
+
+
+def query_bool(args: MultiDict[str, str], name: str, default: bool) -> bool:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise bad_query(f"'Expected type boolean but found type string' on property {name}.")
+
+
+def query_int(
+    args: MultiDict[str, str], name: str, default: int, low: int, high: int | None
+) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_query(
+            f"'Expected type integer but found type string' on property {name}."
+        ) from None
+    if value < low:
+        raise bad_query(f"'Too small: must be at least {low}' on property {name}.")
+    if high is not None and value > high:
+        raise bad_query(f"'Too big: must be at most {high}' on property {name}.")
+    return value
+
+
+def select_fields(items: Iterable[Mapping[str, Any]], args: MultiDict[str, str]) -> list[JSON]:
+    """Apply Auth0's ``fields``/``include_fields`` to each item."""
+    raw = args.get("fields")
+    if not raw:
+        return [dict(item) for item in items]
+    wanted = {f.strip() for f in raw.split(",") if f.strip()}
+    include = query_bool(args, "include_fields", True)
+    if include:
+        return [{k: v for k, v in item.items() if k in wanted} for item in items]
+    return [{k: v for k, v in item.items() if k not in wanted} for item in items]
+
+
+def paginate(
+    items: Sequence[Mapping[str, Any]],
+    args: MultiDict[str, str],
+    key: str,
+    *,
+    checkpoint: bool = False,
+    with_length: bool = True,
+    id_field: str = "id",
+) -> JSON:
+    """Page ``items`` with page/per_page/include_totals, or from/take where Auth0 offers it."""
+    if checkpoint and ("from" in args or "take" in args):
+        take = query_int(args, "take", 50, 1, 100)
+        start = 0
+        cursor = args.get("from")
+        if cursor:
+            ids = [str(item.get(id_field)) for item in items]
+            if cursor not in ids:
+                raise bad_query("'Invalid checkpoint' on property from.")
+            start = ids.index(cursor)
+        chunk = items[start : start + take]
+        body: dict[str, Any] = {key: select_fields(chunk, args)}
+        if start + take < len(items):
+            body["next"] = str(items[start + take].get(id_field))
+        return body
+    page = query_int(args, "page", 0, 0, None)
+    per_page = query_int(args, "per_page", 50, 0, 100)
+    chunk = items[page * per_page : (page + 1) * per_page]
+    selected = select_fields(chunk, args)
+    if not query_bool(args, "include_totals", False):
+        return selected
+    body = {"start": page * per_page, "limit": per_page}
+    if with_length:
+        body["length"] = len(selected)
+    body["total"] = len(items)
+    body[key] = selected
+    return body

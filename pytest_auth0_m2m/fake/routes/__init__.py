@@ -1,0 +1,87 @@
+"""Resource handlers by operation_id; an operation without one answers 501 after auth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from ...scopes import Operation
+from ..common import JSON, Reply, bad_body, mgmt_error, validate_body
+from ..tenant import Tenant
+
+
+@dataclass
+class Call:
+    """One authorised Management API request, as a handler sees it."""
+
+    tenant: Tenant
+    operation: Operation
+    params: dict[str, str]
+    args: MultiDict[str, str]
+    raw_body: bytes
+    content_type: str
+    scopes: frozenset[str]
+    client_id: str
+
+    def json(self) -> JSON:
+        """The JSON body, or Auth0's 400 when it is missing, not JSON, or not declared JSON."""
+        if not self.raw_body.strip():
+            return {}
+        media = self.content_type.split(";")[0].strip().lower()
+        if media and not (media == "application/json" or media.endswith("+json")):
+            raise mgmt_error(
+                415,
+                f"Unsupported Media Type: expected application/json, got {media}",
+                "unsupported_media_type",
+            )
+        try:
+            return json.loads(self.raw_body)
+        except (ValueError, UnicodeDecodeError):
+            raise bad_body("'Invalid JSON: the request body could not be parsed'.") from None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body validated against this operation's request schema."""
+        return validate_body(self.operation.operation_id, self.json())
+
+
+Handler = Callable[[Call], Reply]
+
+
+def handlers() -> dict[str, Handler]:
+    """Every emulated operation's handler (a fresh dict: tables are per module, read-only)."""
+    from . import (
+        client_grants,
+        clients,
+        connections,
+        organizations,
+        resource_servers,
+        roles,
+        users,
+    )
+
+    table: dict[str, Handler] = {}
+    for module in (
+        clients,
+        client_grants,
+        resource_servers,
+        users,
+        roles,
+        connections,
+        organizations,
+    ):
+        table.update(module.HANDLERS)
+    return table
+
+
+def register(table: dict[str, Handler], operation_id: str) -> Callable[[Handler], Handler]:
+    """A decorator that files a handler under ``operation_id`` in a module's table."""
+
+    def decorate(handler: Handler) -> Handler:
+        table[operation_id] = handler
+        return handler
+
+    return decorate

@@ -1,0 +1,612 @@
+"""The emulator's HTTP side: werkzeug serving in a daemon thread, routing, and dispatch."""
+
+from __future__ import annotations
+
+import functools
+import json
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import Map, MapAdapter, Rule
+from werkzeug.routing.exceptions import RoutingException
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ..scopes import MANAGEMENT_PREFIX, Operation, catalogue
+from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
+from .common import ApiError, dumps, mgmt_body
+from .faults import (
+    MANAGEMENT,
+    TOKEN,
+    TOKEN_OPERATION,
+    Counters,
+    Faults,
+    Injection,
+    RateLimiter,
+    RateLimitSpec,
+    parse_rate_limits,
+)
+from .routes import Call, handlers
+from .tenant import Credentials, Tenant, new_client_id, new_client_secret
+from .tls import TlsMaterial, make_tls_material
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+MAX_BODY_BYTES = 1 << 20
+NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
+JSON_TYPE = "application/json; charset=utf-8"
+TOKEN_429_DESCRIPTION = (
+    "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and "
+    "X-RateLimit-Reset headers."
+)
+_ADMIN_FAULT_KEYS = {"status", "count", "operation", "body", "content_type", "latency", "headers"}
+
+Result = tuple[int, Any, dict[str, str]]
+
+
+@functools.cache
+def _url_map() -> Map:
+    """Every catalogue operation plus the Authentication API and the emulator's own routes.
+
+    Built once per process: a Map is read-only after its first match, so sharing it shares
+    no tenant state.
+    """
+    rules = [
+        Rule(
+            MANAGEMENT_PREFIX + op.path.replace("{", "<").replace("}", ">"),
+            endpoint=op,
+            methods=[op.method],
+        )
+        for op in catalogue().operations
+    ]
+    rules += [
+        Rule("/oauth/token", endpoint="token", methods=["POST"]),
+        Rule("/.well-known/jwks.json", endpoint="jwks", methods=["GET"]),
+        Rule("/.well-known/openid-configuration", endpoint="openid", methods=["GET"]),
+        Rule("/__fake__/ping", endpoint="ping", methods=["GET"]),
+        Rule("/__fake__/counters", endpoint="admin_counters", methods=["GET"]),
+        Rule("/__fake__/reset", endpoint="admin_reset", methods=["POST"]),
+        Rule("/__fake__/seed", endpoint="admin_seed", methods=["POST"]),
+        Rule("/__fake__/faults", endpoint="admin_faults", methods=["POST", "DELETE"]),
+        Rule("/__fake__/rate-limits", endpoint="admin_rate_limits", methods=["POST"]),
+    ]
+    url_map = Map(rules, strict_slashes=False, merge_slashes=False)
+    url_map.bind("localhost").match("/__fake__/ping", method="GET")  # compile now
+    return url_map
+
+
+def _handler_class(
+    connections: set[socket.socket], lock: threading.Lock
+) -> type[WSGIRequestHandler]:
+    class _Handler(WSGIRequestHandler):
+        # HTTP/1.1 so clients keep connections alive; every response carries Content-Length.
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes; without TCP_NODELAY the second waits for
+        # the client's delayed ACK (tens of milliseconds per request).
+        disable_nagle_algorithm = True
+
+        def handle(self) -> None:
+            # Tracked so stop() can close idle keep-alive connections instead of leaving
+            # handler threads answering for a stopped emulator.
+            with lock:
+                connections.add(self.connection)
+            try:
+                super().handle()
+            finally:
+                with lock:
+                    connections.discard(self.connection)
+
+        def log(self, type: str, message: str, *args: Any) -> None:
+            # A request line per call would flood test output and halve throughput.
+            return
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return
+
+        def run_wsgi(self) -> None:
+            # werkzeug's own run_wsgi always answers "Connection: close" and then waits to
+            # drain the socket, which rules out keep-alive. The emulator's app always reads
+            # the whole request body and returns one buffered body with Content-Length (or
+            # asks for "Connection: close" itself), so the connection can safely stay open.
+            if self.headers.get("Expect", "").strip().lower() == "100-continue":
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            environ = self.make_environ()
+            answer: list[Any] = []
+
+            def start_response(
+                status: str, headers: list[tuple[str, str]], exc_info: Any = None
+            ) -> Callable[[bytes], object]:
+                answer[:] = [status, headers]
+                return lambda data: None
+
+            try:
+                payload = b"".join(self.server.app(environ, start_response))
+            except Exception:  # the app answers every error itself; this is a last resort
+                answer[:] = ["500 Internal Server Error", [("Content-Type", JSON_TYPE)]]
+                payload = dumps(mgmt_body(500, "Internal Server Error"))
+                answer[1].append(("Content-Length", str(len(payload))))
+            status, headers = answer
+            code, _, reason = str(status).partition(" ")
+            self.send_response(int(code), reason)
+            for key, value in headers:
+                self.send_header(key, value)
+            self.end_headers()
+            if environ["REQUEST_METHOD"] != "HEAD" and payload:
+                self.wfile.write(payload)
+            self.wfile.flush()
+
+    return _Handler
+
+
+class FakeAuth0:
+    """An Auth0 tenant emulator served on 127.0.0.1 (or https://localhost with ``tls=True``)."""
+
+    def __init__(
+        self,
+        *,
+        tls: bool = False,
+        port: int = 0,
+        rate_limits: RateLimitSpec = None,
+        clock: Callable[[], float] | None = None,
+        token_lifetime: int = 86400,
+        host: str = "127.0.0.1",
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.tls = tls
+        self._port = port
+        self._host = host
+        self._clock: Callable[[], float] = clock or time.time
+        self.token_lifetime = token_lifetime
+        self.max_body_bytes = max_body_bytes
+        self.counters = Counters()
+        self.faults = Faults()
+        self._limiter = RateLimiter(self._clock)
+        self._limiter.configure(parse_rate_limits(rate_limits))
+        self.provisioner = Credentials(new_client_id(), new_client_secret())
+        self._handlers = handlers()
+        self._adapter: MapAdapter = _url_map().bind("localhost")
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tenant: Tenant | None = None
+        self._signer: Signer | None = None
+        self._tls: TlsMaterial | None = None
+        self._domain: str | None = None
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        # Tracebacks of handler crashes, for debugging the emulator; never sent to clients.
+        self.server_errors: list[str] = []
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> FakeAuth0:
+        if self._server is not None:
+            raise RuntimeError("FakeAuth0 is already started")
+        self._tls = make_tls_material() if self.tls else None
+        server = make_server(
+            self._host,
+            self._port,
+            self._wsgi,
+            threaded=True,
+            request_handler=_handler_class(self._connections, self._connections_lock),
+            ssl_context=self._tls.server_context if self._tls else None,
+        )
+        host = "localhost" if self.tls else self._host
+        self._domain = f"{host}:{server.server_port}"
+        self._signer = Signer(f"https://{self._domain}/", self._clock)
+        self._tenant = Tenant(self._domain, self._clock, self.token_lifetime, self.provisioner)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-auth0-{server.server_port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        with self._connections_lock:
+            open_connections = list(self._connections)
+        for conn in open_connections:
+            with suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        if self._tls is not None:
+            self._tls.cleanup()
+
+    def __enter__(self) -> FakeAuth0:
+        return self.start() if self._server is None else self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- addresses ---------------------------------------------------------------------------
+
+    def _started(self) -> tuple[str, Tenant, Signer]:
+        if self._domain is None or self._tenant is None or self._signer is None:
+            raise RuntimeError(
+                "FakeAuth0 is not started: call .start() or use `with run_fake_auth0() as fake:`"
+            )
+        return self._domain, self._tenant, self._signer
+
+    @property
+    def domain(self) -> str:
+        return self._started()[0]
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.domain}"
+
+    @property
+    def audience(self) -> str:
+        return f"https://{self.domain}/api/v2/"
+
+    @property
+    def issuer(self) -> str:
+        return f"https://{self.domain}/"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/oauth/token"
+
+    @property
+    def management_url(self) -> str:
+        return f"{self.url}/api/v2/"
+
+    @property
+    def port(self) -> int:
+        return int(self.domain.rsplit(":", 1)[1])
+
+    @property
+    def ca_cert_path(self) -> Path | None:
+        return self._tls.ca_bundle_path if self._tls else None
+
+    @property
+    def ca_only_path(self) -> Path | None:
+        """The emulator's CA alone (``ca_cert_path`` is certifi's bundle plus this CA)."""
+        return self._tls.ca_path if self._tls else None
+
+    @property
+    def tenant(self) -> Tenant:
+        return self._started()[1]
+
+    # --- helpers for tests -------------------------------------------------------------------
+
+    def set_rate_limits(self, limits: RateLimitSpec) -> None:
+        """``"free"``, ``"enterprise-dev"``, a RateLimits / dict config, or None (off)."""
+        self._limiter.configure(parse_rate_limits(limits))
+
+    def seed(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        return self._started()[1].seed(data)
+
+    def reset(self) -> None:
+        """Fresh tenant state (the provisioner stays), no faults, counters at zero."""
+        self._started()[1].reset()
+        self.faults.clear()
+        self.counters.reset()
+        self._limiter.configure(self._limiter.limits)
+
+    def issue_token(
+        self,
+        client_id: str,
+        scopes: Iterable[str],
+        *,
+        audience: str | None = None,
+        lifetime: int | None = None,
+    ) -> str:
+        """A signed access token, minted without a grant (not counted as issued)."""
+        _, tenant, signer = self._started()
+        return signer.mint(
+            client_id,
+            audience or tenant.audience,
+            list(scopes),
+            self.token_lifetime if lifetime is None else lifetime,
+        )
+
+    # --- WSGI --------------------------------------------------------------------------------
+
+    def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        try:
+            status, body, headers = self._dispatch(environ)
+        except Exception:
+            self.server_errors.append(traceback.format_exc())
+            status, body, headers = 500, mgmt_body(500, "Internal Server Error"), {}
+        if body is None:
+            payload = b""
+        elif isinstance(body, bytes):
+            payload = body
+        elif isinstance(body, str):
+            payload = body.encode("utf-8")
+        else:
+            payload = dumps(body)
+        headers.setdefault("Content-Type", JSON_TYPE)
+        if body is None:
+            del headers["Content-Type"]
+        headers["Content-Length"] = str(len(payload))
+        start_response(
+            f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}", list(headers.items())
+        )
+        return [payload]
+
+    def _read_body(self, environ: WSGIEnvironment) -> bytes | None:
+        """The request body, or None when it exceeds the limit (the rest is left unread)."""
+        stream = environ["wsgi.input"]
+        raw_length = environ.get("CONTENT_LENGTH") or ""
+        if raw_length:
+            try:
+                length = int(raw_length)
+            except ValueError:
+                return None
+            if length < 0 or length > self.max_body_bytes:
+                return None
+            return bytes(stream.read(length)) if length else b""
+        if environ.get("wsgi.input_terminated"):
+            data = bytes(stream.read(self.max_body_bytes + 1))
+            return None if len(data) > self.max_body_bytes else data
+        return b""
+
+    def _dispatch(self, environ: WSGIEnvironment) -> Result:
+        _, tenant, signer = self._started()
+        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        if raw_uri:
+            target = urlsplit(raw_uri) if "://" in raw_uri else None
+            path = target.path if target else raw_uri.split("?", 1)[0]
+        else:
+            path = quote(environ.get("PATH_INFO", "/"))
+        body = self._read_body(environ)
+        if body is None:
+            # The unread body would be parsed as the next request: close the connection.
+            return (
+                413,
+                mgmt_body(
+                    413,
+                    f"Payload too large: the request body exceeds {self.max_body_bytes} bytes",
+                    "payload_too_large",
+                ),
+                {"Connection": "close"},
+            )
+        try:
+            endpoint, values = self._adapter.match(path, method=method)
+        except (HTTPException, RoutingException):
+            if path.startswith(MANAGEMENT_PREFIX + "/") or path == MANAGEMENT_PREFIX:
+                self.counters.record("<unknown>", 404)
+            return 404, dict(NOT_FOUND), {}
+        args: MultiDict[str, str] = MultiDict(
+            parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        )
+        if isinstance(endpoint, Operation):
+            params = {k: unquote(str(v)) for k, v in values.items()}
+            result = self._management(environ, tenant, signer, endpoint, params, args, body)
+            self.counters.record(endpoint.operation_id, result[0])
+            return result
+        if endpoint == "token":
+            result = self._token(environ, tenant, signer, body)
+            self.counters.record(TOKEN_OPERATION, result[0])
+            return result
+        return self._local(str(endpoint), signer, body)
+
+    # --- Management API ----------------------------------------------------------------------
+
+    def _management(
+        self,
+        environ: WSGIEnvironment,
+        tenant: Tenant,
+        signer: Signer,
+        operation: Operation,
+        params: dict[str, str],
+        args: MultiDict[str, str],
+        body: bytes,
+    ) -> Result:
+        injection = self.faults.pick(operation.operation_id, MANAGEMENT)
+        if injection is not None:
+            injected = self._inject(injection, MANAGEMENT)
+            if injected is not None:
+                return injected
+        verdict = self._limiter.take(MANAGEMENT)
+        headers = dict(verdict.headers)
+        if not verdict.allowed:
+            return (
+                429,
+                mgmt_body(429, "Global limit has been reached", "too_many_requests"),
+                headers,
+            )
+        try:
+            claims = signer.verify(environ.get("HTTP_AUTHORIZATION"), tenant.audience)
+            scopes = scopes_of(claims)
+            enforce_scopes(operation, scopes)
+            handler = self._handlers.get(operation.operation_id)
+            if handler is None:
+                return (
+                    501,
+                    mgmt_body(
+                        501,
+                        f"{operation.operation_id} ({operation.method} "
+                        f"{MANAGEMENT_PREFIX}{operation.path}) is not emulated yet",
+                        "not_implemented",
+                    ),
+                    headers,
+                )
+            call = Call(
+                tenant=tenant,
+                operation=operation,
+                params=params,
+                args=args,
+                raw_body=body,
+                content_type=str(environ.get("CONTENT_TYPE") or ""),
+                scopes=scopes,
+                client_id=str(claims.get("azp") or ""),
+            )
+            status, payload = handler(call)
+        except ApiError as error:
+            headers.update(error.headers)
+            return error.status, error.body, headers
+        return status, payload, headers
+
+    # --- Authentication API ------------------------------------------------------------------
+
+    def _token(
+        self, environ: WSGIEnvironment, tenant: Tenant, signer: Signer, body: bytes
+    ) -> Result:
+        injection = self.faults.pick(TOKEN_OPERATION, TOKEN)
+        if injection is not None:
+            injected = self._inject(injection, TOKEN)
+            if injected is not None:
+                return injected
+        verdict = self._limiter.take(TOKEN)
+        headers = {**verdict.headers, "Cache-Control": "no-store", "Pragma": "no-cache"}
+        if not verdict.allowed:
+            return (
+                429,
+                {"error": "too_many_requests", "error_description": TOKEN_429_DESCRIPTION},
+                headers,
+            )
+        try:
+            params = _token_params(str(environ.get("CONTENT_TYPE") or ""), body)
+            client_id, answer = issue_token(
+                tenant, signer, params, environ.get("HTTP_AUTHORIZATION")
+            )
+        except ApiError as error:
+            headers.update(error.headers)
+            return error.status, error.body, headers
+        self.counters.token_issued(client_id)
+        return 200, answer, headers
+
+    def _inject(self, injection: Injection, api: str) -> Result | None:
+        if injection.latency > 0:
+            # Real time, not the injected clock: the point is a slow socket.
+            time.sleep(injection.latency)
+        status = injection.status
+        if status is None:
+            return None
+        headers = dict(injection.headers)
+        if injection.content_type:
+            headers["Content-Type"] = injection.content_type
+        if status == 429:
+            now = int(self._clock())
+            headers.setdefault("x-ratelimit-limit", "2")
+            headers.setdefault("x-ratelimit-remaining", "0")
+            headers.setdefault("x-ratelimit-reset", str(now + 1))
+            headers.setdefault("retry-after", "1")
+        body = injection.body
+        if body is None:
+            body = _default_fault_body(status, api)
+        elif isinstance(body, str) and not injection.content_type:
+            headers["Content-Type"] = "text/html; charset=utf-8"
+        return status, body, headers
+
+    # --- well-known and emulator-only routes -------------------------------------------------
+
+    def _local(self, endpoint: str, signer: Signer, body: bytes) -> Result:
+        if endpoint == "ping":
+            return 200, {"ok": True}, {}
+        if endpoint == "jwks":
+            return 200, signer.jwks(), {}
+        if endpoint == "openid":
+            return 200, signer.openid_configuration(), {}
+        if endpoint == "admin_counters":
+            return 200, self.counters.snapshot(), {}
+        if endpoint == "admin_reset":
+            self.reset()
+            return 204, None, {}
+        try:
+            data = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return 400, mgmt_body(400, "Invalid JSON body", "invalid_body"), {}
+        if not isinstance(data, dict):
+            return 400, mgmt_body(400, "Expected a JSON object", "invalid_body"), {}
+        try:
+            if endpoint == "admin_seed":
+                return 201, self.seed(data), {}
+            if endpoint == "admin_rate_limits":
+                self.set_rate_limits(data.get("preset", data) or None)
+                return 204, None, {}
+            if endpoint == "admin_faults":
+                if not data:
+                    self.faults.clear()
+                    return 204, None, {}
+                unknown = set(data) - _ADMIN_FAULT_KEYS
+                if unknown:
+                    raise ValueError(f"unknown fault keys {sorted(unknown)}")
+                self.faults.add(**data)
+                return 201, {"queued": True}, {}
+        except (ValueError, TypeError, KeyError) as error:
+            return 400, mgmt_body(400, f"Bad emulator request: {error}", "invalid_body"), {}
+        return 404, dict(NOT_FOUND), {}
+
+
+def _token_params(content_type: str, body: bytes) -> dict[str, Any]:
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/json" or (not media and body.lstrip()[:1] == b"{"):
+        try:
+            data = json.loads(body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise oauth_error(400, "invalid_request", "Invalid JSON body") from None
+        if not isinstance(data, dict):
+            raise oauth_error(400, "invalid_request", "Invalid JSON body")
+        return data
+    if media in ("application/x-www-form-urlencoded", ""):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise oauth_error(400, "invalid_request", "Invalid form body") from None
+        return dict(parse_qsl(text, keep_blank_values=True))
+    raise oauth_error(
+        400,
+        "invalid_request",
+        "Unsupported content type: use application/json or application/x-www-form-urlencoded",
+    )
+
+
+def _default_fault_body(status: int, api: str) -> Any:
+    if api == TOKEN:
+        if status == 429:
+            return {"error": "too_many_requests", "error_description": TOKEN_429_DESCRIPTION}
+        return {
+            "error": "temporarily_unavailable" if status == 503 else "server_error",
+            "error_description": HTTP_STATUS_CODES.get(status, "Error"),
+        }
+    if status == 429:
+        return mgmt_body(429, "Global limit has been reached", "too_many_requests")
+    return mgmt_body(status, HTTP_STATUS_CODES.get(status, "Error"))
+
+
+@contextmanager
+def run_fake_auth0(
+    tls: bool = False,
+    port: int = 0,
+    rate_limits: RateLimitSpec = None,
+    clock: Callable[[], float] | None = None,
+    token_lifetime: int = 86400,
+) -> Iterator[FakeAuth0]:
+    """A started emulator, stopped on exit."""
+    fake = FakeAuth0(
+        tls=tls, port=port, rate_limits=rate_limits, clock=clock, token_lifetime=token_lifetime
+    )
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
