@@ -1,0 +1,228 @@
+"""One run shared by its xdist workers, and many runs sharing one tenant.
+
+Within one run (a pytest session and its xdist workers): a JSON run-state file guarded by a
+FileLock records which apps the run leased and what each process counted, so that the teardown
+runs once, in the process that owns the run. Across runs (concurrent sessions, CI jobs on other
+machines): a lease per run in the app's ``client_metadata`` that expires by itself; a lease whose
+owner is a dead process on this host is recognised as dead at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import socket
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+# A lease outlives any sane session; a crashed run's lease on another machine frees itself then.
+LEASE_TTL = 3 * 3600.0
+# client_metadata values are at most 255 characters (WIRE.md).
+METADATA_VALUE_MAX = 255
+
+
+def host_id() -> str:
+    """A short, stable, non-identifying tag for this machine."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One run's claim on an app's grant: ``run:host:pid:expires`` in ``client_metadata``."""
+
+    run_id: str
+    host: str
+    pid: int
+    expires: int
+
+    def encode(self) -> str:
+        return f"{self.run_id}:{self.host}:{self.pid}:{self.expires}"
+
+    @classmethod
+    def decode(cls, text: str) -> Lease | None:
+        parts = text.split(":")
+        if len(parts) != 4:
+            return None
+        try:
+            return cls(parts[0], parts[1], int(parts[2]), int(parts[3]))
+        except ValueError:
+            return None
+
+    def alive(self, now: float, this_host: str | None = None) -> bool:
+        """Not expired, and (on this host) its owning process still runs."""
+        if self.expires <= now:
+            return False
+        if self.host == (this_host or host_id()):
+            return pid_alive(self.pid)
+        return True
+
+
+def parse_leases(text: object) -> list[Lease]:
+    if not isinstance(text, str):
+        return []
+    leases = (Lease.decode(part) for part in text.split(";") if part)
+    return [lease for lease in leases if lease is not None]
+
+
+def encode_leases(leases: list[Lease]) -> str:
+    """Joined; if too long for one metadata value, the leases closest to expiry are dropped."""
+    kept = sorted(leases, key=lambda lease: lease.expires, reverse=True)
+    while kept and len(";".join(lease.encode() for lease in kept)) > METADATA_VALUE_MAX:
+        kept.pop()
+    return ";".join(lease.encode() for lease in kept)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Who owns this run: passed from the controller to its xdist workers."""
+
+    run_id: str
+    owner_pid: int
+    host: str
+    state_dir: Path
+
+    @classmethod
+    def new(cls, state_dir: Path) -> RunInfo:
+        return cls(secrets.token_hex(4), os.getpid(), host_id(), state_dir)
+
+    def lease(self, now: float | None = None, ttl: float = LEASE_TTL) -> Lease:
+        return Lease(self.run_id, self.host, self.owner_pid, int((now or time.time()) + ttl))
+
+    def as_workerinput(self) -> dict[str, Any]:
+        return {
+            "auth0_m2m_run_id": self.run_id,
+            "auth0_m2m_owner_pid": self.owner_pid,
+            "auth0_m2m_host": self.host,
+            "auth0_m2m_state_dir": str(self.state_dir),
+        }
+
+    @classmethod
+    def from_workerinput(cls, data: Mapping[str, Any]) -> RunInfo | None:
+        if "auth0_m2m_run_id" not in data:
+            return None
+        return cls(
+            str(data["auth0_m2m_run_id"]),
+            int(data["auth0_m2m_owner_pid"]),
+            str(data["auth0_m2m_host"]),
+            Path(str(data["auth0_m2m_state_dir"])),
+        )
+
+    @property
+    def state(self) -> RunState:
+        return RunState(self.state_dir / "runs" / f"{self.run_id}.json")
+
+
+def app_lock(state_dir: Path, domain: str, scope_hash: str) -> FileLock:
+    """Serialises find-or-create of one scope set's app between workers and local sessions."""
+    locks = state_dir / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    tag = hashlib.sha256(f"{domain}\n{scope_hash}".encode()).hexdigest()[:24]
+    return FileLock(str(locks / f"app-{tag}.lock"), timeout=300)
+
+
+class RunState:
+    """The run-state file: ``{owner_pid, host, domain, apps: {client_id: scope_hash},
+    stats: {process: {...}}, torn_down}``. Holds ids and counts, never a secret."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = FileLock(str(path.with_suffix(".lock")), timeout=120)
+
+    @property
+    def run_id(self) -> str:
+        return self.path.stem
+
+    @contextlib.contextmanager
+    def edit(self) -> Iterator[dict[str, Any]]:
+        """Read-modify-write under the lock."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            data = self._read()
+            yield data
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, sort_keys=True))
+            os.replace(tmp, self.path)
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self) -> dict[str, Any]:
+        with self._lock:
+            return self._read()
+
+    def start(self, info: RunInfo, domain: str) -> None:
+        with self.edit() as data:
+            data.setdefault("owner_pid", info.owner_pid)
+            data.setdefault("host", info.host)
+            data.setdefault("started", int(time.time()))
+            data.setdefault("domain", domain)
+            data.setdefault("apps", {})
+            data.setdefault("stats", {})
+
+    def record_app(self, client_id: str, scope_hash: str) -> None:
+        with self.edit() as data:
+            data.setdefault("apps", {})[client_id] = scope_hash
+
+    def record_stats(self, process: str, stats: Mapping[str, int]) -> None:
+        with self.edit() as data:
+            data.setdefault("stats", {})[process] = dict(stats)
+
+    def claim_teardown(self) -> bool:
+        """True exactly once per run: the caller does the run's teardown."""
+        with self.edit() as data:
+            if data.get("torn_down"):
+                return False
+            data["torn_down"] = True
+            return True
+
+    def totals(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for stats in self.load().get("stats", {}).values():
+            for key, value in stats.items():
+                totals[key] = totals.get(key, 0) + int(value)
+        return totals
+
+    def remove(self) -> None:
+        with self._lock:
+            self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.path.with_suffix(".lock").unlink()
+
+
+def dead_runs(state_dir: Path, this_host: str | None = None) -> list[RunState]:
+    """Runs recorded on this host whose owning process is gone without tearing down."""
+    host = this_host or host_id()
+    found: list[RunState] = []
+    for path in sorted((state_dir / "runs").glob("*.json")):
+        state = RunState(path)
+        data = state.load()
+        if not data or data.get("torn_down") or data.get("host") != host:
+            continue
+        pid = int(data.get("owner_pid", 0))
+        if pid != os.getpid() and not pid_alive(pid):
+            found.append(state)
+    return found

@@ -1,0 +1,514 @@
+"""A small typed client for the Auth0 Authentication (``/oauth/token``) and Management APIs.
+
+Only what provisioning needs: clients and client grants. Every call waits out 429s (per
+``x-ratelimit-reset`` / ``Retry-After``, bounded, jittered) and retries 5xx only where a repeat
+is harmless; a POST that may have gone through is looked up before it is sent again. Errors
+carry Auth0's status, ``errorCode`` and message, and never a secret or a token.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from pytest_auth0_m2m.endpoints import TenantEndpoints
+
+JSONDict = dict[str, Any]
+
+# Where a provisioner is given its permissions, for the "add this scope" hint.
+GRANT_HINT = (
+    "Auth0 Dashboard > Applications > APIs > Auth0 Management API > Machine to Machine "
+    "Applications > your provisioner app > Permissions"
+)
+_INSUFFICIENT = re.compile(r"expected (?:any|all) of:\s*(.+)$", re.IGNORECASE)
+
+
+class ManagementError(Exception):
+    """An Auth0 API call that failed: what was called, Auth0's status, errorCode and message."""
+
+    def __init__(
+        self,
+        operation: str,
+        status: int,
+        message: str,
+        error_code: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.status = status
+        self.message = message
+        self.error_code = error_code
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        code = f" ({self.error_code})" if self.error_code else ""
+        text = f"Auth0 {self.operation} failed: HTTP {self.status}{code}: {self.message}"
+        return f"{text}\n{self.hint}" if self.hint else text
+
+    def __repr__(self) -> str:
+        return (
+            f"ManagementError(operation={self.operation!r}, status={self.status}, "
+            f"error_code={self.error_code!r}, message={self.message!r})"
+        )
+
+    @property
+    def missing_scopes(self) -> tuple[str, ...]:
+        """The scopes named by an ``insufficient_scope`` 403, else ()."""
+        if self.status != 403:
+            return ()
+        found = _INSUFFICIENT.search(self.message)
+        if not found:
+            return ()
+        text = found.group(1).replace(" and any of: ", ",").replace(" or ", ",")
+        return tuple(s.strip() for s in text.split(",") if s.strip())
+
+
+@dataclass
+class CallStats:
+    """What this process asked of Auth0; summed into the session's summary line."""
+
+    management_calls: int = 0
+    token_requests: int = 0
+    rate_limit_waits: int = 0
+    retries: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "management_calls": self.management_calls,
+            "token_requests": self.token_requests,
+            "rate_limit_waits": self.rate_limit_waits,
+            "retries": self.retries,
+        }
+
+
+@dataclass
+class RetryPolicy:
+    """How long to keep trying. ``sleep``/``clock``/``rng`` are injectable for tests."""
+
+    attempts: int = 8
+    base_delay: float = 0.1
+    max_backoff: float = 2.0
+    # A 429's reset can be far off (a daily quota); waiting longer than this fails the call.
+    max_wait: float = 30.0
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    rng: random.Random = field(default_factory=random.Random)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff: spreads xdist workers that hit a limit together."""
+        ceiling = min(self.max_backoff, self.base_delay * (2**attempt))
+        return float(self.rng.uniform(self.base_delay / 2, max(ceiling, self.base_delay)))
+
+    def rate_limit_delay(self, response: httpx.Response, attempt: int) -> float:
+        """Seconds to wait after a 429: Retry-After, else x-ratelimit-reset, else backoff."""
+        delay: float | None = None
+        retry_after = response.headers.get("retry-after")
+        if retry_after:
+            try:
+                delay = float(retry_after)
+            except ValueError:
+                parsed = email.utils.parsedate_to_datetime(retry_after)
+                delay = parsed.timestamp() - self.clock() if parsed else None
+        if delay is None:
+            reset = response.headers.get("x-ratelimit-reset")
+            if reset:
+                try:
+                    delay = float(reset) - self.clock()
+                except ValueError:
+                    delay = None
+        if delay is None:
+            return self.backoff(attempt)
+        # A little jitter on top so that workers released by one reset do not collide again.
+        return max(0.0, delay) + float(self.rng.uniform(0, self.base_delay))
+
+
+# 502/504 and dropped connections may come after Auth0 acted; 500/503 usually before, but a
+# POST is never repeated blindly either way.
+_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    access_token: str
+    expires_in: int
+    scope: frozenset[str]
+
+    def __repr__(self) -> str:
+        return f"TokenResponse(access_token='***', expires_in={self.expires_in}, scope=...)"
+
+
+class _Transport:
+    """One httpx.Client plus the retry loop shared by both APIs."""
+
+    def __init__(self, policy: RetryPolicy, stats: CallStats) -> None:
+        self.policy = policy
+        self.stats = stats
+        self._lock = threading.Lock()
+        self.http = httpx.Client(
+            timeout=policy.timeout,
+            headers={"User-Agent": "pytest-auth0-m2m"},
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def send(
+        self,
+        operation: str,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        repeatable: bool = True,
+        lookup: Callable[[], Any] | None = None,
+        counter: str = "management_calls",
+    ) -> tuple[httpx.Response | None, Any]:
+        """Send with retries. Returns (response, None), or (None, found) when ``lookup`` found
+        that a non-repeatable request had gone through after all."""
+        policy = self.policy
+        last_error: str = ""
+        for attempt in range(policy.attempts):
+            with self._lock:
+                setattr(self.stats, counter, getattr(self.stats, counter) + 1)
+            try:
+                response = self.http.request(
+                    method, url, headers=headers, params=params, json=json_body, data=form
+                )
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                last_error = f"{type(exc).__name__} talking to {httpx.URL(url).host}"
+                # Connect errors never reached Auth0; anything later might have.
+                reached = not isinstance(exc, httpx.ConnectError)
+                if reached and not repeatable:
+                    found = lookup() if lookup else None
+                    if found is not None:
+                        return None, found
+                    if lookup is None:
+                        raise ManagementError(operation, 0, last_error) from None
+                self._count_retry()
+                policy.sleep(policy.backoff(attempt))
+                continue
+            if response.status_code == 429:
+                with self._lock:
+                    self.stats.rate_limit_waits += 1
+                delay = policy.rate_limit_delay(response, attempt)
+                if delay > policy.max_wait:
+                    raise self.error(operation, response, extra=f" (reset in {delay:.0f}s)")
+                policy.sleep(delay)
+                continue
+            if response.status_code in _RETRY_STATUSES and attempt + 1 < policy.attempts:
+                if not repeatable:
+                    if lookup is None:
+                        raise self.error(operation, response)
+                    found = lookup()
+                    if found is not None:
+                        return None, found
+                self._count_retry()
+                policy.sleep(policy.backoff(attempt))
+                continue
+            return response, None
+        if last_error:
+            raise ManagementError(operation, 0, f"{last_error}; gave up after retries")
+        raise ManagementError(
+            operation, 429, f"still rate limited after {policy.attempts} attempts"
+        )
+
+    def _count_retry(self) -> None:
+        with self._lock:
+            self.stats.retries += 1
+
+    @staticmethod
+    def error(operation: str, response: httpx.Response, extra: str = "") -> ManagementError:
+        """Auth0's error body as a ManagementError; both APIs' shapes; never echoes the request."""
+        status = response.status_code
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        code: str | None = None
+        message = response.reason_phrase or "error"
+        if isinstance(body, dict):
+            if "message" in body:  # Management API: {statusCode, error, message, errorCode}
+                message = str(body["message"])
+                code = str(body["errorCode"]) if body.get("errorCode") else None
+            elif "error" in body:  # Authentication API: {error, error_description}
+                code = str(body["error"])
+                message = str(body.get("error_description") or body["error"])
+        error = ManagementError(operation, status, message + extra, code)
+        missing = error.missing_scopes
+        if missing:
+            error.hint = (
+                f"The provisioner app (AUTH0_CLIENT_ID) lacks the scope {' or '.join(missing)} "
+                f"on the Management API. Add it: {GRANT_HINT}."
+            )
+        return error
+
+
+class AuthenticationClient:
+    """``POST /oauth/token`` with client credentials."""
+
+    def __init__(self, transport: _Transport, endpoints: TenantEndpoints) -> None:
+        self._transport = transport
+        self.endpoints = endpoints
+
+    def client_credentials(self, client_id: str, client_secret: str) -> TokenResponse:
+        # Issuing a second token is harmless, so token requests are always repeatable.
+        response, _ = self._transport.send(
+            "POST /oauth/token",
+            "POST",
+            self.endpoints.token_url,
+            json_body={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "audience": self.endpoints.audience,
+            },
+            counter="token_requests",
+        )
+        assert response is not None
+        if response.status_code != 200:
+            error = self._transport.error("POST /oauth/token", response)
+            if response.status_code == 401:
+                error.hint = (
+                    f"Check the client id and secret of app {client_id} "
+                    "(for the provisioner: env AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET)."
+                )
+            raise error
+        body = response.json()
+        scope = frozenset(str(body.get("scope") or "").split())
+        return TokenResponse(str(body["access_token"]), int(body.get("expires_in", 86400)), scope)
+
+
+class ManagementClient:
+    """Clients and client grants on the Management API, authenticated as the provisioner."""
+
+    def __init__(
+        self,
+        endpoints: TenantEndpoints,
+        client_id: str,
+        client_secret: str,
+        *,
+        policy: RetryPolicy | None = None,
+        stats: CallStats | None = None,
+    ) -> None:
+        self.endpoints = endpoints
+        self.stats = stats if stats is not None else CallStats()
+        self._transport = _Transport(policy or RetryPolicy(), self.stats)
+        self.auth = AuthenticationClient(self._transport, endpoints)
+        self._client_id = client_id
+        self._client_secret = client_secret
+        # The provisioner's token lives in this object only: never cached, never handed out.
+        self._token: str | None = None
+        self._token_scopes: frozenset[str] = frozenset()
+        self._token_expires = 0.0
+        self._token_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ManagementClient(domain={self.endpoints.domain!r}, client_id={self._client_id!r})"
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> ManagementClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _bearer(self, refresh: bool = False) -> dict[str, str]:
+        with self._token_lock:
+            clock = self._transport.policy.clock
+            if refresh or self._token is None or clock() > self._token_expires - 60:
+                try:
+                    response = self.auth.client_credentials(self._client_id, self._client_secret)
+                except ManagementError as exc:
+                    exc.operation = "provisioner token (POST /oauth/token)"
+                    raise
+                self._token = response.access_token
+                self._token_scopes = response.scope
+                self._token_expires = clock() + response.expires_in
+            return {"Authorization": f"Bearer {self._token}"}
+
+    def provisioner_scopes(self) -> frozenset[str]:
+        """The scopes on the provisioner's grant (from its token response), fetching if needed."""
+        self._bearer()
+        return self._token_scopes
+
+    def _call(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        repeatable: bool = True,
+        lookup: Callable[[], Any] | None = None,
+        ok: Sequence[int] = (200, 201, 204),
+    ) -> tuple[httpx.Response | None, Any]:
+        url = self.endpoints.management_url + path
+        for refreshed in (False, True):
+            response, found = self._transport.send(
+                operation,
+                method,
+                url,
+                headers=self._bearer(refresh=refreshed),
+                params=params,
+                json_body=json_body,
+                repeatable=repeatable,
+                lookup=lookup,
+            )
+            if response is None:
+                return None, found
+            if response.status_code == 401 and not refreshed:
+                continue  # the provisioner's token expired under us: one fresh token, once
+            if response.status_code not in ok:
+                raise self._transport.error(operation, response)
+            return response, None
+        raise AssertionError("unreachable")
+
+    def _pages(
+        self, operation: str, path: str, key: str, params: Mapping[str, Any]
+    ) -> Iterator[JSONDict]:
+        page = 0
+        while True:
+            query = {**params, "page": page, "per_page": 100, "include_totals": "true"}
+            response, _ = self._call(operation, "GET", path, params=query)
+            assert response is not None
+            body = response.json()
+            items = body.get(key, []) if isinstance(body, dict) else body
+            yield from items
+            total = body.get("total", 0) if isinstance(body, dict) else len(items)
+            page += 1
+            if not items or page * 100 >= int(total):
+                return
+
+    # --- clients ---------------------------------------------------------------------------
+
+    def list_clients(self, fields: Sequence[str] | None = None) -> list[JSONDict]:
+        """Every M2M (non_interactive) client; ``client_secret`` needs read:client_keys."""
+        params: dict[str, Any] = {"app_type": "non_interactive"}
+        if fields:
+            params.update(fields=",".join(fields), include_fields="true")
+        return list(self._pages("GET /api/v2/clients", "clients", "clients", params))
+
+    def get_client(self, client_id: str) -> JSONDict | None:
+        try:
+            response, _ = self._call("GET /api/v2/clients/{id}", "GET", f"clients/{client_id}")
+        except ManagementError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        assert response is not None
+        result: JSONDict = response.json()
+        return result
+
+    def create_client(self, body: JSONDict, lookup: Callable[[], JSONDict | None]) -> JSONDict:
+        """POST /clients. ``lookup`` finds the client if an ambiguous failure hid its creation."""
+        response, found = self._call(
+            "POST /api/v2/clients",
+            "POST",
+            "clients",
+            json_body=body,
+            repeatable=False,
+            lookup=lookup,
+        )
+        if response is None:
+            return dict(found)
+        result: JSONDict = response.json()
+        return result
+
+    def update_client(self, client_id: str, body: JSONDict) -> JSONDict:
+        response, _ = self._call(
+            "PATCH /api/v2/clients/{id}", "PATCH", f"clients/{client_id}", json_body=body
+        )
+        assert response is not None
+        result: JSONDict = response.json()
+        return result
+
+    def delete_client(self, client_id: str) -> bool:
+        """True if deleted now, False if it was already gone (a retried DELETE may see 404)."""
+        response, _ = self._call(
+            "DELETE /api/v2/clients/{id}", "DELETE", f"clients/{client_id}", ok=(200, 204, 404)
+        )
+        return response is not None and response.status_code != 404
+
+    # --- client grants ---------------------------------------------------------------------
+
+    def list_grants(
+        self, *, client_id: str | None = None, audience: str | None = None
+    ) -> list[JSONDict]:
+        params: dict[str, Any] = {}
+        if client_id:
+            params["client_id"] = client_id
+        if audience:
+            params["audience"] = audience
+        return list(
+            self._pages("GET /api/v2/client-grants", "client-grants", "client_grants", params)
+        )
+
+    def find_grant(self, client_id: str, audience: str) -> JSONDict | None:
+        for grant in self.list_grants(client_id=client_id, audience=audience):
+            if grant.get("client_id") == client_id and grant.get("audience") == audience:
+                return grant
+        return None
+
+    def create_grant(self, client_id: str, audience: str, scope: Sequence[str]) -> JSONDict:
+        """POST /client-grants; if one already exists (409, or a hidden success), that one."""
+        body = {"client_id": client_id, "audience": audience, "scope": list(scope)}
+        try:
+            response, found = self._call(
+                "POST /api/v2/client-grants",
+                "POST",
+                "client-grants",
+                json_body=body,
+                repeatable=False,
+                lookup=lambda: self.find_grant(client_id, audience),
+            )
+        except ManagementError as exc:
+            if exc.status != 409:
+                raise
+            existing = self.find_grant(client_id, audience)
+            if existing is None:
+                raise
+            return existing
+        if response is None:
+            return dict(found)
+        result: JSONDict = response.json()
+        return result
+
+    def update_grant(self, grant_id: str, scope: Sequence[str]) -> JSONDict:
+        response, _ = self._call(
+            "PATCH /api/v2/client-grants/{id}",
+            "PATCH",
+            f"client-grants/{grant_id}",
+            json_body={"scope": list(scope)},
+        )
+        assert response is not None
+        result: JSONDict = response.json()
+        return result
+
+    def delete_grant(self, grant_id: str) -> bool:
+        """True if deleted now, False if it was already gone."""
+        response, _ = self._call(
+            "DELETE /api/v2/client-grants/{id}",
+            "DELETE",
+            f"client-grants/{grant_id}",
+            ok=(200, 204, 404),
+        )
+        return response is not None and response.status_code != 404

@@ -1,0 +1,437 @@
+"""Per-scope-set M2M apps and grants: find or create, lease, repair, tear down, sweep.
+
+Auth0 puts every granted scope in a client-credentials token (WIRE.md), so a token with exactly
+a test's scopes needs an app whose grant is exactly those scopes: one app per scope set, found
+again by the scope hash in its ``client_metadata`` and reused across runs. Grants are made on
+first use and deleted at the end of the run unless another run still holds a lease on the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from pytest_auth0_m2m.coordination import (
+    Lease,
+    RunInfo,
+    app_lock,
+    dead_runs,
+    encode_leases,
+    host_id,
+    parse_leases,
+)
+from pytest_auth0_m2m.endpoints import AppCredentials, TenantEndpoints
+from pytest_auth0_m2m.management import GRANT_HINT, JSONDict, ManagementClient, ManagementError
+from pytest_auth0_m2m.tokens import TokenCache
+
+# client_metadata keys (at most 10, string values of at most 255 characters).
+META_PLUGIN = "pytest_auth0_m2m"  # "1": made by this plugin; nothing without it is ever touched
+META_HASH = "scope_hash"
+META_CREATED = "created_at"
+META_USED = "last_used"
+META_LEASES = "leases"
+
+NAME_PREFIX = "pytest-auth0-m2m"
+NAME_MAX = 128
+
+# What the provisioner needs before it may write anything.
+REQUIRED_SCOPES: tuple[str, ...] = (
+    "read:clients",
+    "create:clients",
+    "update:clients",
+    "read:client_keys",
+    "read:client_grants",
+    "create:client_grants",
+    "update:client_grants",
+    "delete:client_grants",
+)
+DELETE_APPS_SCOPE = "delete:clients"
+
+
+class ProvisioningError(RuntimeError):
+    """Provisioning cannot go on; the message says why and what to change."""
+
+
+def scope_hash(scopes: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(set(scopes))).encode()).hexdigest()[:16]
+
+
+def app_name(scopes: Iterable[str]) -> str:
+    """Deterministic and readable: ``pytest-auth0-m2m <hash> read:users update:users``."""
+    ordered = sorted(set(scopes))
+    name = f"{NAME_PREFIX} {scope_hash(ordered)} {' '.join(ordered) or '(no scope)'}"
+    return name if len(name) <= NAME_MAX else name[: NAME_MAX - 3] + "..."
+
+
+def is_plugin_app(client: JSONDict) -> bool:
+    metadata = client.get("client_metadata") or {}
+    return isinstance(metadata, dict) and metadata.get(META_PLUGIN) == "1"
+
+
+def _metadata(client: JSONDict) -> dict[str, str]:
+    metadata = client.get("client_metadata") or {}
+    return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
+
+
+def _oldest(clients: list[JSONDict]) -> JSONDict:
+    """Two runs on two machines may both create an app for one set: all agree on the oldest."""
+    return min(clients, key=lambda c: (_metadata(c).get(META_CREATED, ""), c["client_id"]))
+
+
+@dataclass
+class ProvisionStats:
+    apps_created: int = 0
+    apps_reused: int = 0
+    apps_deleted: int = 0
+    grants_created: int = 0
+    grants_patched: int = 0
+    grants_deleted: int = 0
+    tokens_fetched: int = 0
+    tokens_cached: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def check_provisioner(mgmt: ManagementClient, delete_apps: bool = False) -> None:
+    """Refuse before the first write when the provisioner's grant lacks a needed scope."""
+    have = mgmt.provisioner_scopes()
+    needed = [*REQUIRED_SCOPES, *([DELETE_APPS_SCOPE] if delete_apps else [])]
+    missing = [scope for scope in needed if scope not in have]
+    if missing:
+        raise ProvisioningError(
+            f"pytest-auth0-m2m: the provisioner app (AUTH0_CLIENT_ID) lacks "
+            f"{', '.join(missing)} on the Management API, so no app or grant was created. "
+            f"Add {'these scopes' if len(missing) > 1 else 'this scope'} to it: {GRANT_HINT}."
+        )
+
+
+class Provisioner:
+    """Apps and grants on one tenant for one run."""
+
+    def __init__(
+        self,
+        mgmt: ManagementClient,
+        run: RunInfo,
+        stats: ProvisionStats | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.mgmt = mgmt
+        self.run = run
+        self.stats = stats if stats is not None else ProvisionStats()
+        self.clock = clock
+        self.audience = mgmt.endpoints.audience
+        self._apps: dict[str, JSONDict] | None = None  # scope hash -> client, listed once
+        self._leased: set[str] = set()
+        self._granted: set[str] = set()
+
+    # --- apps ------------------------------------------------------------------------------
+
+    def _list_apps(self) -> dict[str, JSONDict]:
+        clients = self.mgmt.list_clients(
+            fields=["client_id", "name", "client_metadata", "client_secret"]
+        )
+        by_hash: dict[str, list[JSONDict]] = {}
+        for client in clients:
+            if is_plugin_app(client):
+                by_hash.setdefault(_metadata(client).get(META_HASH, ""), []).append(client)
+        return {key: _oldest(group) for key, group in by_hash.items()}
+
+    def find_app(self, scopes: frozenset[str], fresh: bool = False) -> JSONDict | None:
+        if self._apps is None or fresh:
+            self._apps = self._list_apps()
+        return self._apps.get(scope_hash(scopes))
+
+    def ensure_app(self, scopes: frozenset[str]) -> JSONDict:
+        """The scope set's app, created (holding this run's lease) if there is none."""
+        app = self.find_app(scopes)
+        if app is not None and app.get("client_secret"):
+            self.stats.apps_reused += 1
+            return app
+        key = scope_hash(scopes)
+        with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
+            app = self.find_app(scopes, fresh=True)
+            if app is not None:
+                self.stats.apps_reused += 1
+                return app
+            now = int(self.clock())
+            body = {
+                "name": app_name(scopes),
+                "description": f"{NAME_PREFIX}: one app per scope set; swept by "
+                "`python -m pytest_auth0_m2m sweep`.",
+                "app_type": "non_interactive",
+                "grant_types": ["client_credentials"],
+                "token_endpoint_auth_method": "client_secret_post",
+                "client_metadata": {
+                    META_PLUGIN: "1",
+                    META_HASH: key,
+                    META_CREATED: str(now),
+                    META_USED: str(now),
+                    META_LEASES: self.run.lease(now).encode(),
+                },
+            }
+            app = self.mgmt.create_client(body, lookup=lambda: self.find_app(scopes, fresh=True))
+            self.stats.apps_created += 1
+            self._leased.add(app["client_id"])
+            assert self._apps is not None
+            self._apps[key] = app
+            return app
+
+    # --- leases ----------------------------------------------------------------------------
+
+    def _write_leases(self, client: JSONDict, leases: list[Lease]) -> JSONDict:
+        metadata = _metadata(client)
+        metadata[META_LEASES] = encode_leases(leases)
+        metadata[META_USED] = str(int(self.clock()))
+        return self.mgmt.update_client(client["client_id"], {"client_metadata": metadata})
+
+    def take_lease(self, client_id: str) -> None:
+        """Add this run's lease (dropping dead ones) so other runs leave the grant alone."""
+        if client_id in self._leased:
+            return
+        client = self.mgmt.get_client(client_id)
+        if client is None:
+            raise ProvisioningError(
+                f"pytest-auth0-m2m: app {client_id} vanished while in use (swept by another "
+                "job?). Run the tests again; they will make a new one."
+            )
+        now = self.clock()
+        here = host_id()
+        leases = [
+            lease
+            for lease in parse_leases(_metadata(client).get(META_LEASES))
+            if lease.run_id != self.run.run_id and lease.alive(now, here)
+        ]
+        self._write_leases(client, [*leases, self.run.lease(now)])
+        self._leased.add(client_id)
+
+    # --- grants ----------------------------------------------------------------------------
+
+    def ensure_grant(self, app: JSONDict, scopes: frozenset[str], force: bool = False) -> None:
+        """A grant on the Management API with exactly ``scopes``: created, or PATCHed back."""
+        client_id = str(app["client_id"])
+        if client_id in self._granted and not force:
+            return
+        key = scope_hash(scopes)
+        # Recorded first: if this process dies from here on, the next run knows what to repair.
+        self.run.state.record_app(client_id, key)
+        with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
+            self.take_lease(client_id)
+            grant = self.mgmt.find_grant(client_id, self.audience)
+            if grant is None:
+                self.mgmt.create_grant(client_id, self.audience, sorted(scopes))
+                self.stats.grants_created += 1
+            elif frozenset(grant.get("scope") or ()) != scopes:
+                self.mgmt.update_grant(str(grant["id"]), sorted(scopes))
+                self.stats.grants_patched += 1
+        self._granted.add(client_id)
+
+    # --- teardown and repair ---------------------------------------------------------------
+
+    def release(
+        self,
+        client_id: str,
+        run_ids: Iterable[str],
+        *,
+        keep: bool = False,
+        delete_app: bool = False,
+    ) -> str:
+        """Drop the runs' leases; then, if no live lease remains, delete the app's grants
+        (and the app with ``delete_app``). Returns "gone", "held", "kept" or "deleted"."""
+        client = self.mgmt.get_client(client_id)
+        if client is None or not is_plugin_app(client):
+            return "gone"
+        ending = set(run_ids)
+        now = self.clock()
+        here = host_id()
+        leases = parse_leases(_metadata(client).get(META_LEASES))
+        remaining = [
+            lease for lease in leases if lease.run_id not in ending and lease.alive(now, here)
+        ]
+        # A run that leases between our read and our delete finds its grant gone when it asks
+        # for a token, and makes it again (see ProvisionedSource.token).
+        self._write_leases(client, remaining)
+        if remaining:
+            return "held"
+        if keep:
+            return "kept"
+        for grant in self.mgmt.list_grants(client_id=client_id):
+            if grant.get("client_id") == client_id and self.mgmt.delete_grant(str(grant["id"])):
+                self.stats.grants_deleted += 1
+        if delete_app and self.mgmt.delete_client(client_id):
+            self.stats.apps_deleted += 1
+        return "deleted"
+
+    def teardown(self, *, keep: bool = False, delete_apps: bool = False) -> None:
+        """This run's teardown, plus the repair of runs on this host that died before theirs."""
+        state = self.run.state
+        apps = dict(state.load().get("apps", {}))
+        for client_id in apps:
+            self.release(client_id, [self.run.run_id], keep=keep, delete_app=delete_apps)
+        self.repair(keep=keep, delete_apps=delete_apps)
+
+    def repair(self, *, keep: bool = False, delete_apps: bool = False) -> int:
+        """Finish the teardown of crashed runs on this tenant; returns how many were repaired."""
+        repaired = 0
+        for state in dead_runs(self.run.state_dir):
+            data = state.load()
+            if data.get("domain") != self.mgmt.endpoints.domain:
+                continue
+            for client_id in data.get("apps", {}):
+                self.release(client_id, [state.run_id], keep=keep, delete_app=delete_apps)
+            state.remove()
+            repaired += 1
+        return repaired
+
+
+# --- the token source for live and fake sessions --------------------------------------------
+
+
+def _no_grant(exc: ManagementError) -> bool:
+    return exc.status == 403 and "client-grant" in exc.message
+
+
+@dataclass
+class ProvisionedSource:
+    """``source.TokenSource`` backed by real (or emulated) apps, grants and tokens."""
+
+    endpoints: TenantEndpoints
+    provisioner: Provisioner
+    cache: TokenCache
+    stats: ProvisionStats = field(default_factory=ProvisionStats)
+    on_close: Callable[[ProvisionedSource], None] | None = None
+    _checked: bool = False
+    _closed: bool = False
+
+    def __repr__(self) -> str:
+        return f"ProvisionedSource(domain={self.endpoints.domain!r}, mode={self.endpoints.mode!r})"
+
+    @property
+    def mgmt(self) -> ManagementClient:
+        return self.provisioner.mgmt
+
+    def _app(self, scopes: frozenset[str]) -> JSONDict:
+        if not self._checked:
+            check_provisioner(self.mgmt)
+            self._checked = True
+        return self.provisioner.ensure_app(scopes)
+
+    def credentials(self, scopes: frozenset[str]) -> AppCredentials:
+        app = self._app(scopes)
+        self.provisioner.ensure_grant(app, scopes)
+        return AppCredentials(
+            domain=self.endpoints.domain,
+            client_id=str(app["client_id"]),
+            client_secret=str(app["client_secret"]),
+            audience=self.endpoints.audience,
+            token_url=self.endpoints.token_url,
+        )
+
+    def token(self, scopes: frozenset[str]) -> str:
+        app = self._app(scopes)
+        client_id = str(app["client_id"])
+
+        def fetch() -> tuple[str, int]:
+            self.provisioner.ensure_grant(app, scopes)
+            for attempt in range(2):
+                try:
+                    response = self.mgmt.auth.client_credentials(
+                        client_id, str(app["client_secret"])
+                    )
+                except ManagementError as exc:
+                    # Another run's teardown deleted the grant between our lease and now.
+                    if attempt == 0 and _no_grant(exc):
+                        self.provisioner.ensure_grant(app, scopes, force=True)
+                        continue
+                    raise
+                if response.scope == scopes:
+                    self.stats.tokens_fetched += 1
+                    return response.access_token, response.expires_in
+                if attempt == 0:  # the grant drifted (edited by hand?): PATCH it back
+                    self.provisioner.ensure_grant(app, scopes, force=True)
+            raise ProvisioningError(
+                f"pytest-auth0-m2m: app {client_id} got a token whose scopes differ from "
+                f"{sorted(scopes)} even after its grant was set back. Is something else "
+                "editing this app's grant? `python -m pytest_auth0_m2m sweep --yes` resets it."
+            )
+
+        token, cached = self.cache.get_or_fetch(self.endpoints.domain, scopes, client_id, fetch)
+        if cached:
+            self.stats.tokens_cached += 1
+        return token
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self.on_close is not None:
+                self.on_close(self)
+        finally:
+            self.mgmt.close()
+
+
+# --- sweeping -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leftover:
+    client_id: str
+    name: str
+    grant_ids: tuple[str, ...]
+    idle_seconds: float
+
+
+def find_leftovers(
+    mgmt: ManagementClient, *, older_than: float = 0.0, clock: Callable[[], float] = time.time
+) -> tuple[list[Leftover], list[str]]:
+    """This plugin's apps that no live run holds (idle at least ``older_than`` seconds), with
+    their grants; and the names of apps skipped because a run holds them."""
+    now = clock()
+    here = host_id()
+    leftovers: list[Leftover] = []
+    held: list[str] = []
+    clients = [
+        c
+        for c in mgmt.list_clients(fields=["client_id", "name", "client_metadata"])
+        if is_plugin_app(c)
+    ]
+    if not clients:
+        return [], []
+    grants_by_client: dict[str, list[str]] = {}
+    for grant in mgmt.list_grants():
+        grants_by_client.setdefault(str(grant.get("client_id")), []).append(str(grant["id"]))
+    for client in clients:
+        metadata = _metadata(client)
+        if any(lease.alive(now, here) for lease in parse_leases(metadata.get(META_LEASES))):
+            held.append(str(client.get("name")))
+            continue
+        try:
+            last = float(metadata.get(META_USED) or metadata.get(META_CREATED) or 0)
+        except ValueError:
+            last = 0.0
+        idle = now - last
+        if idle < older_than:
+            continue
+        client_id = str(client["client_id"])
+        leftovers.append(
+            Leftover(
+                client_id,
+                str(client.get("name")),
+                tuple(grants_by_client.get(client_id, ())),
+                idle,
+            )
+        )
+    return leftovers, held
+
+
+def sweep(mgmt: ManagementClient, leftovers: Iterable[Leftover]) -> tuple[int, int]:
+    """Delete the leftovers' grants, then the apps. Returns (grants, apps) deleted."""
+    grants = apps = 0
+    for leftover in leftovers:
+        for grant_id in leftover.grant_ids:
+            grants += mgmt.delete_grant(grant_id)
+        apps += mgmt.delete_client(leftover.client_id)
+    return grants, apps

@@ -1,0 +1,94 @@
+"""``python -m pytest_auth0_m2m sweep [--yes] [--older-than 2h]``: clear this plugin's leftovers.
+
+Dry-run by default: lists the apps this plugin made (recognised by their ``client_metadata``)
+that no live run holds, with their grants; ``--yes`` deletes them. Nothing else in the tenant is
+ever read for deletion, let alone deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+
+from pytest_auth0_m2m.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_DOMAIN, normalize_domain
+from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.management import ManagementClient, ManagementError
+from pytest_auth0_m2m.provisioning import find_leftovers, sweep
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """``90``, ``90s``, ``30m``, ``2h``, ``1d`` → seconds."""
+    found = _DURATION.match(text)
+    if not found:
+        raise argparse.ArgumentTypeError(
+            f"invalid duration {text!r}: use a number with s, m, h or d, e.g. 2h"
+        )
+    return float(found.group(1)) * _UNITS[found.group(2) or "s"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_auth0_m2m sweep",
+        description="List (and with --yes delete) the apps and grants pytest-auth0-m2m left in "
+        "a tenant. Credentials: env AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (the provisioner).",
+    )
+    parser.add_argument("--yes", action="store_true", help="delete; without it, only list")
+    parser.add_argument(
+        "--older-than",
+        type=parse_duration,
+        default=0.0,
+        metavar="AGE",
+        help="only apps unused for at least AGE (e.g. 30m, 2h, 1d)",
+    )
+    parser.add_argument("--domain", default=None, help=f"tenant domain (default: env {ENV_DOMAIN})")
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    domain = args.domain if args.domain is not None else os.environ.get(ENV_DOMAIN)
+    client_id = os.environ.get(ENV_CLIENT_ID)
+    client_secret = os.environ.get(ENV_CLIENT_SECRET)
+    if not domain:
+        print(f"sweep: no tenant: set {ENV_DOMAIN} or pass --domain.", file=sys.stderr)
+        return 2
+    if not client_id or not client_secret:
+        print(
+            f"sweep: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to the provisioner app's "
+            "credentials (environment only).",
+            file=sys.stderr,
+        )
+        return 2
+    endpoints = TenantEndpoints(domain=normalize_domain(domain), mode="live")
+    try:
+        with ManagementClient(endpoints, client_id, client_secret) as mgmt:
+            leftovers, held = find_leftovers(mgmt, older_than=args.older_than)
+            for name in held:
+                print(f"in use (a live run holds a lease), skipped: {name}")
+            if not leftovers:
+                print(f"nothing to sweep in {endpoints.domain}")
+                return 0
+            for item in leftovers:
+                print(
+                    f"{'deleting' if args.yes else 'would delete'}: app {item.client_id} "
+                    f"{item.name!r}, {len(item.grant_ids)} grant(s), idle "
+                    f"{item.idle_seconds / 60:.0f} min"
+                )
+            grant_count = sum(len(item.grant_ids) for item in leftovers)
+            if not args.yes:
+                print(
+                    f"dry run: {grant_count} grant(s) and {len(leftovers)} app(s) would be "
+                    "deleted; run again with --yes to delete them"
+                )
+                return 0
+            grants, apps = sweep(mgmt, leftovers)
+            print(f"deleted {grants} grant(s) and {apps} app(s) in {endpoints.domain}")
+            return 0
+    except ManagementError as exc:
+        print(f"sweep: {exc}", file=sys.stderr)
+        return 1
