@@ -1,5 +1,67 @@
+"""/connections: identity sources; every tenant starts with Username-Password-Authentication."""
+
 from __future__ import annotations
 
-from . import Handler
+from collections.abc import Callable
+from typing import Any
+
+from ..common import Reply, mgmt_error, not_found_error, paginate, select_fields
+from . import Call, Handler, register
 
 HANDLERS: dict[str, Handler] = {}
+
+
+def _register(operation_id: str) -> Callable[[Handler], Handler]:
+    return register(HANDLERS, operation_id)
+
+
+def _connection(call: Call) -> dict[str, Any]:
+    connection = call.tenant.connections.get(call.params["id"])
+    if connection is None:
+        raise not_found_error("The connection does not exist", "inexistent_connection")
+    return connection
+
+
+@_register("post_connections")
+def create_connection(call: Call) -> Reply:
+    body = call.body()
+    with call.tenant.lock:
+        if any(c["name"] == body["name"] for c in call.tenant.connections.values()):
+            raise mgmt_error(409, "A connection with the same name already exists", "conflict")
+        return 201, dict(call.tenant.add_connection(body))
+
+
+@_register("get_connections")
+def list_connections(call: Call) -> Reply:
+    with call.tenant.lock:
+        items = [dict(c) for c in call.tenant.connections.values()]
+    strategies = call.args.getlist("strategy")
+    if strategies:
+        items = [c for c in items if c.get("strategy") in strategies]
+    name = call.args.get("name")
+    if name:
+        items = [c for c in items if c["name"] == name]
+    return 200, paginate(items, call.args, "connections", checkpoint=True)
+
+
+@_register("get_connections_by_id")
+def get_connection(call: Call) -> Reply:
+    with call.tenant.lock:
+        return 200, select_fields([_connection(call)], call.args)[0]
+
+
+@_register("patch_connections_by_id")
+def update_connection(call: Call) -> Reply:
+    body = call.body()
+    with call.tenant.lock:
+        connection = _connection(call)
+        connection.update({k: v for k, v in body.items() if v is not None})
+        return 200, dict(connection)
+
+
+@_register("delete_connections_by_id")
+def delete_connection(call: Call) -> Reply:
+    with call.tenant.lock:
+        connection = _connection(call)
+        del call.tenant.connections[connection["id"]]
+        return 204, None

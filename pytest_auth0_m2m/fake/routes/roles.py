@@ -1,5 +1,192 @@
+"""/roles: roles, their permissions (scopes of resource servers) and their users."""
+
 from __future__ import annotations
 
-from . import Handler
+from collections.abc import Callable
+from typing import Any
+
+from ..common import (
+    Reply,
+    bad_body,
+    mgmt_error,
+    not_found_error,
+    paginate,
+    require_string_list,
+)
+from . import Call, Handler, register
+from .users import missing_user
 
 HANDLERS: dict[str, Handler] = {}
+
+
+def _register(operation_id: str) -> Callable[[Handler], Handler]:
+    return register(HANDLERS, operation_id)
+
+
+def _role(call: Call) -> dict[str, Any]:
+    role = call.tenant.roles.get(call.params["id"])
+    if role is None:
+        raise not_found_error("The role does not exist.", "inexistent_role")
+    return role
+
+
+def _check_name(call: Call, name: str, role_id: str | None = None) -> None:
+    if not name.strip():
+        raise bad_body("'String is too short (0 chars), minimum 1' on property name.")
+    for other in call.tenant.roles.values():
+        if other["name"] == name and other["id"] != role_id:
+            raise mgmt_error(409, "Role name already exists", "conflict")
+
+
+@_register("post_roles")
+def create_role(call: Call) -> Reply:
+    body = call.body()
+    with call.tenant.lock:
+        _check_name(call, body["name"])
+        return 200, dict(call.tenant.add_role(body))
+
+
+@_register("get_roles")
+def list_roles(call: Call) -> Reply:
+    with call.tenant.lock:
+        roles = [dict(r) for r in call.tenant.roles.values()]
+    name_filter = call.args.get("name_filter")
+    if name_filter:
+        roles = [r for r in roles if name_filter.lower() in r["name"].lower()]
+    return 200, paginate(roles, call.args, "roles")
+
+
+@_register("get_roles_by_id")
+def get_role(call: Call) -> Reply:
+    with call.tenant.lock:
+        return 200, dict(_role(call))
+
+
+@_register("patch_roles_by_id")
+def update_role(call: Call) -> Reply:
+    body = call.body()
+    with call.tenant.lock:
+        role = _role(call)
+        if "name" in body:
+            _check_name(call, body["name"], role["id"])
+        role.update(body)
+        return 200, dict(role)
+
+
+@_register("delete_roles_by_id")
+def delete_role(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        role = _role(call)
+        del tenant.roles[role["id"]]
+        tenant.role_permissions.pop(role["id"], None)
+        tenant.role_users.pop(role["id"], None)
+        return 200, None
+
+
+def _permissions(call: Call) -> list[tuple[str, str]]:
+    body = call.body()
+    raw = body["permissions"]
+    pairs: list[tuple[str, str]] = []
+    for item in raw:
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("resource_server_identifier"), str)
+            and isinstance(item.get("permission_name"), str)
+        ):
+            raise bad_body(
+                "'Expected type object with resource_server_identifier and permission_name' "
+                "on property permissions."
+            )
+        pairs.append((item["resource_server_identifier"], item["permission_name"]))
+    return pairs
+
+
+@_register("post_role_permission_assignment")
+def add_permissions(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        role = _role(call)
+        pairs = _permissions(call)
+        for identifier, name in pairs:
+            server = tenant.resource_server_by_identifier(identifier)
+            if server is None:
+                raise not_found_error(
+                    f"Resource server {identifier} does not exist", "inexistent_resource_server"
+                )
+            if name not in {s.get("value") for s in server.get("scopes", ())}:
+                raise bad_body(f"Permission {name} does not exist on resource server {identifier}")
+        current = tenant.role_permissions.setdefault(role["id"], [])
+        for pair in pairs:
+            if pair not in current:
+                current.append(pair)
+        return 201, None
+
+
+@_register("delete_role_permission_assignment")
+def remove_permissions(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        role = _role(call)
+        pairs = _permissions(call)
+        current = tenant.role_permissions.setdefault(role["id"], [])
+        tenant.role_permissions[role["id"]] = [p for p in current if p not in pairs]
+        return 200, None
+
+
+@_register("get_role_permission")
+def list_permissions(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        role = _role(call)
+        items = []
+        for identifier, name in tenant.role_permissions.get(role["id"], []):
+            server = tenant.resource_server_by_identifier(identifier) or {}
+            description = next(
+                (s.get("description", "") for s in server.get("scopes", ()) if s["value"] == name),
+                "",
+            )
+            items.append(
+                {
+                    "permission_name": name,
+                    "description": description,
+                    "resource_server_name": server.get("name", identifier),
+                    "resource_server_identifier": identifier,
+                }
+            )
+    return 200, paginate(items, call.args, "permissions")
+
+
+@_register("post_role_users")
+def add_users(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        role = _role(call)
+        ids = require_string_list(call.body(), "users")
+        for user_id in ids:
+            if user_id not in tenant.users:
+                raise missing_user()
+        members = tenant.role_users.setdefault(role["id"], [])
+        for user_id in ids:
+            if user_id not in members:
+                members.append(user_id)
+        return 200, None
+
+
+@_register("get_role_user")
+def list_users(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        role = _role(call)
+        items = []
+        for user_id in tenant.role_users.get(role["id"], []):
+            user = tenant.users.get(user_id, {})
+            items.append(
+                {
+                    "user_id": user_id,
+                    "email": user.get("email"),
+                    "picture": user.get("picture"),
+                    "name": user.get("name"),
+                }
+            )
+    return 200, paginate(items, call.args, "users", checkpoint=True, id_field="user_id")

@@ -1,5 +1,281 @@
+"""/users: create, read, search (simple Lucene ``q``), update, delete; a user's roles."""
+
 from __future__ import annotations
 
-from . import Handler
+import re
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from ..common import (
+    Reply,
+    bad_body,
+    bad_query,
+    mgmt_error,
+    not_found_error,
+    paginate,
+    require_string_list,
+    select_fields,
+)
+from . import Call, Handler, register
 
 HANDLERS: dict[str, Handler] = {}
+
+# Write-only request properties: they steer the update but are never part of the user.
+_NOT_STORED = frozenset(
+    {"password", "verify_email", "verify_phone_number", "connection", "client_id"}
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+def _register(operation_id: str) -> Callable[[Handler], Handler]:
+    return register(HANDLERS, operation_id)
+
+
+def missing_user() -> Exception:
+    return not_found_error("The user does not exist.", "inexistent_user")
+
+
+def _user(call: Call) -> dict[str, Any]:
+    user = call.tenant.users.get(call.params["id"])
+    if user is None:
+        raise missing_user()
+    return user
+
+
+def _check_email(body: dict[str, Any]) -> None:
+    email = body.get("email")
+    if email is not None and not _EMAIL.match(email):
+        raise bad_body(
+            f"'Object didn't pass validation for format email: {email}' on property email "
+            "(The user's email.)."
+        )
+
+
+@_register("post_users")
+def create_user(call: Call) -> Reply:
+    body = call.body()
+    _check_email(body)
+    tenant = call.tenant
+    with tenant.lock:
+        connection = next(
+            (c for c in tenant.connections.values() if c["name"] == body["connection"]), None
+        )
+        if connection is None:
+            raise mgmt_error(400, "The connection does not exist.", "inexistent_connection")
+        if connection.get("strategy") == "auth0":
+            if "email" not in body and "username" not in body:
+                raise bad_body("'Missing required property: email'.")
+            if "password" not in body:
+                raise bad_body("'Missing required property: password'.")
+        for other in tenant.users.values():
+            same_connection = any(
+                i.get("connection") == connection["name"] for i in other.get("identities", ())
+            )
+            if same_connection and (
+                ("email" in body and other.get("email") == body["email"])
+                or ("username" in body and other.get("username") == body["username"])
+            ):
+                raise mgmt_error(409, "The user already exists.", "auth0_idp_error")
+        if "user_id" in body:
+            wanted = f"{connection['strategy']}|{body['user_id']}"
+            if wanted in tenant.users:
+                raise mgmt_error(409, "The user already exists.", "auth0_idp_error")
+        user = tenant.add_user(body)
+        return 201, dict(user)
+
+
+def _field(user: dict[str, Any], name: str) -> Any:
+    value: Any = user
+    for part in name.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _matches(value: Any, pattern: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    text = str(value).lower()
+    pattern = pattern.lower()
+    if pattern.endswith("*"):
+        return text.startswith(pattern[:-1])
+    return text == pattern
+
+
+def _search(users: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+    """A small subset of Auth0's v3 Lucene syntax: ``field:value`` terms joined by AND/OR."""
+    try:
+        tokens = shlex.split(query, posix=True)
+    except ValueError:
+        raise bad_query(f"'Invalid query: {query}' on property q.") from None
+    # Disjunction of conjunctions: "a AND b OR c" -> [[a, b], [c]].
+    clauses: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "OR":
+            clauses.append([])
+        elif token not in ("AND", ""):
+            clauses[-1].append(token)
+
+    def term_ok(user: dict[str, Any], term: str) -> bool:
+        name, sep, pattern = term.partition(":")
+        if not sep:
+            needle = term.strip("*").lower()
+            return any(
+                needle in str(user.get(f) or "").lower()
+                for f in ("email", "name", "nickname", "user_id", "username")
+            )
+        return _matches(_field(user, name), pattern.strip('"'))
+
+    return [u for u in users if any(all(term_ok(u, t) for t in c) for c in clauses if c)]
+
+
+@_register("get_users")
+def list_users(call: Call) -> Reply:
+    args = call.args
+    engine = args.get("search_engine")
+    if engine not in (None, "", "v3"):
+        raise bad_query(
+            f"'No enum match for: \"{engine}\"' on property search_engine "
+            "(The version of the search engine)."
+        )
+    with call.tenant.lock:
+        users = list(call.tenant.users.values())
+    query = args.get("q")
+    if query:
+        users = _search(users, query)
+    connection = args.get("connection")
+    if connection:
+        users = [
+            u
+            for u in users
+            if any(i.get("connection") == connection for i in u.get("identities", ()))
+        ]
+    sort = args.get("sort")
+    if sort:
+        field, _, direction = sort.partition(":")
+        if direction not in ("1", "-1"):
+            raise bad_query(f"'String does not match pattern: {sort}' on property sort.")
+        users = sorted(users, key=lambda u: str(_field(u, field) or ""), reverse=direction == "-1")
+    return 200, paginate(users, args, "users")
+
+
+@_register("get_users_by_id")
+def get_user(call: Call) -> Reply:
+    with call.tenant.lock:
+        return 200, select_fields([_user(call)], call.args)[0]
+
+
+@_register("get_users-by-email")
+def users_by_email(call: Call) -> Reply:
+    email = call.args.get("email")
+    if not email:
+        raise bad_query("'Missing required property: email'.")
+    with call.tenant.lock:
+        found = [
+            u
+            for u in call.tenant.users.values()
+            if str(u.get("email", "")).lower() == email.lower()
+        ]
+        return 200, select_fields(found, call.args)
+
+
+@_register("patch_users_by_id")
+def update_user(call: Call) -> Reply:
+    body = call.body()
+    _check_email(body)
+    with call.tenant.lock:
+        user = _user(call)
+        for key, value in body.items():
+            if key in (
+                "password",
+                "verify_email",
+                "verify_phone_number",
+                "connection",
+                "client_id",
+            ):
+                continue
+            if key in ("app_metadata", "user_metadata") and isinstance(value, dict):
+                # Auth0 merges metadata one level deep; a null value removes the key.
+                merged = dict(user.get(key) or {})
+                for meta_key, meta_value in value.items():
+                    if meta_value is None:
+                        merged.pop(meta_key, None)
+                    else:
+                        merged[meta_key] = meta_value
+                user[key] = merged
+            elif value is None:
+                user.pop(key, None)
+            else:
+                user[key] = value
+        user["updated_at"] = call.tenant.now_iso()
+        return 200, dict(user)
+
+
+@_register("delete_users_by_id")
+def delete_user(call: Call) -> Reply:
+    with call.tenant.lock:
+        call.tenant.delete_user(call.params["id"])
+        return 204, None
+
+
+def _role_ids(call: Call) -> list[str]:
+    body = call.body()
+    ids = require_string_list(body, "roles")
+    for role_id in ids:
+        if role_id not in call.tenant.roles:
+            raise not_found_error("The role does not exist.", "inexistent_role")
+    return ids
+
+
+@_register("get_user_roles")
+def user_roles(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        user_id = _user(call)["user_id"]
+        roles = [
+            dict(tenant.roles[role_id])
+            for role_id, members in tenant.role_users.items()
+            if user_id in members and role_id in tenant.roles
+        ]
+    return 200, paginate(roles, call.args, "roles")
+
+
+@_register("post_user_roles")
+def assign_user_roles(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        user_id = _user(call)["user_id"]
+        for role_id in _role_ids(call):
+            members = tenant.role_users.setdefault(role_id, [])
+            if user_id not in members:
+                members.append(user_id)
+        return 204, None
+
+
+@_register("delete_user_roles")
+def remove_user_roles(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        user_id = _user(call)["user_id"]
+        for role_id in _role_ids(call):
+            members = tenant.role_users.get(role_id, [])
+            if user_id in members:
+                members.remove(user_id)
+        return 204, None
+
+
+@_register("get_user_organizations")
+def user_organizations(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        user_id = _user(call)["user_id"]
+        orgs = [
+            dict(tenant.organizations[org_id])
+            for org_id, members in tenant.org_members.items()
+            if user_id in members and org_id in tenant.organizations
+        ]
+    return 200, paginate(orgs, call.args, "organizations")
