@@ -1,0 +1,75 @@
+"""``python -m pytest_auth0_m2m.fake``: serve an emulated tenant for code in another process."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from .faults import PRESETS
+from .server import FakeAuth0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_auth0_m2m.fake",
+        description="Run an Auth0 tenant emulator on 127.0.0.1 until Ctrl-C.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
+    parser.add_argument(
+        "--tls", action="store_true", help="serve HTTPS on localhost with a fresh CA"
+    )
+    parser.add_argument(
+        "--rate-limits",
+        choices=sorted(PRESETS),
+        default=None,
+        help="enforce an Auth0 plan's rate limits (off by default)",
+    )
+    parser.add_argument(
+        "--token-lifetime", type=int, default=86400, help="access token lifetime in seconds"
+    )
+    args = parser.parse_args(argv)
+    fake = FakeAuth0(
+        tls=args.tls,
+        port=args.port,
+        rate_limits=args.rate_limits,
+        token_lifetime=args.token_lifetime,
+    )
+    try:
+        fake.start()
+    except OSError as error:
+        print(f"cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    lines = [
+        f"Fake Auth0 tenant listening on {fake.url}",
+        f"domain:        {fake.domain}",
+        f"audience:      {fake.audience}",
+        f"token URL:     {fake.token_url}",
+        f"provisioner client id:     {fake.provisioner.client_id}",
+        # Printed on purpose: this is a throwaway local tenant and the caller asked for it.
+        f"provisioner client secret: {fake.provisioner.client_secret}",
+    ]
+    if fake.ca_cert_path is not None:
+        lines.append(f"CA bundle:     {fake.ca_cert_path}  (export SSL_CERT_FILE to trust it)")
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        fake.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
