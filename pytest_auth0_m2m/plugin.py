@@ -72,9 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="fail a test whose declared scopes include ones its requests did not need.",
     )
-    parser.addini(
-        "auth0_fake", "run against the embedded Auth0 emulator", type="bool", default=None
-    )
+    # A string parsed by config.parse_bool rather than pytest's "bool" type, so that a bad
+    # value's error names the option.
+    parser.addini("auth0_fake", "run against the embedded Auth0 emulator: true or false")
     parser.addini("auth0_domain", "dev tenant domain for live runs", default=None)
     parser.addini(
         "auth0_allowed_domains",
@@ -141,8 +141,16 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return settings.header_line(_header_domain(settings), config.rootpath)
 
 
+def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
+    # pytest lists a test's decorator marks before its pytest.param(..., marks=...) marks on the
+    # same node; the parameter's is the more specific one, so it wins.
+    callspec = getattr(item, "callspec", None)
+    param_marks = [m for m in getattr(callspec, "marks", ()) if m.name == MARKER]
+    return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
+
+
 def _check_scopes(item: pytest.Item) -> None:
-    marker = item.get_closest_marker(MARKER)
+    marker = _closest_marker(item)
     if marker is None:
         return
     try:
@@ -210,11 +218,27 @@ def auth0_tenant(request: pytest.FixtureRequest) -> TenantEndpoints:
         pytest.fail(str(exc), pytrace=False)
 
 
-def open_source(config: pytest.Config, endpoints: TenantEndpoints) -> TokenSource:
+def open_source(
+    config: pytest.Config,
+    endpoints: TenantEndpoints,
+    request: pytest.FixtureRequest | None = None,
+) -> TokenSource:
     """The token source for the session's mode."""
-    raise NotImplementedError(
-        f"pytest-auth0-m2m: {endpoints.mode} mode has no token source yet (issues 4 and 5)"
-    )
+    if endpoints.mode == "replay":
+        from pytest_auth0_m2m.placeholders import ReplaySource
+
+        return ReplaySource(endpoints)
+    settings = config.stash[SETTINGS_KEY]
+    if endpoints.mode == "fake":
+        if request is None:
+            raise RuntimeError("pytest-auth0-m2m: fake mode needs the fixture request")
+        provisioner = request.getfixturevalue("auth0_fake").provisioner
+        client_id, client_secret = provisioner.client_id, provisioner.client_secret
+    else:
+        # Only reached after settings.live_endpoints() (in auth0_tenant) checked the allowlist
+        # and the credentials: nothing is ever sent to a tenant that is not allowed.
+        client_id, client_secret = settings.client_id or "", settings.client_secret or ""
+    return _provisioned_source(config, endpoints, client_id, client_secret)
 
 
 @pytest.fixture(scope="session")
@@ -222,33 +246,40 @@ def _auth0_m2m_source(
     request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
 ) -> Generator[TokenSource, None, None]:
     """Per-scope-set credentials and tokens for this process (provisioned or placeholders)."""
-    source = open_source(request.config, auth0_tenant)
+    source = open_source(request.config, auth0_tenant, request)
     try:
         yield source
     finally:
         source.close()
 
 
+def _token(request: pytest.FixtureRequest, fixture: str) -> str:
+    # The marker is checked before the source is asked: a misuse never provisions anything.
+    scopes = _scopes_for(request, fixture)
+    source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
+    return source.token(scopes)
+
+
 @pytest.fixture
-def mgmt_token(request: pytest.FixtureRequest, _auth0_m2m_source: TokenSource) -> str:
+def mgmt_token(request: pytest.FixtureRequest) -> str:
     """An access token whose scope claim is exactly the test's mgmt_scopes."""
-    return _auth0_m2m_source.token(_scopes_for(request, "mgmt_token"))
+    return _token(request, "mgmt_token")
 
 
 @pytest.fixture
-def m2m_credentials(
-    request: pytest.FixtureRequest, _auth0_m2m_source: TokenSource
-) -> AppCredentials:
+def m2m_credentials(request: pytest.FixtureRequest) -> AppCredentials:
     """The test's scope-set M2M app: .domain, .client_id, .client_secret, .audience, .token_url."""
-    return _auth0_m2m_source.credentials(_scopes_for(request, "m2m_credentials"))
+    scopes = _scopes_for(request, "m2m_credentials")
+    source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
+    return source.credentials(scopes)
 
 
 @pytest.fixture
 def mgmt_client(
-    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints, _auth0_m2m_source: TokenSource
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
 ) -> Generator[httpx.Client, None, None]:
     """An httpx.Client on the Management API with the test's bearer token."""
-    token = _auth0_m2m_source.token(_scopes_for(request, "mgmt_client"))
+    token = _token(request, "mgmt_client")
     with httpx.Client(
         base_url=auth0_tenant.management_url, headers={"Authorization": f"Bearer {token}"}
     ) as client:
@@ -257,10 +288,10 @@ def mgmt_client(
 
 @pytest.fixture
 def mgmt_async_client(
-    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints, _auth0_m2m_source: TokenSource
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
 ) -> httpx.AsyncClient:
     """An httpx.AsyncClient on the Management API with the test's bearer token."""
-    token = _auth0_m2m_source.token(_scopes_for(request, "mgmt_async_client"))
+    token = _token(request, "mgmt_async_client")
     # A plain (sync) fixture works under any async runner (pytest-asyncio, anyio). With no
     # kept-alive connection, nothing is left bound to the test's event loop after the test.
     return httpx.AsyncClient(

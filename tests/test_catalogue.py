@@ -1,0 +1,126 @@
+"""The scope catalogue: generated from Auth0's spec, in sync with it, and matching real paths."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_auth0_m2m.scopes import ScopeError, catalogue, parse_marker_args
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT.parent / "shared" / "auth0" / "management-api-oas.json"
+GENERATOR = ROOT / "scripts" / "generate_scopes.py"
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("generate_scopes", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="Auth0's spec is not beside the repository")
+def test_committed_catalogue_is_in_sync_with_the_spec() -> None:
+    generator = _generator()
+    expected = generator.render(generator.build(json.loads(SPEC.read_text("utf-8"))))
+    committed = (ROOT / "pytest_auth0_m2m" / "data" / "catalogue.json").read_text("utf-8")
+    assert committed == expected, "run: python scripts/generate_scopes.py"
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="Auth0's spec is not beside the repository")
+def test_every_spec_operation_and_scope_is_in_the_catalogue() -> None:
+    spec = json.loads(SPEC.read_text("utf-8"))
+    flows = spec["components"]["securitySchemes"]["oAuth2ClientCredentials"]["flows"]
+    assert set(catalogue().scopes) == set(flows["clientCredentials"]["scopes"])
+    spec_ops = {
+        (method.upper(), path)
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    assert {(op.method, op.path) for op in catalogue().operations} == spec_ops
+
+
+@pytest.mark.parametrize(
+    ("texts", "security", "expected"),
+    [
+        (
+            ["Insufficient scope; expected any of: read:users."],
+            ["read:users"],
+            ("any", [["read:users"]]),
+        ),
+        (
+            ["Insufficient scope; expected all of: read:users, read:roles, read:role_members."],
+            ["read:users", "read:roles", "read:role_members"],
+            ("all", [["read:users"], ["read:roles"], ["read:role_members"]]),
+        ),
+        (
+            ["Insufficient scope; expected create:signing_keys and update:signing_keys."],
+            ["create:signing_keys", "update:signing_keys"],
+            ("all", [["create:signing_keys"], ["update:signing_keys"]]),
+        ),
+        (
+            [
+                "Insufficient scope; expected: read:connections and any of: read:clients or "
+                "read:client_summary."
+            ],
+            ["read:connections", "read:clients", "read:client_summary"],
+            ("mixed", [["read:connections"], ["read:clients", "read:client_summary"]]),
+        ),
+        (
+            ["Insufficient scope; expected: update:users, update:current_user_identities."],
+            ["update:users", "update:current_user_identities"],
+            ("any", [["update:users", "update:current_user_identities"]]),
+        ),
+        ([], ["read:scim_config"], ("any", [["read:scim_config"]])),
+    ],
+)
+def test_scope_rules_are_read_from_the_403_descriptions(
+    texts: list[str], security: list[str], expected: tuple[str, list[list[str]]]
+) -> None:
+    assert _generator().scope_rule(security, texts) == expected
+
+
+def test_operations_of_each_kind_are_in_the_packaged_catalogue() -> None:
+    cat = catalogue()
+    roles = cat.match("GET", "/api/v2/users/auth0|abc/roles")
+    assert roles is not None
+    assert (roles.operation_id, roles.mode) == ("get_user_roles", "all")
+    assert not roles.allows({"read:users", "read:roles"})
+    assert roles.allows({"read:users", "read:roles", "read:role_members"})
+    assert roles.expected_text() == "read:role_members,read:roles,read:users"
+
+    mixed = cat.match("GET", "/api/v2/clients/abc/connections")
+    assert mixed is not None and mixed.mode == "mixed"
+    assert mixed.allows({"read:connections", "read:client_summary"})
+    assert not mixed.allows({"read:clients", "read:client_summary"})
+    assert (
+        mixed.expected_text() == "read:connections and any of: read:clients or read:client_summary"
+    )
+
+    users = cat.match("get", "/users")
+    assert users is not None and users.mode == "any"
+    assert users.expected_text() == "read:users,read:user_idp_tokens"
+
+
+def test_literal_segments_win_over_parameters() -> None:
+    cat = catalogue()
+    by_email = cat.match("GET", "/api/v2/users-by-email")
+    assert by_email is not None and by_email.path == "/users-by-email"
+    preview = cat.match("POST", "/api/v2/clients/cimd/preview")
+    assert preview is not None and preview.path == "/clients/cimd/preview"
+    assert cat.match("GET", "/api/v2/no-such-thing") is None
+    assert cat.match("TRACE", "/api/v2/users") is None
+
+
+def test_marker_arguments_are_validated_without_pytest() -> None:
+    assert parse_marker_args(("read:users", "read:users"), {}).scopes == {"read:users"}
+    assert parse_marker_args((), {}).scopes == frozenset()
+    with pytest.raises(ScopeError, match="did you mean 'read:users'"):
+        parse_marker_args(("read:user",), {})
+    with pytest.raises(ScopeError, match="is not a Management API scope; see"):
+        parse_marker_args(("zzzz",), {})

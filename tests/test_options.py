@@ -1,0 +1,182 @@
+"""Options, ini values, environment and the report header, as a user runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_help_shows_one_option_group(project: pytest.Pytester) -> None:
+    result = project.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "Auth0 Management API (pytest-auth0-m2m):",
+            "  --auth0-fake*",
+            "  --auth0-domain=DOMAIN*",
+            "  --auth0-no-token-cache*",
+            "  --auth0-keep*",
+            "  --auth0-delete-apps*",
+            "  --mgmt-scopes-report=PATH*",
+            "  --mgmt-scopes-strict*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["  auth0_fake (string):*true or false*", "  auth0_allowed_domains (linelist):*"]
+    )
+    assert result.stdout.str().count("(pytest-auth0-m2m)") == 1
+
+
+def test_header_default_is_offline_replay(project: pytest.Pytester) -> None:
+    result = project.runpytest()
+    result.stdout.fnmatch_lines(
+        [
+            "auth0-m2m: mode=replay, tenant=tenant.auth0.invalid, cassettes=cassettes, record-mode=none"
+        ]
+    )
+
+
+def test_header_fake_from_cli(project: pytest.Pytester) -> None:
+    result = project.runpytest("--auth0-fake")
+    result.stdout.fnmatch_lines(["auth0-m2m: mode=fake, tenant=emulator on 127.0.0.1, *"])
+
+
+@pytest.mark.parametrize(("ini", "cli", "mode"), [("true", [], "fake"), ("false", [], "replay")])
+def test_header_fake_from_ini(
+    project: pytest.Pytester, ini: str, cli: list[str], mode: str
+) -> None:
+    project.makeini(
+        f"[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_fake = {ini}\n"
+    )
+    project.runpytest(*cli).stdout.fnmatch_lines([f"auth0-m2m: mode={mode}, *"])
+
+
+def test_cli_fake_wins_over_ini_false(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_fake = false\n")
+    project.runpytest("--auth0-fake").stdout.fnmatch_lines(["auth0-m2m: mode=fake, *"])
+
+
+def test_bad_ini_bool_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makeini("[pytest]\nauth0_fake = maybe\n")
+    result = project.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: auth0_fake must be true or false, got 'maybe'"])
+
+
+@pytest.mark.parametrize(
+    ("cli", "env", "ini", "expected"),
+    [
+        (
+            ["--auth0-domain", "cli.eu.auth0.com"],
+            "env.eu.auth0.com",
+            "ini.eu.auth0.com",
+            "tenant=cli.eu.auth0.com*domain from --auth0-domain",
+        ),
+        (
+            [],
+            "env.eu.auth0.com",
+            "ini.eu.auth0.com",
+            "tenant=env.eu.auth0.com*domain from env AUTH0_DOMAIN",
+        ),
+        ([], None, "ini.eu.auth0.com", "tenant=ini.eu.auth0.com*domain from ini auth0_domain"),
+        (
+            [],
+            "https://Env.EU.auth0.com/",
+            None,
+            "tenant=env.eu.auth0.com*domain from env AUTH0_DOMAIN",
+        ),
+    ],
+)
+def test_domain_precedence_cli_env_ini(
+    project: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: list[str],
+    env: str | None,
+    ini: str | None,
+    expected: str,
+) -> None:
+    if env is not None:
+        monkeypatch.setenv("AUTH0_DOMAIN", env)
+    if ini is not None:
+        project.makeini(
+            f"[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_domain = {ini}\n"
+        )
+    result = project.runpytest("--record-mode=once", *cli)
+    result.stdout.fnmatch_lines([f"auth0-m2m: mode=live, {expected}*"])
+
+
+def test_header_never_shows_a_secret(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTH0_DOMAIN", "dev-x.eu.auth0.com")
+    monkeypatch.setenv("AUTH0_CLIENT_ID", "provisioner-client-id-1234")
+    monkeypatch.setenv("AUTH0_CLIENT_SECRET", "provisioner-secret-should-never-print")
+    result = project.runpytest("--record-mode=once", "-v")
+    result.stdout.fnmatch_lines(
+        ["auth0-m2m: mode=live, tenant=dev-x.eu.auth0.com, *credentials set*"]
+    )
+    out = result.stdout.str() + result.stderr.str()
+    assert "provisioner-secret-should-never-print" not in out
+
+
+def test_cassette_dir_from_ini(project: pytest.Pytester) -> None:
+    project.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_cassette_dir = tests/tapes\n"
+    )
+    project.runpytest().stdout.fnmatch_lines(["auth0-m2m: *cassettes=tests/tapes*"])
+
+
+def test_fixture_without_marker_says_how_to_fix(project: pytest.Pytester) -> None:
+    project.makepyfile("def test_needs_token(mgmt_token): pass")
+    result = project.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_needs_token uses the mgmt_token fixture but declares no Management API scopes.",
+            '*Add @pytest.mark.mgmt_scopes("read:users", ...) with the scopes the test needs*',
+        ]
+    )
+
+
+def test_live_tenant_outside_allowlist_is_refused(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTH0_DOMAIN", "prod-x.eu.auth0.com")
+    monkeypatch.setenv("AUTH0_CLIENT_ID", "id")
+    monkeypatch.setenv("AUTH0_CLIENT_SECRET", "secret-value-123")
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_live(mgmt_token): pass
+        """
+    )
+    result = project.runpytest("--record-mode=once")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*tenant 'prod-x.eu.auth0.com' (from env AUTH0_DOMAIN) is not in auth0_allowed_domains*",
+            "*    auth0_allowed_domains = prod-x.eu.auth0.com",
+        ]
+    )
+    assert "secret-value-123" not in result.stdout.str()
+
+
+def test_live_without_credentials_is_refused(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        "auth0_allowed_domains = dev-*.eu.auth0.com\n"
+    )
+    monkeypatch.setenv("AUTH0_DOMAIN", "dev-x.eu.auth0.com")
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_live(mgmt_token): pass
+        """
+    )
+    result = project.runpytest("--record-mode=once")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET not set*"])
