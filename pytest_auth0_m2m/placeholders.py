@@ -1,0 +1,229 @@
+"""Placeholders for replay: a fixed, public signing key and the tokens and credentials it makes.
+
+Cassettes must never hold a real token, yet code under test may decode the token it was given
+(scopes, issuer, audience). So recorded tokens are replaced by JWTs with the same claims, signed
+by the key below. The key is PUBLIC on purpose (it is committed here, and its ``kid`` says so):
+nothing signed by it is worth anything, and anyone can check that a cassette's JWT is one.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from pytest_auth0_m2m.endpoints import AppCredentials, TenantEndpoints
+
+REPLAY_KID = "pytest-auth0-m2m-replay-key-public"
+REPLAY_ALG = "RS256"
+
+# Not a secret: published with the package so that placeholders are reproducible everywhere.
+REPLAY_PRIVATE_KEY_PEM = """\
+-----BEGIN PRIVATE KEY-----
+MIIEuwIBADANBgkqhkiG9w0BAQEFAASCBKUwggShAgEAAoIBAQCj03m4ys2HcCTX
+/W8f6zio1j5Qs2vI8tZPh8mPec9DmIuYqXLydCcm0Cg1LOFGxFHeGZDOW6Q+sscK
+D0ikcag5BEcEt0P5HQUx3hswP/xGMY0nNgwEjCAAjD79P0NKV+kYOYHoXhtzRFxx
+aI+B7COUvpA3sYMZkkIxeYRV6DqFKnMMzhHsREY97WqXCQPtQ96TKDb0jRMMoPF8
+sDBYpEdSvTC3BDGJMxZ0AqunEGd6RnOI3cSaSRt7/RQddMUNllvay1D/OJlxiTuA
+uDiXn2T5FjFYnHcQExlc6/kO8YplPLMuGvAJe9xvu0jzNaqriJC1u2iXrOUQrtRR
+D5DYZZixAgMBAAECgf8Pra14gfAphhIAmcCIzXoermJIVuN518Oq2NPxZzbuwSqa
+8ZyOl48np8QxUpo8q40qNEgnd53AYluqGsxY8Ieo7T/es6tNq/lTTG5Nr9H05ckc
+d4+u37owUzu0ANnvw3oLV3WXR2pZHbG7KMaTKIY/Nf2XVuW1DMpI8dg4YIE5PS9M
+rje4c8IhgVexkV5pLGc1fvC1rfkhE6SIYZHtzjDOAuzk3i4N4FES2o5Mgiq5zusG
+uLBlwGpdAJothltf2Jal0gXGA9DVyMfwEvwbK0jptFImFsqQFPg3Tztm9zcNquyM
+M+N2XRTW+gv+qSByptotWIenhTi5jaUQGZtlUhMCgYEA5nfRAhT/iACwMoVid9Es
+JWo4cYAQELkl+HGd4uo27y5zCg6ADgJwPAN9bSLvUx1I9W1Q9FXcwhUhH2dRXtxS
+/16bT0m8j461cBhuoAagGiBOeGUv0wiEUsbe4UUXy2Y82OWPRWr0B0ntaryKJspS
+QkPHOmLK4I1aRwp5MUUTbk8CgYEAtfmpSlgbKxXp55+l5SYZqrcNjw/4fHzBRkRK
+sq5sGEv5YR2dfSgiPjp+qqLN2HIlyPq+zwZZZ9/hilbE/sFti5IJp+lWiNdVMZOY
+xbP1+59sdpEZrORPvj+LBechqeYaNhL6DCj1FvDzn9E8h/hso9MmQxo8IUw2kUlB
+AZQTyP8CgYBudAP+fHPPCY1oWRbNF7mRoOu2McsBSMrS3BjwNJHpZZiKvFJQ5IhH
+quCE2pZafhGGVkLTJwdrGNdMBqcv0GYSr5O9lzhAkQOR2pPCLAq1GsCg4NXfzRgl
+19vfmM6Dk9cbmEFm4pBboemgGwYW+yYbTgKAj/JtVjFrFLDqlRFv7wKBgH2fXii+
+bfLua8zEP0fTZ4CcYbXTNpzpmpshZde35VNYj01lnmTaIdmHlA3D2gqDsmXuA27z
+WSEGQrK3d8LOUQs6w4Ow51YMIPnahGpm83bC9aNcQ7dA3XPedeCbUHfzK0ENFKT0
+WU1/BQ/c58aNzqHBj/Ze1AfAjyL4yPGIAaiNAoGBANXzDzIOlx2OfVvTXv99z9Ki
+4wTPr6v6PH0C7KnNfCTlUYAmnMpwhxgRfsNz9Cvw+Lhwz17A7tE4jZmmP6Kz5/sH
+k/cKj88Y7C0kE5cbeKsmcVSeZEMZILHtbETwWFxbSR757UD5JfH1Vn/fiVTIA0iB
+TtDTqnIwEAwQHHzXjpLl
+-----END PRIVATE KEY-----
+"""
+
+# Fixed dates keep re-recorded cassettes identical: issued in the past (validators reject a
+# future ``iat``) and valid until 2100 (validators reject an expired token).
+PLACEHOLDER_IAT = 1_700_000_000
+PLACEHOLDER_EXP = 4_102_444_800
+_DATE_CLAIMS = {"iat": PLACEHOLDER_IAT, "nbf": PLACEHOLDER_IAT, "auth_time": PLACEHOLDER_IAT}
+
+PLACEHOLDER_CLIENT_SECRET = "pytest-auth0-m2m-placeholder-client-secret"
+PLACEHOLDER_OPAQUE_TOKEN = "pytest-auth0-m2m-placeholder-token"
+
+
+@functools.cache  # parsing a constant once; not session state
+def replay_private_key() -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(REPLAY_PRIVATE_KEY_PEM.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def replay_public_key() -> rsa.RSAPublicKey:
+    return replay_private_key().public_key()
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def replay_jwks() -> dict[str, Any]:
+    """The replay key as a JWKS document, for code under test that verifies its tokens."""
+    numbers = replay_public_key().public_numbers()
+    return {
+        "keys": [
+            {
+                "kty": "RSA",
+                "use": "sig",
+                "alg": REPLAY_ALG,
+                "kid": REPLAY_KID,
+                "n": _b64url_uint(numbers.n),
+                "e": _b64url_uint(numbers.e),
+            }
+        ]
+    }
+
+
+def scope_string(scopes: Iterable[str]) -> str:
+    """Auth0's ``scope`` claim: space-separated; sorted so placeholders are reproducible."""
+    return " ".join(sorted(set(scopes)))
+
+
+def placeholder_client_id(scopes: Iterable[str]) -> str:
+    """A stable, obviously fake client id for a scope set (32 characters, like Auth0's)."""
+    digest = hashlib.sha256(scope_string(scopes).encode()).hexdigest()
+    return "replay" + digest[:26]
+
+
+def token_claims(domain: str, client_id: str, scopes: Iterable[str]) -> dict[str, Any]:
+    """The claims Auth0 puts in a client-credentials Management API token (WIRE.md)."""
+    return {
+        "iss": f"https://{domain}/",
+        "sub": f"{client_id}@clients",
+        "aud": f"https://{domain}/api/v2/",
+        "iat": PLACEHOLDER_IAT,
+        "exp": PLACEHOLDER_EXP,
+        "scope": scope_string(scopes),
+        "gty": "client-credentials",
+        "azp": client_id,
+    }
+
+
+def sign(claims: Mapping[str, Any]) -> str:
+    """A JWT over ``claims`` signed by the public replay key (RS256 is deterministic)."""
+    return jwt.encode(
+        dict(claims),
+        replay_private_key(),
+        algorithm=REPLAY_ALG,
+        headers={"kid": REPLAY_KID, "typ": "JWT"},
+    )
+
+
+def placeholder_token(domain: str, client_id: str, scopes: Iterable[str]) -> str:
+    return sign(token_claims(domain, client_id, scopes))
+
+
+def unverified_claims(token: str) -> dict[str, Any] | None:
+    """The claims of a JWT without checking anything; None if it is not a JWT."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def _rewrite_claim(value: Any, rewrite: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return rewrite(value)
+    if isinstance(value, list):
+        return [_rewrite_claim(item, rewrite) for item in value]
+    if isinstance(value, dict):
+        return {key: _rewrite_claim(item, rewrite) for key, item in value.items()}
+    return value
+
+
+def placeholder_for(token: str, rewrite: Callable[[str], str] = lambda text: text) -> str:
+    """A stand-in for a real token: a replay-signed JWT with the same claims, else an opaque one.
+
+    ``rewrite`` maps claim text (the tenant domain, client ids) to its recordings form. Dates
+    become fixed ones, so the placeholder is the same whenever the test is recorded.
+    """
+    claims = unverified_claims(token)
+    if claims is None:
+        return PLACEHOLDER_OPAQUE_TOKEN
+    new: dict[str, Any] = {}
+    for name, value in claims.items():
+        if name == "exp":
+            new[name] = PLACEHOLDER_EXP
+        elif name in _DATE_CLAIMS:
+            new[name] = _DATE_CLAIMS[name]
+        else:
+            new[name] = _rewrite_claim(value, rewrite)
+    return sign(new)
+
+
+def is_replay_token(token: str) -> bool:
+    """Whether ``token`` is a JWT signed by the replay key (so it carries no real access)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        if header.get("kid") != REPLAY_KID:
+            return False
+        jwt.decode(
+            token,
+            replay_public_key(),
+            algorithms=[REPLAY_ALG],
+            options={
+                "verify_aud": False,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_iss": False,
+            },
+        )
+    except jwt.PyJWTError:
+        return False
+    return True
+
+
+def is_placeholder_secret(value: str) -> bool:
+    return value in (PLACEHOLDER_CLIENT_SECRET, PLACEHOLDER_OPAQUE_TOKEN) or is_replay_token(value)
+
+
+class ReplaySource:
+    """The ``TokenSource`` of a replay session: no network, no tenant, only placeholders.
+
+    Credentials are per scope set, with the same placeholder client id that recordings use for
+    the app of that scope set, so requests the test makes with them match the cassette.
+    """
+
+    def __init__(self, endpoints: TenantEndpoints) -> None:
+        self.endpoints = endpoints
+
+    def credentials(self, scopes: frozenset[str]) -> AppCredentials:
+        return AppCredentials(
+            domain=self.endpoints.domain,
+            client_id=placeholder_client_id(scopes),
+            client_secret=PLACEHOLDER_CLIENT_SECRET,
+            audience=self.endpoints.audience,
+            token_url=self.endpoints.token_url,
+        )
+
+    def token(self, scopes: frozenset[str]) -> str:
+        return placeholder_token(self.endpoints.domain, placeholder_client_id(scopes), scopes)
+
+    def close(self) -> None:
+        return None
