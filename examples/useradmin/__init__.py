@@ -1,0 +1,1 @@
+"""A small user-administration service over the Auth0 Management API."""
