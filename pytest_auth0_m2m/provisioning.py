@@ -126,6 +126,7 @@ class Provisioner:
         self._apps: dict[str, JSONDict] | None = None  # scope hash -> client, listed once
         self._leased: set[str] = set()
         self._granted: set[str] = set()
+        self._resolved: set[str] = set()  # scope hashes whose app this process has counted
 
     # --- apps ------------------------------------------------------------------------------
 
@@ -146,15 +147,15 @@ class Provisioner:
 
     def ensure_app(self, scopes: frozenset[str]) -> JSONDict:
         """The scope set's app, created (holding this run's lease) if there is none."""
+        key = scope_hash(scopes)
         app = self.find_app(scopes)
         if app is not None and app.get("client_secret"):
-            self.stats.apps_reused += 1
+            self._count_reuse(key)
             return app
-        key = scope_hash(scopes)
         with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
             app = self.find_app(scopes, fresh=True)
             if app is not None:
-                self.stats.apps_reused += 1
+                self._count_reuse(key)
                 return app
             now = int(self.clock())
             body = {
@@ -174,10 +175,16 @@ class Provisioner:
             }
             app = self.mgmt.create_client(body, lookup=lambda: self.find_app(scopes, fresh=True))
             self.stats.apps_created += 1
+            self._resolved.add(key)
             self._leased.add(app["client_id"])
             assert self._apps is not None
             self._apps[key] = app
             return app
+
+    def _count_reuse(self, key: str) -> None:
+        if key not in self._resolved:
+            self._resolved.add(key)
+            self.stats.apps_reused += 1
 
     # --- leases ----------------------------------------------------------------------------
 
