@@ -111,13 +111,19 @@ def test_any_of_rule(fake: FakeAuth0, http: httpx.Client) -> None:
     r = http.get("/api/v2/users", headers=bearer(fake, "read:clients"))
     assert r.status_code == 403
     assert r.json() == _403("read:users,read:user_idp_tokens")
-    assert http.get("/api/v2/users", headers=bearer(fake, "read:user_idp_tokens")).status_code == 200
+    assert (
+        http.get("/api/v2/users", headers=bearer(fake, "read:user_idp_tokens")).status_code == 200
+    )
 
 
 def test_all_of_rule_on_user_roles(fake: FakeAuth0, http: httpx.Client) -> None:
     user = fake.seed({"users": [{"email": "a@example.com"}]})["users"][0]
     path = f"/api/v2/users/{user}/roles"
-    for partial in (("read:users",), ("read:users", "read:roles"), ("read:roles", "read:role_members")):
+    for partial in (
+        ("read:users",),
+        ("read:users", "read:roles"),
+        ("read:roles", "read:role_members"),
+    ):
         r = http.get(path, headers=bearer(fake, *partial))
         assert r.status_code == 403, partial
         assert r.json() == _403("read:role_members,read:roles,read:users")
@@ -129,11 +135,18 @@ def test_all_of_rule_on_user_roles(fake: FakeAuth0, http: httpx.Client) -> None:
 def test_mixed_rule_on_client_connections(fake: FakeAuth0, http: httpx.Client) -> None:
     path = f"/api/v2/clients/{fake.provisioner.client_id}/connections"
     expected = _403("read:connections and any of: read:clients or read:client_summary")
-    for scopes in (("read:connections",), ("read:clients",), ("read:clients", "read:client_summary")):
+    for scopes in (
+        ("read:connections",),
+        ("read:clients",),
+        ("read:clients", "read:client_summary"),
+    ):
         r = http.get(path, headers=bearer(fake, *scopes))
         assert r.status_code == 403, scopes
         assert r.json() == expected
-    for scopes in (("read:connections", "read:clients"), ("read:connections", "read:client_summary")):
+    for scopes in (
+        ("read:connections", "read:clients"),
+        ("read:connections", "read:client_summary"),
+    ):
         r = http.get(path, headers=bearer(fake, *scopes))
         # Past auth and scopes: this operation is not emulated, so 501 names it.
         assert r.status_code == 501, scopes

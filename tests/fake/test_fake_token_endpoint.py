@@ -130,9 +130,7 @@ def test_unknown_audience_is_403_service_not_found(fake: FakeAuth0, http: httpx.
     }
 
 
-def test_grant_type_not_enabled_is_unauthorized_client(
-    fake: FakeAuth0, http: httpx.Client
-) -> None:
+def test_grant_type_not_enabled_is_unauthorized_client(fake: FakeAuth0, http: httpx.Client) -> None:
     client_id, secret = make_app(fake, ["read:users"], grant_types=["authorization_code"])
     r = http.post("/oauth/token", data=token_request(fake, client_id, secret))
     assert r.status_code == 403
