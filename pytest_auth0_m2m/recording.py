@@ -39,6 +39,7 @@ from pytest_auth0_m2m.placeholders import (
     placeholder_client_id,
     placeholder_for,
     scope_string,
+    unverified_claims,
 )
 
 # Kept on requests and responses; everything else (Authorization, cookies, rate-limit headers,
@@ -58,9 +59,12 @@ NEVER_KEPT_HEADERS = frozenset(
     }
 )
 
-# A request carrying this header is the plugin's own (provisioning, token fetch): it is never
-# recorded nor replayed, whatever cassette is active.
+# A request carrying this header, or this User-Agent, is the plugin's own (provisioning, token
+# fetch): it is never recorded nor replayed, whatever cassette is active.
 INTERNAL_HEADER = "x-pytest-auth0-m2m-internal"
+INTERNAL_USER_AGENT = "pytest-auth0-m2m"
+
+RECORDINGS_TENANT = RECORDINGS_DOMAIN.split(".")[0]
 
 SECRET_KEYS = frozenset({"client_secret", "client_assertion"})
 TOKEN_KEYS = frozenset({"access_token", "id_token", "refresh_token"})
@@ -91,6 +95,8 @@ class SecretRegistry:
         self._hosts: dict[str, str] = {}  # real domain / host:port -> recordings domain
         self._bases: dict[str, str] = {}  # real base URL -> https://recordings domain
         self._ids: dict[str, str] = {}  # real client id -> placeholder client id
+        self._names: set[str] = set()  # tenant names ("dev-x" of dev-x.eu.auth0.com)
+        self._sources: list[Callable[[], Iterable[Secret]]] = []
 
     def add_secret(self, value: str | None, what: str) -> None:
         """Guard ``value``: a cassette holding it (in any encoding) is not written."""
@@ -122,6 +128,7 @@ class SecretRegistry:
             return
         with self._lock:
             self._hosts[domain] = RECORDINGS_DOMAIN
+            self._names.add(domain.split(":")[0].split(".")[0])
             host, sep, port = domain.rpartition(":")
             if sep and host in ("127.0.0.1", "localhost", "[::1]"):
                 # Loopback emulator: the same server answers under either name.
@@ -132,13 +139,36 @@ class SecretRegistry:
             if base_url:
                 self._bases[base_url.rstrip("/").lower()] = f"https://{RECORDINGS_DOMAIN}"
 
+    def add_source(self, source: Callable[[], Iterable[Secret]]) -> None:
+        """Secrets known only later (e.g. the emulator's client secrets), asked at every check."""
+        with self._lock:
+            self._sources.append(source)
+
     def secrets(self) -> list[Secret]:
         with self._lock:
-            return [Secret(value, what) for value, what in self._secrets.items()]
+            found = dict(self._secrets)
+            sources = list(self._sources)
+        for source in sources:
+            for secret in source():
+                if len(secret.value) >= MIN_SECRET_LENGTH and not is_placeholder_secret(
+                    secret.value
+                ):
+                    found.setdefault(secret.value, secret.what)
+        return [Secret(value, what) for value, what in found.items()]
+
+    def tenant_hosts(self) -> list[str]:
+        """The real tenant's names (domain, emulator host:port): a token they issued is real."""
+        with self._lock:
+            return sorted(self._hosts)
 
     def rewriter(self) -> Rewriter:
         with self._lock:
-            return Rewriter(hosts=dict(self._hosts), bases=dict(self._bases), ids=dict(self._ids))
+            return Rewriter(
+                hosts=dict(self._hosts),
+                bases=dict(self._bases),
+                ids=dict(self._ids),
+                tenant_names=set(self._names),
+            )
 
 
 # --- Rewriting the tenant and client ids -----------------------------------------------------
@@ -152,7 +182,11 @@ class Rewriter:
         hosts: Mapping[str, str] | None = None,
         bases: Mapping[str, str] | None = None,
         ids: Mapping[str, str] | None = None,
+        tenant_names: Iterable[str] = (),
     ) -> None:
+        # A tenant's name shows in bodies ({"tenant": "dev-x"}); too short to replace blindly,
+        # so only JSON values under a "tenant" key are rewritten (see Redactor).
+        self.tenant_names = frozenset(tenant_names)
         rules: list[tuple[str, str, bool]] = []  # (real, new, case-insensitive)
         for real, new in (bases or {}).items():
             rules.append((real, new, True))
@@ -238,6 +272,16 @@ def _as_bytes(body: Any) -> bytes | None:
     return None
 
 
+def is_internal(headers: Iterable[tuple[str, Any]]) -> bool:
+    for name, value in headers:
+        lower = name.lower()
+        if lower == INTERNAL_HEADER:
+            return True
+        if lower == "user-agent" and str(value).split("/")[0].strip() == INTERNAL_USER_AGENT:
+            return True
+    return False
+
+
 class Redactor:
     """Redaction rules for one cassette: header allowlists, body secrets, tenant rewrite.
 
@@ -279,7 +323,7 @@ class Redactor:
     def request(self, request: Request) -> Request | None:
         """A redacted copy of a vcrpy request; None for the plugin's own traffic."""
         headers = list(_header_items(request.headers))
-        if any(name.lower() == INTERNAL_HEADER for name, _ in headers):
+        if is_internal(headers):
             return None
         content_type = ""
         kept: dict[str, str] = {}
@@ -418,6 +462,8 @@ class Redactor:
             return changed, items
         if isinstance(value, str) and key is not None:
             new = self._secret_value(key, value)
+            if key == "tenant" and value in getattr(self.rewrite, "tenant_names", ()):
+                new = RECORDINGS_TENANT
             return new != value, new
         return False, value
 
@@ -582,15 +628,41 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str | bytes]]:
             yield from _strings(item, path)
 
 
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
+
+def tenant_tokens(text: str, tenant_hosts: Sequence[str]) -> list[str]:
+    """JWTs in ``text`` issued by one of ``tenant_hosts`` (not replay placeholders)."""
+    if not tenant_hosts:
+        return []
+    tokens = []
+    for match in _JWT.finditer(text):
+        claims = unverified_claims(match.group(0))
+        issuer = str((claims or {}).get("iss", "")).lower()
+        if any(host in issuer for host in tenant_hosts) and not is_placeholder_secret(
+            match.group(0)
+        ):
+            tokens.append(match.group(0))
+    return tokens
+
+
 def guard(
-    cassette_dict: Mapping[str, Any], serializer: Any, secrets: Sequence[Secret]
+    cassette_dict: Mapping[str, Any],
+    serializer: Any,
+    secrets: Sequence[Secret],
+    tenant_hosts: Sequence[str] = (),
 ) -> list[Finding]:
     """Every registered secret found in the cassette, as it would be serialized and in its data.
 
     Both are searched: the text is what reaches disk, and the data catches what a serializer
     could hide from a text search (YAML line folding, !!binary bodies, gzip).
     """
-    scanner = SecretScanner(secrets)
+    text = serialize(dict(cassette_dict), serializer)
+    issued = [
+        Secret(token, "an access token issued by the tenant")
+        for token in tenant_tokens(text, tenant_hosts)
+    ]
+    scanner = SecretScanner([*secrets, *issued])
     if not scanner:
         return []
     findings: dict[tuple[str, str, str], Finding] = {}
@@ -613,7 +685,6 @@ def guard(
                 for what, form, _ in hits:
                     key = (what, form, f"{label} {part}")
                     findings.setdefault(key, Finding(what, form, f"{label} {part}"))
-    text = serialize(dict(cassette_dict), serializer)
     for what, form, offset in scanner.scan_text(text):
         line = text.count("\n", 0, offset) + 1
         if not any(f.what == what for f in findings.values()):
@@ -657,18 +728,20 @@ class GuardedPersister:
     """A vcrpy persister that redacts and guards a cassette right before it is written.
 
     Wraps whatever persister vcrpy would have used, so the user's own persister still writes.
+    On a leak nothing is written and ``on_leak`` gets the error; the error is not raised here,
+    because vcrpy would then skip undoing its HTTP patches. Without ``on_leak`` it is raised.
     """
 
     def __init__(
         self,
         inner: Any,
-        secrets: Callable[[], Sequence[Secret]],
+        registry: SecretRegistry,
         redactor: Callable[[], Redactor | None] = lambda: None,
         on_leak: Callable[[CassetteSecretError], None] | None = None,
         on_save: Callable[[str], None] | None = None,
     ) -> None:
         self.inner = inner
-        self._secrets = secrets
+        self._registry = registry
         self._redactor = redactor
         self._on_leak = on_leak
         self._on_save = on_save
@@ -680,12 +753,15 @@ class GuardedPersister:
         redactor = self._redactor()
         if redactor is not None:
             cassette_dict = redactor.cassette(cassette_dict)
-        findings = guard(cassette_dict, serializer, self._secrets())
+        findings = guard(
+            cassette_dict, serializer, self._registry.secrets(), self._registry.tenant_hosts()
+        )
         if findings:
             error = CassetteSecretError(str(cassette_path), findings)
-            if self._on_leak is not None:
-                self._on_leak(error)
-            raise error
+            if self._on_leak is None:
+                raise error
+            self._on_leak(error)
+            return
         self.inner.save_cassette(cassette_path, cassette_dict, serializer=serializer)
         if self._on_save is not None:
             self._on_save(str(cassette_path))
