@@ -56,7 +56,8 @@ def _new_client(http: httpx.Client, fake: FakeAuth0, name: str = "app") -> dict[
 def test_create_client_shape(fake: FakeAuth0, http: httpx.Client) -> None:
     client = _new_client(http, fake)
     assert re.fullmatch(r"[A-Za-z0-9]{32}", str(client["client_id"]))
-    assert isinstance(client["client_secret"], str) and len(client["client_secret"]) == 64
+    assert isinstance(client["client_secret"], str)
+    assert len(client["client_secret"]) == 64
     assert client["name"] == "app"
     assert client["app_type"] == "non_interactive"
     assert client["grant_types"] == ["client_credentials"]
@@ -186,7 +187,8 @@ def test_clients_pagination_fields_and_checkpoint(fake: FakeAuth0, http: httpx.C
         if "next" not in page:
             break
         params = {"take": 4, "from": page["next"]}
-    assert len(seen) == total and len(set(seen)) == total
+    assert len(seen) == total
+    assert len(set(seen)) == total
 
 
 @pytest.mark.parametrize(
