@@ -330,24 +330,20 @@ class FakeAuth0:
     def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         try:
             status, body, headers = self._dispatch(environ)
+            payload = _encode(body)
         except Exception:
+            # Kept for whoever debugs the emulator; the client only learns that it failed.
             self.server_errors.append(traceback.format_exc())
-            status, body, headers = 500, mgmt_body(500, "Internal Server Error"), {}
+            status, headers = 500, {}
+            body = mgmt_body(500, "Internal Server Error")
+            payload = _encode(body)
         if body is None:
-            payload = b""
-        elif isinstance(body, bytes):
-            payload = body
-        elif isinstance(body, str):
-            payload = body.encode("utf-8")
+            headers.pop("Content-Type", None)
         else:
-            payload = dumps(body)
-        headers.setdefault("Content-Type", JSON_TYPE)
-        if body is None:
-            del headers["Content-Type"]
+            headers.setdefault("Content-Type", JSON_TYPE)
         headers["Content-Length"] = str(len(payload))
-        start_response(
-            f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}", list(headers.items())
-        )
+        reason = HTTP_STATUS_CODES.get(status, "Unknown")
+        start_response(f"{status} {reason}", list(headers.items()))
         return [payload]
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes | None:
@@ -555,6 +551,16 @@ class FakeAuth0:
         except (ValueError, TypeError, KeyError) as error:
             return 400, mgmt_body(400, f"Bad emulator request: {error}", "invalid_body"), {}
         return 404, dict(NOT_FOUND), {}
+
+
+def _encode(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    return dumps(body)
 
 
 def _token_params(content_type: str, body: bytes) -> dict[str, Any]:
