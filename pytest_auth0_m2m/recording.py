@@ -65,6 +65,7 @@ INTERNAL_HEADER = "x-pytest-auth0-m2m-internal"
 INTERNAL_USER_AGENT = "pytest-auth0-m2m"
 
 RECORDINGS_TENANT = RECORDINGS_DOMAIN.split(".")[0]
+PROVISIONER_PLACEHOLDER_ID = "replayprovisioner000000000000000"
 
 SECRET_KEYS = frozenset({"client_secret", "client_assertion"})
 TOKEN_KEYS = frozenset({"access_token", "id_token", "refresh_token"})
@@ -119,7 +120,11 @@ class SecretRegistry:
                 self._ids[client_id] = placeholder_client_id(scope_set)
 
     def add_provisioner(self, client_id: str | None, client_secret: str | None) -> None:
+        """The provisioner app: secret guarded, id recorded as a fixed placeholder."""
         self.add_secret(client_secret, "the provisioner's client secret")
+        if client_id:
+            with self._lock:
+                self._ids[client_id] = PROVISIONER_PLACEHOLDER_ID
 
     def add_tenant(self, domain: str, base_url: str | None = None) -> None:
         """The real tenant (or the emulator): written as the recordings domain in cassettes."""
