@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import socket
+import ssl
 import threading
 import time
 import traceback
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 MAX_BODY_BYTES = 1 << 20
+TLS_HANDSHAKE_TIMEOUT = 10.0
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
 JSON_TYPE = "application/json; charset=utf-8"
 TOKEN_429_DESCRIPTION = (
@@ -87,7 +89,9 @@ def _url_map() -> Map:
 
 
 def _handler_class(
-    connections: set[socket.socket], lock: threading.Lock
+    connections: set[socket.socket],
+    lock: threading.Lock,
+    tls_context: ssl.SSLContext | None,
 ) -> type[WSGIRequestHandler]:
     class _Handler(WSGIRequestHandler):
         # HTTP/1.1 so clients keep connections alive; every response carries Content-Length.
@@ -95,6 +99,16 @@ def _handler_class(
         # Headers and body go out in two writes; without TCP_NODELAY the second waits for
         # the client's delayed ACK (tens of milliseconds per request).
         disable_nagle_algorithm = True
+
+        def setup(self) -> None:
+            if tls_context is not None:
+                # The handshake runs here, in the connection's own thread: done by the
+                # listening socket (werkzeug's way) a silent client would stall every accept
+                # and make stop() wait for it.
+                self.request.settimeout(TLS_HANDSHAKE_TIMEOUT)
+                self.request = tls_context.wrap_socket(self.request, server_side=True)
+                self.request.settimeout(None)
+            super().setup()
 
         def handle(self) -> None:
             # Tracked so stop() can close idle keep-alive connections instead of leaving
@@ -149,6 +163,10 @@ def _handler_class(
     return _Handler
 
 
+def _ignore_error(request: object, client_address: object) -> None:
+    return
+
+
 class FakeAuth0:
     """An Auth0 tenant emulator served on 127.0.0.1 (or https://localhost with ``tls=True``)."""
 
@@ -198,9 +216,15 @@ class FakeAuth0:
             self._port,
             self._wsgi,
             threaded=True,
-            request_handler=_handler_class(self._connections, self._connections_lock),
-            ssl_context=self._tls.server_context if self._tls else None,
+            request_handler=_handler_class(
+                self._connections,
+                self._connections_lock,
+                self._tls.server_context if self._tls else None,
+            ),
         )
+        # Failed handshakes and dropped sockets are the client's problem: socketserver would
+        # print a traceback for each one.
+        server.handle_error = _ignore_error  # type: ignore[method-assign]
         host = "localhost" if self.tls else self._host
         self._domain = f"{host}:{server.server_port}"
         self._signer = Signer(f"https://{self._domain}/", self._clock)
