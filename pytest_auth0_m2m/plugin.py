@@ -461,7 +461,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if run is None or _is_worker(config) or not run.state.path.exists():
         return
     totals = run.state.totals()
-    if totals:
+    if any(totals.values()):
         terminalreporter.write_line(summary_line(totals))
 
 
