@@ -662,7 +662,10 @@ def guard(
     Both are searched: the text is what reaches disk, and the data catches what a serializer
     could hide from a text search (YAML line folding, !!binary bodies, gzip).
     """
-    text = serialize(dict(cassette_dict), serializer)
+    serialized = serialize(dict(cassette_dict), serializer)
+    text = (
+        serialized.decode("utf-8", "replace") if isinstance(serialized, bytes) else str(serialized)
+    )
     issued = [
         Secret(token, "an access token issued by the tenant")
         for token in tenant_tokens(text, tenant_hosts)
@@ -683,10 +686,11 @@ def guard(
             ("response body", response.get("body") if isinstance(response, dict) else None),
         ]
         for part, value in parts:
-            for _, text in _strings(value, ""):
-                hits = scanner.scan_bytes(text) if isinstance(text, bytes) else []
-                if isinstance(text, str):
-                    hits = scanner.scan_text(text)
+            for _, piece in _strings(value, ""):
+                if isinstance(piece, str):
+                    hits = scanner.scan_text(piece)
+                else:
+                    hits = scanner.scan_bytes(piece)
                 for what, form, _ in hits:
                     key = (what, form, f"{label} {part}")
                     findings.setdefault(key, Finding(what, form, f"{label} {part}"))
