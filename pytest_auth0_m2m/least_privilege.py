@@ -147,6 +147,49 @@ def journal_knows_clients(entries: Sequence[Any]) -> bool:
     return all(hasattr(e, "client_id") or hasattr(e, "internal") for e in entries)
 
 
+@dataclass
+class TrafficWatch:
+    """Where one test's traffic is read from: its cassette, else the emulator's journal.
+
+    A cassette holds everything the test sent or replayed (the plugin's own provisioning is
+    never recorded). The journal holds everything the emulator answered; provisioning is left
+    out by client id when entries carry one, else by starting at the test's call phase.
+    """
+
+    cassette: Any = None
+    journal: Any = None
+    base_url: str = ""
+    exclude_clients: frozenset[str] = frozenset()
+    start: int | None = None
+    call_start: int | None = None
+
+    @classmethod
+    def on_journal(
+        cls, journal: Any, base_url: str, exclude_clients: Iterable[str] = ()
+    ) -> TrafficWatch:
+        return cls(
+            journal=journal,
+            base_url=base_url,
+            exclude_clients=frozenset(exclude_clients),
+            start=journal.mark(),
+        )
+
+    def mark_call(self) -> None:
+        if self.journal is not None:
+            self.call_start = self.journal.mark()
+
+    def exchanges(self) -> list[Exchange] | None:
+        """The test's traffic so far, or None when nothing could observe it."""
+        if self.cassette is not None:
+            return list(cassette_traffic(self.cassette).all)
+        if self.journal is None or self.start is None:
+            return None
+        entries = list(self.journal.since(self.start))
+        if not journal_knows_clients(entries) and self.call_start is not None:
+            entries = list(self.journal.since(self.call_start))
+        return journal_exchanges(entries, self.base_url, self.exclude_clients)
+
+
 _DEFAULT_PORTS = {"https": "443", "http": "80"}
 
 
@@ -448,7 +491,8 @@ class ScopeUsage:
 
     @property
     def unused(self) -> frozenset[str]:
-        if self.declared is None or not self.observed:
+        # A test that failed or was skipped stopped early: what it did not reach is not unused.
+        if self.declared is None or not self.observed or self.outcome not in (None, "passed"):
             return frozenset()
         return self.declared - self.used
 
