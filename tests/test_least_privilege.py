@@ -18,6 +18,7 @@ from pytest_auth0_m2m.least_privilege import (
     Exchange,
     RunReport,
     ScopeUsage,
+    TrafficWatch,
     analyse,
     cassette_traffic,
     host_of,
@@ -416,3 +417,66 @@ def test_schema_rejects_a_broken_report() -> None:
 def test_usage_survives_json_round_trip() -> None:
     for usage in _run().tests:
         assert ScopeUsage.from_json(json.loads(json.dumps(usage.to_json()))) == usage
+
+
+def test_strict_failure_of_a_test_that_expects_403s_suggests_opting_out() -> None:
+    usage = analyse(
+        "t", [denied("DELETE", "/api/v2/users/u1")], declare("read:users"), HOSTS
+    ).with_outcome("passed")
+    failure = usage.strict_failure(run_strict=True)
+    assert failure is not None
+    assert failure.splitlines()[1:] == [
+        "Declare only the scopes it uses:",
+        "    @pytest.mark.mgmt_scopes()",
+        "It also expects 403 insufficient_scope answers: if the extra scopes are part of what it "
+        "checks, keep them and opt it out with strict=False.",
+    ]
+
+
+class _Journal:
+    """The emulator journal's interface: mark() and since(mark)."""
+
+    def __init__(self) -> None:
+        self.entries: list[Any] = []
+
+    def mark(self) -> int:
+        return len(self.entries)
+
+    def since(self, mark: int) -> list[Any]:
+        return self.entries[mark:]
+
+    def add(self, method: str, path: str, status: int, **extra: Any) -> None:
+        self.entries.append(
+            SimpleNamespace(method=method, path=path, status=status, body={}, **extra)
+        )
+
+
+def test_traffic_watch_on_a_journal_with_client_ids() -> None:
+    journal = _Journal()
+    journal.add("GET", "/api/v2/users", 200, client_id="app")  # an earlier test
+    watch = TrafficWatch.on_journal(journal, "https://localhost:1", {"prov"})
+    journal.add("POST", "/api/v2/clients", 201, client_id="prov")  # provisioning, in setup
+    journal.add("GET", "/api/v2/roles", 200, client_id="app")  # a fixture of the test
+    watch.mark_call()
+    journal.add("GET", "/api/v2/users", 200, client_id="app")
+    exchanges = watch.exchanges()
+    assert exchanges is not None
+    assert [(e.method, e.url) for e in exchanges] == [
+        ("GET", "https://localhost:1/api/v2/roles"),
+        ("GET", "https://localhost:1/api/v2/users"),
+    ]
+
+
+def test_traffic_watch_on_a_journal_without_client_ids_starts_at_the_call() -> None:
+    journal = _Journal()
+    watch = TrafficWatch.on_journal(journal, "http://127.0.0.1:1", ())
+    journal.add("POST", "/api/v2/clients", 201)  # provisioning: indistinguishable
+    watch.mark_call()
+    journal.add("GET", "/api/v2/users", 200)
+    exchanges = watch.exchanges()
+    assert exchanges is not None
+    assert [e.url for e in exchanges] == ["http://127.0.0.1:1/api/v2/users"]
+
+
+def test_traffic_watch_without_a_source_observes_nothing() -> None:
+    assert TrafficWatch().exchanges() is None
