@@ -1,0 +1,209 @@
+"""Apps, grants and leases on the emulator (real sockets), without pytest in between."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import jwt
+import pytest
+
+from pytest_auth0_m2m.coordination import Lease, RunInfo, dead_runs, host_id
+from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.fake import FakeAuth0
+from pytest_auth0_m2m.management import ManagementClient, RetryPolicy
+from pytest_auth0_m2m.provisioning import (
+    META_LEASES,
+    ProvisionedSource,
+    Provisioner,
+    ProvisioningError,
+    app_name,
+    check_provisioner,
+    is_plugin_app,
+    scope_hash,
+)
+from pytest_auth0_m2m.tokens import TokenCache
+
+USERS = frozenset({"read:users", "update:users"})
+
+
+@pytest.fixture(scope="module")
+def _emulator() -> Iterator[FakeAuth0]:
+    with FakeAuth0() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(_emulator: FakeAuth0) -> Iterator[FakeAuth0]:
+    _emulator.reset()
+    yield _emulator
+    _emulator.reset()
+
+
+def mgmt_for(fake: FakeAuth0) -> ManagementClient:
+    endpoints = TenantEndpoints(domain=fake.domain, mode="fake", base_url=fake.url)
+    policy = RetryPolicy(sleep=lambda _: None, rng=random.Random(0))
+    return ManagementClient(
+        endpoints, fake.provisioner.client_id, fake.provisioner.client_secret, policy=policy
+    )
+
+
+def new_run(tmp_path: Path) -> RunInfo:
+    run = RunInfo.new(tmp_path)
+    run.state.start(run, "")
+    return run
+
+
+def source_for(fake: FakeAuth0, run: RunInfo, cache_dir: Path | None = None) -> ProvisionedSource:
+    mgmt = mgmt_for(fake)
+    endpoints = mgmt.endpoints
+    return ProvisionedSource(endpoints, Provisioner(mgmt, run), TokenCache(cache_dir))
+
+
+def plugin_grants(fake: FakeAuth0) -> list[dict[str, object]]:
+    ids = {c["client_id"] for c in fake.tenant.clients.values() if is_plugin_app(c)}
+    return [g for g in fake.tenant.grants.values() if g["client_id"] in ids]
+
+
+def test_name_and_hash_are_deterministic() -> None:
+    assert scope_hash(["b", "a"]) == scope_hash(["a", "b", "a"])
+    assert app_name(["update:users", "read:users"]) == (
+        f"pytest-auth0-m2m {scope_hash(USERS)} read:users update:users"
+    )
+    long_name = app_name([f"read:thing_{i}" for i in range(40)])
+    assert len(long_name) == 128
+    assert long_name.endswith("...")
+
+
+def test_token_scope_claim_is_exactly_the_set(fake: FakeAuth0, tmp_path: Path) -> None:
+    source = source_for(fake, new_run(tmp_path))
+    claims = jwt.decode(source.token(USERS), options={"verify_signature": False})
+    assert set(claims["scope"].split()) == USERS
+    empty = jwt.decode(source.token(frozenset()), options={"verify_signature": False})
+    assert empty.get("scope", "") == ""
+    source.close()
+
+
+def test_app_is_found_again_by_a_later_run(fake: FakeAuth0, tmp_path: Path) -> None:
+    first = source_for(fake, new_run(tmp_path)).credentials(USERS)
+    again = source_for(fake, new_run(tmp_path)).credentials(USERS)
+    assert again.client_id == first.client_id
+    plugin = [c for c in fake.tenant.clients.values() if is_plugin_app(c)]
+    assert len(plugin) == 1
+    metadata = plugin[0]["client_metadata"]
+    assert metadata["scope_hash"] == scope_hash(USERS)
+    assert plugin[0]["grant_types"] == ["client_credentials"]
+    # Both runs hold a lease.
+    assert len(metadata[META_LEASES].split(";")) == 2
+
+
+def test_teardown_respects_another_live_lease(fake: FakeAuth0, tmp_path: Path) -> None:
+    run_a, run_b = new_run(tmp_path / "a"), new_run(tmp_path / "b")
+    source_a, source_b = source_for(fake, run_a), source_for(fake, run_b)
+    source_a.credentials(USERS)
+    source_b.credentials(USERS)
+    source_a.provisioner.teardown()
+    assert len(plugin_grants(fake)) == 1  # b still holds it
+    source_b.provisioner.teardown()
+    assert plugin_grants(fake) == []
+
+
+def test_expired_and_dead_leases_do_not_hold(fake: FakeAuth0, tmp_path: Path) -> None:
+    source = source_for(fake, new_run(tmp_path))
+    creds = source.credentials(USERS)
+    client = fake.tenant.clients[creds.client_id]
+    dead_pid = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    stale = [
+        Lease("expired0", "elsewhere", 1, 1000).encode(),  # another machine, long expired
+        Lease("crashed0", host_id(), int(dead_pid), 2**31).encode(),  # this host, gone
+    ]
+    client["client_metadata"][META_LEASES] += ";" + ";".join(stale)
+    source.provisioner.teardown()
+    assert plugin_grants(fake) == []
+
+
+def test_drifted_grant_is_patched_back(fake: FakeAuth0, tmp_path: Path) -> None:
+    creds = source_for(fake, new_run(tmp_path)).credentials(USERS)
+    grant = fake.tenant.grant_for(creds.client_id, fake.audience)
+    assert grant is not None
+    grant["scope"] = ["read:users", "delete:users"]
+    source = source_for(fake, new_run(tmp_path))
+    token = source.token(USERS)
+    assert set(jwt.decode(token, options={"verify_signature": False})["scope"].split()) == USERS
+    assert sorted(grant["scope"]) == sorted(USERS)
+    assert source.provisioner.stats.grants_patched == 1
+
+
+def test_grant_deleted_under_a_run_is_made_again(fake: FakeAuth0, tmp_path: Path) -> None:
+    source = source_for(fake, new_run(tmp_path))
+    source.credentials(USERS)  # grant made and remembered
+    for grant in plugin_grants(fake):
+        del fake.tenant.grants[str(grant["id"])]
+    assert source.token(USERS)
+    assert len(plugin_grants(fake)) == 1
+
+
+def test_keep_and_delete_apps(fake: FakeAuth0, tmp_path: Path) -> None:
+    kept = source_for(fake, new_run(tmp_path))
+    kept.credentials(USERS)
+    kept.provisioner.teardown(keep=True)
+    assert len(plugin_grants(fake)) == 1
+    gone = source_for(fake, new_run(tmp_path))
+    gone.credentials(USERS)
+    gone.provisioner.teardown(delete_apps=True)
+    assert plugin_grants(fake) == []
+    assert not [c for c in fake.tenant.clients.values() if is_plugin_app(c)]
+
+
+def test_repair_finishes_a_dead_runs_teardown(fake: FakeAuth0, tmp_path: Path) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    crashed = RunInfo("deadbeef", int(child.stdout), host_id(), tmp_path)
+    crashed.state.start(crashed, fake.domain)
+    source_for(fake, crashed).credentials(USERS)
+    assert [s.run_id for s in dead_runs(tmp_path)] == ["deadbeef"]
+    survivor = source_for(fake, new_run(tmp_path))
+    assert survivor.provisioner.repair() == 1
+    assert plugin_grants(fake) == []
+    assert dead_runs(tmp_path) == []
+    assert os.getpid() != crashed.owner_pid
+
+
+def test_provisioner_without_a_scope_is_refused_before_any_write(fake: FakeAuth0) -> None:
+    grant = fake.tenant.grant_for(fake.provisioner.client_id, fake.audience)
+    assert grant is not None
+    grant["scope"] = [
+        s for s in grant["scope"] if s not in ("create:client_grants", "read:clients")
+    ]
+    with mgmt_for(fake) as mgmt, pytest.raises(ProvisioningError) as caught:
+        check_provisioner(mgmt)
+    assert "lacks read:clients, create:client_grants on the Management API" in str(caught.value)
+    assert "Add these scopes to it" in str(caught.value)
+    assert fake.counters.count("post_clients") == 0
+
+
+def test_provisioner_token_is_never_in_the_cache(fake: FakeAuth0, tmp_path: Path) -> None:
+    source = source_for(fake, new_run(tmp_path), cache_dir=tmp_path / "tokens")
+    source.token(USERS)
+    source.token(frozenset({"read:roles"}))
+    cached = [p.read_text() for p in (tmp_path / "tokens").glob("*.json")]
+    assert len(cached) == 2
+    subjects = {
+        jwt.decode(json.loads(text)["access_token"], options={"verify_signature": False})["azp"]
+        for text in cached
+    }
+    assert fake.provisioner.client_id not in subjects
