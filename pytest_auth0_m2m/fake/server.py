@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 1 << 20
 TLS_HANDSHAKE_TIMEOUT = 10.0
+ROUTE_CACHE_SIZE = 4096
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
 JSON_TYPE = "application/json; charset=utf-8"
 TOKEN_429_DESCRIPTION = (
@@ -194,6 +195,8 @@ class FakeAuth0:
         self.provisioner = Credentials(new_client_id(), new_client_secret())
         self._handlers = handlers()
         self._adapter: MapAdapter = _url_map().bind("localhost")
+        # werkzeug's matcher costs more than the rest of a request; clients repeat paths.
+        self._routes: dict[tuple[str, str], tuple[Any, dict[str, str]]] = {}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._tenant: Tenant | None = None
@@ -408,18 +411,24 @@ class FakeAuth0:
                 ),
                 {"Connection": "close"},
             )
-        try:
-            endpoint, values = self._adapter.match(path, method=method)
-        except (HTTPException, RoutingException):
-            if path.startswith(MANAGEMENT_PREFIX + "/") or path == MANAGEMENT_PREFIX:
-                self.counters.record("<unknown>", 404)
-            return 404, dict(NOT_FOUND), {}
+        route = self._routes.get((method, path))
+        if route is None:
+            try:
+                endpoint, values = self._adapter.match(path, method=method)
+            except (HTTPException, RoutingException):
+                if path.startswith(MANAGEMENT_PREFIX + "/") or path == MANAGEMENT_PREFIX:
+                    self.counters.record("<unknown>", 404)
+                return 404, dict(NOT_FOUND), {}
+            route = (endpoint, {k: unquote(str(v)) for k, v in values.items()})
+            if len(self._routes) >= ROUTE_CACHE_SIZE:
+                self._routes.clear()
+            self._routes[(method, path)] = route
+        endpoint, params = route
         args: MultiDict[str, str] = MultiDict(
             parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         )
         if isinstance(endpoint, Operation):
-            params = {k: unquote(str(v)) for k, v in values.items()}
-            result = self._management(environ, tenant, signer, endpoint, params, args, body)
+            result = self._management(environ, tenant, signer, endpoint, dict(params), args, body)
             self.counters.record(endpoint.operation_id, result[0])
             return result
         if endpoint == "token":

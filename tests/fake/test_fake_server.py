@@ -39,10 +39,14 @@ def test_stop_frees_the_port_and_closes_keep_alive_connections() -> None:
         assert conn.getresponse().read() == b'{"ok":true}'
     # The emulator is gone: the idle keep-alive connection no longer gets answers.
     with pytest.raises((OSError, http.client.HTTPException)):
-        conn.request("GET", "/__fake__/ping")
-        conn.getresponse().read()
+        _ping(conn)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{fake.url}/__fake__/ping")
+
+
+def _ping(conn: http.client.HTTPConnection) -> bytes:
+    conn.request("GET", "/__fake__/ping")
+    return conn.getresponse().read()
 
 
 def test_two_emulators_share_nothing() -> None:

@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import certifi
 import httpx
@@ -69,7 +70,7 @@ def test_ssl_cert_file_bundle_keeps_public_cas(
     with httpx.Client() as http:  # default verify, trust_env: httpx reads SSL_CERT_FILE
         assert http.get(f"{tls_fake.url}/__fake__/ping").status_code == 200
     bundle = tls_fake.ca_cert_path.read_text()
-    public = open(certifi.where()).read()  # noqa: PTH123 - certifi returns a str path
+    public = Path(certifi.where()).read_text()
     assert public.strip() in bundle
     assert bundle.count("BEGIN CERTIFICATE") == public.count("BEGIN CERTIFICATE") + 1
 

@@ -1,0 +1,132 @@
+"""Throughput of the emulator: authenticated GET /api/v2/users/{id} vs a constant route.
+
+    .venv/bin/python benchmarks/fake_throughput.py [--requests 3000] [--rounds 3] [--process]
+
+One keep-alive httpx client against one emulator; both routes are measured in the same run, in
+interleaved rounds (best round kept), so the ratio is not skewed by the machine's noise. By
+default the emulator runs in this process (as under pytest, sharing the GIL with the client);
+``--process`` runs it as ``python -m pytest_auth0_m2m.fake`` in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+
+from pytest_auth0_m2m.fake import run_fake_auth0
+
+
+def _rate(client: httpx.Client, path: str, headers: dict[str, str], count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        response = client.get(path, headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {path} answered {response.status_code}: {response.text}")
+    return count / (time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _in_process() -> Iterator[tuple[str, str, str]]:
+    with run_fake_auth0() as fake:
+        user_id = fake.seed({"users": [{"email": "bench@example.com"}]})["users"][0]
+        yield fake.url, fake.issue_token("bench", ["read:users"]), user_id
+
+
+@contextlib.contextmanager
+def _other_process() -> Iterator[tuple[str, str, str]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pytest_auth0_m2m.fake", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        info: dict[str, str] = {}
+        for line in proc.stdout:
+            if line.startswith("Fake Auth0 tenant listening on "):
+                info["url"] = line.rsplit(" ", 1)[1].strip()
+            match = re.match(r"^(provisioner client (?:id|secret)|audience):\s+(\S+)", line)
+            if match:
+                info[match.group(1)] = match.group(2)
+            if line.startswith("Press Ctrl-C"):
+                break
+        url = info["url"]
+        # The real flow: the provisioner makes an app with read:users, which gets a token.
+        with httpx.Client(base_url=url) as http:
+            prov = http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": info["provisioner client id"],
+                    "client_secret": info["provisioner client secret"],
+                    "audience": info["audience"],
+                },
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {prov}"}
+            app = http.post(
+                "/api/v2/clients",
+                headers=auth,
+                json={"name": "bench", "grant_types": ["client_credentials"]},
+            ).json()
+            http.post(
+                "/api/v2/client-grants",
+                headers=auth,
+                json={
+                    "client_id": app["client_id"],
+                    "audience": info["audience"],
+                    "scope": ["read:users"],
+                },
+            ).raise_for_status()
+            token = http.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": app["client_id"],
+                    "client_secret": app["client_secret"],
+                    "audience": info["audience"],
+                },
+            ).json()["access_token"]
+            seeded = http.post("/__fake__/seed", json={"users": [{"email": "b@example.com"}]})
+            yield url, token, seeded.json()["users"][0]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--process", action="store_true", help="emulator in its own process")
+    args = parser.parse_args()
+    start = _other_process if args.process else _in_process
+    with start() as (url, token, user_id), httpx.Client(base_url=url) as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        user_path = f"/api/v2/users/{quote(user_id, safe='')}"
+        _rate(client, user_path, auth, 200)  # warm-up: connection, token cache, route cache
+        _rate(client, "/__fake__/ping", {}, 200)
+        users: list[float] = []
+        ping: list[float] = []
+        for _ in range(args.rounds):
+            users.append(_rate(client, user_path, auth, args.requests))
+            ping.append(_rate(client, "/__fake__/ping", {}, args.requests))
+    best_users, best_ping = max(users), max(ping)
+    where = "own process" if args.process else "same process as the client"
+    print(f"emulator: {where}; {args.rounds} rounds of {args.requests} requests, best kept")
+    print(f"GET /api/v2/users/{{id}} (authenticated): {best_users:,.0f} req/s")
+    print(f"GET /__fake__/ping (constant response):  {best_ping:,.0f} req/s")
+    print(f"ratio users/ping: {best_users / best_ping:.2f}")
+    print("rounds users: " + ", ".join(f"{r:,.0f}" for r in users))
+    print("rounds ping:  " + ", ".join(f"{r:,.0f}" for r in ping))
+
+
+if __name__ == "__main__":
+    main()
