@@ -1,0 +1,187 @@
+"""Each vcrpy leak listed in WIRE.md, closed whatever the user configures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.test_replay import SPY_CONFTEST, cassette_texts, encodings, record, replay
+
+LEAKY_TESTS = """
+import json
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+
+@pytest.mark.mgmt_scopes("read:clients")
+def test_json_charset(m2m_credentials):
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": m2m_credentials.client_id,
+        "client_secret": m2m_credentials.client_secret,
+        "audience": m2m_credentials.audience,
+    }
+    reply = httpx.post(
+        m2m_credentials.token_url,
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert reply.status_code == 200, reply.text
+
+
+@pytest.mark.mgmt_scopes("read:clients")
+def test_secret_url_encoded_elsewhere(mgmt_client, m2m_credentials):
+    mgmt_client.get("clients", params={"q": m2m_credentials.client_secret + "/=+"})
+
+
+@pytest.mark.mgmt_scopes("read:clients")
+@pytest.mark.vcr(filter_headers=["x-something-else"])
+def test_own_filter_headers(mgmt_client):
+    assert mgmt_client.get("clients").status_code == 200
+"""
+
+USER_HOOKS_CONFTEST = """
+import pytest
+
+
+def keep_everything(request):
+    return request
+
+
+@pytest.fixture
+def vcr_config():
+    return {"filter_headers": [], "before_record_request": keep_everything,
+            "decode_compressed_response": False}
+"""
+
+
+@pytest.fixture
+def leaky(project: pytest.Pytester) -> pytest.Pytester:
+    project.makeconftest(SPY_CONFTEST + USER_HOOKS_CONFTEST)
+    project.makepyfile(test_leaks=LEAKY_TESTS)
+    return project
+
+
+def issued(project: pytest.Pytester) -> list[str]:
+    data = json.loads((project.path / "emulator-secrets.json").read_text())
+    return [*data["secrets"], *data["tokens"]]
+
+
+def assert_clean(project: pytest.Pytester, text: str) -> None:
+    for value in issued(project):
+        for form in encodings(value):
+            assert form not in text
+
+
+def cassette(project: pytest.Pytester, name: str) -> str:
+    return (project.path / "cassettes" / "test_leaks" / f"{name}.yaml").read_text()
+
+
+def test_json_with_charset_is_redacted(leaky: pytest.Pytester) -> None:
+    record(leaky, "--record-mode=once", "-k", "json_charset").assert_outcomes(passed=1)
+    text = cassette(leaky, "test_json_charset")
+    assert "application/json; charset=utf-8" in text
+    assert "pytest-auth0-m2m-placeholder-client-secret" in text
+    assert_clean(leaky, text)
+
+
+def test_url_encoded_secret_is_caught_by_the_guard(leaky: pytest.Pytester) -> None:
+    result = record(leaky, "--record-mode=once", "-k", "url_encoded")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*refused to write cassette */cassettes/test_leaks/test_secret_url_encoded_elsewhere"
+            ".yaml: it would contain a secret this session knows:",
+            "*the client secret of the app for {read:clients}* in interaction 1 "
+            "(GET https://tenant.auth0.invalid/api/v2/clients) request URL",
+            "*Nothing was written.*",
+        ]
+    )
+    assert not (leaky.path / "cassettes/test_leaks/test_secret_url_encoded_elsewhere.yaml").exists()
+    out = result.stdout.str() + result.stderr.str()
+    assert_clean(leaky, out)
+
+
+def test_response_headers_and_a_markers_own_filter_headers(leaky: pytest.Pytester) -> None:
+    record(leaky, "--record-mode=once", "-k", "own_filter").assert_outcomes(passed=1)
+    text = cassette(leaky, "test_own_filter_headers").lower()
+    for header in ("authorization", "x-ratelimit", "date:", "server:", "cache-control", "host:"):
+        assert header not in text
+    assert "content-type:" in text
+    assert_clean(leaky, text)
+
+
+def test_record_mode_in_vcr_config_does_not_override_the_session(
+    leaky: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leaky.makeconftest(
+        SPY_CONFTEST
+        + """
+@pytest.fixture
+def vcr_config():
+    return {"record_mode": "none"}
+"""
+    )
+    # The session records although vcr_config says "none"...
+    record(leaky, "--record-mode=once", "-k", "own_filter").assert_outcomes(passed=1)
+    path = leaky.path / "cassettes/test_leaks/test_own_filter_headers.yaml"
+    before = path.read_text()
+    leaky.makeconftest(
+        """
+import pytest
+
+@pytest.fixture
+def vcr_config():
+    return {"record_mode": "all"}
+"""
+    )
+    # ... and replays, offline, although vcr_config says "all".
+    replay(leaky, monkeypatch, "-k", "own_filter").assert_outcomes(passed=1)
+    assert path.read_text() == before
+
+
+def test_user_hook_that_puts_a_secret_back_is_refused(leaky: pytest.Pytester) -> None:
+    leaky.makeconftest(
+        SPY_CONFTEST
+        + """
+import os
+
+def put_back(request, response):
+    response["body"]["string"] = os.environ["LEAKED"].encode()
+    return request, response
+
+@pytest.fixture
+def vcr_config():
+    return {"before_save_interaction": put_back}
+"""
+    )
+    leaky.makepyfile(
+        test_put_back="""
+        import os
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:clients")
+        def test_put_back(mgmt_client, m2m_credentials):
+            os.environ["LEAKED"] = m2m_credentials.client_secret
+            mgmt_client.get("clients")
+        """
+    )
+    result = record(leaky, "--record-mode=once", "-k", "put_back")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*the client secret of the app for {read:clients} in*"])
+    assert not (leaky.path / "cassettes/test_put_back").exists()
+
+
+def test_cassettes_for_one_project_never_hold_the_tokens(leaky: pytest.Pytester) -> None:
+    record(leaky, "--record-mode=once", "-k", "json_charset or own_filter").assert_outcomes(
+        passed=2
+    )
+    everything = "\n".join(cassette_texts(leaky.path / "cassettes").values())
+    assert_clean(leaky, everything)
+    assert quote("localhost", safe="") not in everything
+    assert Path(leaky.path / "cassettes").is_dir()
