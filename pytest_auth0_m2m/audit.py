@@ -141,10 +141,13 @@ def scan_structure(path: Path, text: str, data: Any) -> list[Problem]:
         for side in ("request", "response"):
             for name in _header_names(interaction.get(side)):
                 if name.lower() in SECRET_HEADERS:
+                    article = "an" if name[:1].lower() in "aeiou" else "a"
                     offset = text.find(f"{name}:")
                     line = _line(text, offset) if offset >= 0 else 1
                     problems.append(
-                        Problem(path, line, f"a {name} header in interaction {number} {side}")
+                        Problem(
+                            path, line, f"{article} {name} header in interaction {number} {side}"
+                        )
                     )
         for blob in _binary_bodies(interaction):
             if blob[:2] == b"\x1f\x8b":
