@@ -250,7 +250,12 @@ def issue_token(
             )
         audience = params.get("audience")
         if not isinstance(audience, str) or not audience:
-            raise oauth_error(400, "invalid_request", "Missing required parameter: audience")
+            # The emulated tenant has no default audience, like a fresh Auth0 tenant.
+            raise oauth_error(
+                403,
+                "access_denied",
+                "No audience parameter was provided, and no default audience has been configured",
+            )
         server = tenant.resource_server_by_identifier(audience)
         if server is None:
             raise oauth_error(403, "access_denied", f"Service not found: {audience}")

@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .schemas import SCHEMAS
+from .schemas import PATH_PARAMS, SCHEMAS
 
 JSON = Any
 Reply = tuple[int, JSON]
@@ -114,6 +114,30 @@ def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
                 f"{name} ({description})."
             )
     return body
+
+
+def validate_path(operation_id: str, params: Mapping[str, str]) -> None:
+    """Length limits the spec puts on path parameters, answered as Auth0's invalid_uri."""
+    limits = PATH_PARAMS.get(operation_id)
+    if not limits:
+        return
+    for name, (low, high, _pattern, description) in limits.items():
+        value = params.get(name, "")
+        about = f" ({description})" if description else ""
+        if high is not None and len(value) > high:
+            raise mgmt_error(
+                400,
+                f"Path validation error: 'String is too long ({len(value)} chars), maximum "
+                f"{high}' on property {name}{about}.",
+                "invalid_uri",
+            )
+        if low is not None and len(value) < low:
+            raise mgmt_error(
+                400,
+                f"Path validation error: 'String is too short ({len(value)} chars), minimum "
+                f"{low}' on property {name}{about}.",
+                "invalid_uri",
+            )
 
 
 def require_string_list(body: Mapping[str, Any], name: str) -> list[str]:

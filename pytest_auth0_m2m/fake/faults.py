@@ -103,6 +103,14 @@ class RateLimiter:
             self._states.clear()
 
     def take(self, api: str) -> Verdict:
+        """Spend one request from ``api``'s bucket."""
+        return self._visit(api, spend=True)
+
+    def peek(self, api: str) -> dict[str, str]:
+        """The rate-limit headers of ``api`` now, spending nothing (for injected answers)."""
+        return self._visit(api, spend=False).headers
+
+    def _visit(self, api: str, *, spend: bool) -> Verdict:
         now = self._clock()
         limits = self.limits
         bucket = getattr(limits, api) if limits is not None else None
@@ -111,7 +119,7 @@ class RateLimiter:
                 True,
                 {
                     "x-ratelimit-limit": str(UNLIMITED),
-                    "x-ratelimit-remaining": str(UNLIMITED - 1),
+                    "x-ratelimit-remaining": str(UNLIMITED - 1 if spend else UNLIMITED),
                     "x-ratelimit-reset": str(int(now)),
                 },
             )
@@ -121,7 +129,7 @@ class RateLimiter:
                 state = self._states[api] = _State(bucket, now)
             state.refill(now)
             allowed = state.tokens >= 1.0
-            if allowed:
+            if allowed and spend:
                 state.tokens -= 1.0
             full_in = (bucket.burst - state.tokens) / bucket.rate if bucket.rate > 0 else 0.0
             headers = {

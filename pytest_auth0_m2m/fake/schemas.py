@@ -1,8 +1,9 @@
 """Request body schemas of the emulated write operations (generated once from Auth0's OpenAPI spec).
 
 Only what the emulator validates: top-level property names, their JSON types, required names,
-whether unknown properties are allowed, and the description Auth0 quotes in its 400 messages.
-Regenerate by reading ``requestBody`` of these operations in ``management-api-oas.json``.
+whether unknown properties are allowed, and the description Auth0 quotes in its 400 messages;
+and the length limits on path parameters. Regenerate by reading ``requestBody`` and the path
+``parameters`` of the operations in ``management-api-oas.json``.
 """
 
 from __future__ import annotations
@@ -1094,4 +1095,161 @@ SCHEMAS: dict[str, tuple[tuple[str, ...], bool, dict[str, tuple[tuple[str, ...],
         False,
         {"roles": (("array",), "List of roles IDs to associated with the user.")},
     ),
+}
+
+
+# operation_id -> {path parameter: (minLength, maxLength, pattern, description)}; only
+# parameters the spec constrains. Auth0 answers a violation with 400 invalid_uri.
+PATH_PARAMS: dict[str, dict[str, tuple[int | None, int | None, str | None, str]]] = {
+    "get_phone_provider": {"id": (1, 255, None, "")},
+    "delete_phone_provider": {"id": (1, 255, None, "")},
+    "update_phone_provider": {"id": (1, 255, None, "")},
+    "try_phone_provider": {"id": (1, 255, None, "")},
+    "get_phone_template": {"id": (1, 255, None, "")},
+    "delete_phone_template": {"id": (1, 255, None, "")},
+    "update_phone_template": {"id": (1, 255, None, "")},
+    "reset_phone_template": {"id": (1, 255, None, "")},
+    "try_phone_template": {"id": (1, 255, None, "")},
+    "get_event-streams_by_id": {"id": (26, 26, None, "Unique identifier for the event stream.")},
+    "delete_event-streams_by_id": {"id": (26, 26, None, "Unique identifier for the event stream.")},
+    "patch_event-streams_by_id": {"id": (26, 26, None, "Unique identifier for the event stream.")},
+    "get_event_deliveries": {"id": (26, 26, None, "Unique identifier for the event stream.")},
+    "get_deliveries_by_event_id": {
+        "id": (26, 26, None, "Unique identifier for the event stream."),
+        "event_id": (26, 26, None, "Unique identifier for the event"),
+    },
+    "post_redeliver": {"id": (26, 26, None, "Unique identifier for the event stream.")},
+    "post_redeliver_by_event_id": {
+        "id": (26, 26, None, "Unique identifier for the event stream."),
+        "event_id": (26, 26, None, "Unique identifier for the event"),
+    },
+    "post_test_event": {"id": (26, 26, None, "Unique identifier for the event stream.")},
+    "get_flows_vault_connections_by_id": {"id": (None, 30, None, "Flows Vault connection ID")},
+    "delete_flows_vault_connections_by_id": {"id": (None, 30, None, "Vault connection id")},
+    "patch_flows_vault_connections_by_id": {"id": (None, 30, None, "Flows Vault connection ID")},
+    "get_flows_executions": {"flow_id": (None, 30, None, "Flow id")},
+    "get_flows_executions_by_execution_id": {
+        "flow_id": (None, 30, None, "Flow id"),
+        "execution_id": (None, 30, None, "Flow execution id"),
+    },
+    "delete_flows_executions_by_execution_id": {
+        "flow_id": (None, 30, None, "Flows id"),
+        "execution_id": (None, 30, None, "Flow execution identifier"),
+    },
+    "get_flows_by_id": {"id": (None, 30, None, "Flow identifier")},
+    "delete_flows_by_id": {"id": (None, 30, None, "Flow id")},
+    "patch_flows_by_id": {"id": (None, 30, None, "Flow identifier")},
+    "get_form": {"id": (None, 30, None, "The ID of the form to retrieve.")},
+    "delete_form": {"id": (None, 30, None, "The ID of the form to delete.")},
+    "patch_form": {"id": (None, 30, None, "The ID of the form to update.")},
+    "get_group": {"id": (18, 26, None, "Unique identifier for the group (service-generated).")},
+    "delete_group": {"id": (18, 26, None, "Unique identifier for the group (service-generated).")},
+    "get_group_members": {
+        "id": (18, 26, None, "Unique identifier for the group (service-generated).")
+    },
+    "get_group_roles": {
+        "id": (18, 26, None, "Unique identifier for the group (service-generated).")
+    },
+    "delete_group_roles": {
+        "id": (18, 26, None, "Unique identifier for the group (service-generated).")
+    },
+    "post_group_roles": {
+        "id": (18, 26, None, "Unique identifier for the group (service-generated).")
+    },
+    "put_factors_by_name": {
+        "name": (
+            1,
+            None,
+            None,
+            "Factor name. Can be `sms`, `push-notification`, `email`, "
+            "`duo` `otp` `webauthn-roaming`, `webauthn-platform`, or "
+            "`recovery-code`.",
+        )
+    },
+    "get_network-acls_by_id": {
+        "id": (None, 36, None, "The id of the access control list to retrieve.")
+    },
+    "delete_network-acls_by_id": {"id": (None, 36, None, "The id of the ACL to delete")},
+    "patch_network-acls_by_id": {"id": (None, 36, None, "The id of the ACL to update.")},
+    "put_network-acls_by_id": {"id": (None, 36, None, "The id of the ACL to update.")},
+    "get_name_by_name": {"name": (1, 50, None, "name of the organization to retrieve.")},
+    "delete_organizations_by_id": {"id": (None, 50, None, "Organization identifier.")},
+    "get_organization-client-grants": {"id": (None, 50, None, "Organization identifier.")},
+    "create_organization-client-grants": {"id": (None, 50, None, "Organization identifier.")},
+    "delete_client-grants_by_grant_id": {"id": (None, 50, None, "Organization identifier.")},
+    "get_organization_connections": {"id": (None, 50, None, "Organization identifier.")},
+    "post_organization_connection": {"id": (None, 50, None, "Organization identifier.")},
+    "get_organization_connection": {
+        "id": (None, 50, None, "Organization identifier."),
+        "connection_id": (1, 50, None, "Connection identifier."),
+    },
+    "delete_organization_connection": {
+        "id": (None, 50, None, "Organization identifier."),
+        "connection_id": (1, 50, None, "Connection identifier."),
+    },
+    "patch_organization_connection": {
+        "id": (None, 50, None, "Organization identifier."),
+        "connection_id": (1, 50, None, "Connection identifier."),
+    },
+    "get_name_by_discovery_domain": {
+        "discovery_domain": (3, 255, None, "Domain name of the discovery domain.")
+    },
+    "get_enabled_connections": {"id": (None, 50, None, "Organization identifier.")},
+    "post_enabled_connections": {"id": (None, 50, None, "Organization identifier.")},
+    "get_enabled_connections_by_connectionId": {
+        "id": (None, 50, None, "Organization identifier."),
+        "connectionId": (1, 50, None, "Connection identifier."),
+    },
+    "delete_enabled_connections_by_connectionId": {
+        "id": (None, 50, None, "Organization identifier."),
+        "connectionId": (1, 50, None, "Connection identifier."),
+    },
+    "patch_enabled_connections_by_connectionId": {
+        "id": (None, 50, None, "Organization identifier."),
+        "connectionId": (1, 50, None, "Connection identifier."),
+    },
+    "get_invitations": {"id": (None, 50, None, "Organization identifier.")},
+    "post_invitations": {"id": (None, 50, None, "Organization identifier.")},
+    "get_invitations_by_invitation_id": {"id": (None, 50, None, "Organization identifier.")},
+    "delete_invitations_by_invitation_id": {"id": (None, 50, None, "Organization identifier.")},
+    "get_organization_members": {"id": (None, 50, None, "Organization identifier.")},
+    "delete_members": {"id": (None, 50, None, "Organization identifier.")},
+    "post_members": {"id": (None, 50, None, "Organization identifier.")},
+    "get_organization_member_effective_roles": {"id": (None, 50, None, "Organization identifier.")},
+    "get_organization_member_role_source_groups": {
+        "id": (None, 50, None, "Organization identifier.")
+    },
+    "get_organization_member_roles": {"id": (None, 50, None, "Organization identifier.")},
+    "delete_organization_member_roles": {"id": (None, 50, None, "Organization identifier.")},
+    "post_organization_member_roles": {"id": (None, 50, None, "Organization identifier.")},
+    "get_rate-limit-policies_by_id": {
+        "id": (None, 26, None, "Unique identifier for the Rate Limit Policy.")
+    },
+    "delete_rate-limit-policies_by_id": {
+        "id": (None, 26, None, "Unique identifier for the Rate Limit Policy.")
+    },
+    "patch_rate-limit-policies_by_id": {
+        "id": (None, 26, None, "Unique identifier for the Rate Limit Policy.")
+    },
+    "delete_rules-configs_by_key": {
+        "key": (1, 127, None, "Key of the rules config variable to delete.")
+    },
+    "put_rules-configs_by_key": {
+        "key": (
+            1,
+            127,
+            None,
+            "Key of the rules config variable to set (max length: 127 characters).",
+        )
+    },
+    "revoke_session": {"id": (None, 50, None, "ID of the session to revoke.")},
+    "get_federated-connections-tokensets": {"id": (None, 300, None, "User identifier")},
+    "delete_federated-connections-tokensets_by_tokenset_id": {
+        "id": (None, 300, None, "Id of the user that owns the tokenset"),
+        "tokenset_id": (None, 36, None, "The tokenset id"),
+    },
+    "post_clear_assessors": {"id": (None, 1024, None, "ID of the user to clear assessors for.")},
+    "get_vc_templates_by_id": {"id": (None, 26, None, "ID of the template to retrieve.")},
+    "delete_vc_templates_by_id": {"id": (None, 26, None, "ID of the template to retrieve.")},
+    "patch_vc_templates_by_id": {"id": (None, 26, None, "ID of the template to retrieve.")},
 }

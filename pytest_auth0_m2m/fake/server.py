@@ -25,7 +25,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
-from .common import ApiError, dumps, mgmt_body
+from .common import ApiError, dumps, mgmt_body, validate_path
 from .faults import (
     MANAGEMENT,
     TOKEN,
@@ -418,6 +418,7 @@ class FakeAuth0:
             except (HTTPException, RoutingException):
                 if path.startswith(MANAGEMENT_PREFIX + "/") or path == MANAGEMENT_PREFIX:
                     self.counters.record("<unknown>", 404)
+                    return 404, dict(NOT_FOUND), self._limiter.peek(MANAGEMENT)
                 return 404, dict(NOT_FOUND), {}
             route = (endpoint, {k: unquote(str(v)) for k, v in values.items()})
             if len(self._routes) >= ROUTE_CACHE_SIZE:
@@ -466,6 +467,7 @@ class FakeAuth0:
             claims = signer.verify(environ.get("HTTP_AUTHORIZATION"), tenant.audience)
             scopes = scopes_of(claims)
             enforce_scopes(operation, scopes)
+            validate_path(operation.operation_id, params)
             handler = self._handlers.get(operation.operation_id)
             if handler is None:
                 return (
@@ -530,15 +532,19 @@ class FakeAuth0:
         status = injection.status
         if status is None:
             return None
-        headers = dict(injection.headers)
+        # Rate-limit headers as on every answer; an injected 429 looks like an empty bucket.
+        headers = self._limiter.peek(api)
+        if status == 429:
+            headers.update(
+                {
+                    "x-ratelimit-remaining": "0",
+                    "x-ratelimit-reset": str(int(self._clock()) + 1),
+                    "retry-after": "1",
+                }
+            )
+        headers.update(injection.headers)
         if injection.content_type:
             headers["Content-Type"] = injection.content_type
-        if status == 429:
-            now = int(self._clock())
-            headers.setdefault("x-ratelimit-limit", "2")
-            headers.setdefault("x-ratelimit-remaining", "0")
-            headers.setdefault("x-ratelimit-reset", str(now + 1))
-            headers.setdefault("retry-after", "1")
         body = injection.body
         if body is None:
             body = _default_fault_body(status, api)

@@ -106,15 +106,27 @@ def test_fault_on_an_operation_then_normal(fake: FakeAuth0, http: httpx.Client) 
     assert http.post("/api/v2/client-grants", headers=headers, json=payload).status_code == 201
     assert fault.served == 2
     assert fake.counters.count("post_client-grants", 503) == 2
+    assert "x-ratelimit-limit" in first.headers
 
 
-def test_injected_faults_come_before_auth(fake: FakeAuth0, http: httpx.Client) -> None:
+def test_injected_faults_come_before_auth(clocked_fake: FakeAuth0, clock: Clock) -> None:
+    fake = clocked_fake
     fake.faults.add(status=429, count=1)
-    r = http.get("/api/v2/users")
+    r = httpx.get(f"{fake.url}/api/v2/users")
     assert r.status_code == 429
     assert r.json() == MGMT_429
     assert r.headers["retry-after"] == "1"
-    assert http.get("/api/v2/users").status_code == 401
+    assert r.headers["x-ratelimit-remaining"] == "0"
+    assert r.headers["x-ratelimit-reset"] == str(int(clock.now) + 1)
+    assert httpx.get(f"{fake.url}/api/v2/users").status_code == 401
+
+
+def test_injected_fault_does_not_spend_the_bucket(limited: FakeAuth0) -> None:
+    fake = limited
+    fake.faults.add(status=500, count=3)
+    with httpx.Client(base_url=fake.url, headers=bearer(fake, "read:users")) as http:
+        assert [http.get("/api/v2/users").status_code for _ in range(3)] == [500] * 3
+        assert [http.get("/api/v2/users").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_fault_on_token_endpoint_and_non_json_body(fake: FakeAuth0, http: httpx.Client) -> None:

@@ -631,3 +631,26 @@ def test_organizations_and_members(fake: FakeAuth0, http: httpx.Client) -> None:
     missing = http.get("/api/v2/organizations/org_nope", headers=headers)
     assert missing.status_code == 404
     assert missing.json()["errorCode"] == "inexistent_organization"
+
+
+def test_path_parameter_limits_are_invalid_uri(fake: FakeAuth0, http: httpx.Client) -> None:
+    long_id = "org_" + "x" * 47  # 51 characters; the spec allows 50
+    r = http.get(
+        f"/api/v2/organizations/{long_id}/members",
+        headers=bearer(fake, "read:organization_members"),
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "statusCode": 400,
+        "error": "Bad Request",
+        "message": "Path validation error: 'String is too long (51 chars), maximum 50' on "
+        "property id (Organization identifier.).",
+        "errorCode": "invalid_uri",
+    }
+    # Checked after the scopes, and before the (not emulated) handler.
+    assert http.get(f"/api/v2/organizations/{long_id}/members").status_code == 401
+    r = http.get(
+        f"/api/v2/organizations/{long_id}/invitations",
+        headers=bearer(fake, "read:organization_invitations"),
+    )
+    assert r.json()["errorCode"] == "invalid_uri"

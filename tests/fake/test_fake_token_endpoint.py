@@ -199,3 +199,17 @@ def test_basic_credentials_are_form_decoded(fake: FakeAuth0, http: httpx.Client)
         json={"grant_type": "client_credentials", "audience": fake.audience},
     )
     assert r.status_code == 200
+
+
+def test_missing_audience_without_default_audience(fake: FakeAuth0, http: httpx.Client) -> None:
+    prov = fake.provisioner
+    payload = token_request(fake, prov.client_id, prov.client_secret)
+    del payload["audience"]
+    r = http.post("/oauth/token", data=payload)
+    assert r.status_code == 403
+    assert r.json() == {
+        "error": "access_denied",
+        "error_description": (
+            "No audience parameter was provided, and no default audience has been configured"
+        ),
+    }
