@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import json
 import socket
 import ssl
@@ -164,6 +165,15 @@ def _handler_class(
     return _Handler
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _ignore_error(request: object, client_address: object) -> None:
     return
 
@@ -182,6 +192,12 @@ class FakeAuth0:
         host: str = "127.0.0.1",
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
+        if not _is_loopback(host):
+            # Admin routes are unauthenticated and the CLI prints a secret: local use only.
+            raise ValueError(
+                f"FakeAuth0 serves on a loopback address only, got host={host!r}; "
+                "use 127.0.0.1 (the default)"
+            )
         self.tls = tls
         self._port = port
         self._host = host

@@ -6,6 +6,7 @@ import http.client
 import json
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -183,3 +184,35 @@ def test_start_and_stop_are_quick() -> None:
         assert httpx.get(f"{fake.url}/__fake__/ping").status_code == 200
     # Generous bound: the brief is "well under a second"; the machine is noisy.
     assert time.perf_counter() - started < 5
+
+
+def test_only_loopback_hosts() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        FakeAuth0(host="0.0.0.0")
+
+
+def test_concurrent_clients(fake: FakeAuth0) -> None:
+    headers = bearer(fake, "create:users", "read:users")
+
+    def worker(n: int) -> list[int]:
+        with httpx.Client(base_url=fake.url, headers=headers) as http:
+            return [
+                http.post(
+                    "/api/v2/users",
+                    json={
+                        "email": f"w{n}-{i}@example.com",
+                        "password": "Correct-Horse-9",
+                        "connection": "Username-Password-Authentication",
+                    },
+                ).status_code
+                for i in range(15)
+            ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [s for batch in pool.map(worker, range(8)) for s in batch]
+    assert statuses == [201] * 120
+    listed = httpx.get(
+        f"{fake.url}/api/v2/users", headers=headers, params={"include_totals": "true"}
+    ).json()
+    assert listed["total"] == 120
+    assert fake.counters.count("post_users", 201) == 120
