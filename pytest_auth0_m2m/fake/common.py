@@ -198,11 +198,15 @@ def paginate(
     key: str,
     *,
     checkpoint: bool = False,
+    checkpoint_only: bool = False,
     with_length: bool = True,
     id_field: str = "id",
 ) -> JSON:
-    """Page ``items`` with page/per_page/include_totals, or from/take where Auth0 offers it."""
-    if checkpoint and ("from" in args or "take" in args):
+    """Page ``items`` with page/per_page/include_totals, or from/take where Auth0 offers it.
+
+    ``checkpoint_only`` is for endpoints that always answer ``{key: [...], "next": ...}``.
+    """
+    if checkpoint_only or (checkpoint and ("from" in args or "take" in args)):
         take = query_int(args, "take", 50, 1, 100)
         start = 0
         cursor = args.get("from")

@@ -143,13 +143,15 @@ def test_mixed_rule_on_client_connections(fake: FakeAuth0, http: httpx.Client) -
         r = http.get(path, headers=bearer(fake, *scopes))
         assert r.status_code == 403, scopes
         assert r.json() == expected
+    enabled = {"name": "corp", "strategy": "auth0", "enabled_clients": [fake.provisioner.client_id]}
+    fake.seed({"connections": [enabled]})
     for scopes in (
         ("read:connections", "read:clients"),
         ("read:connections", "read:client_summary"),
     ):
         r = http.get(path, headers=bearer(fake, *scopes))
-        # Past auth and scopes: this operation is not emulated, so 501 names it.
-        assert r.status_code == 501, scopes
+        assert r.status_code == 200, scopes
+        assert [c["name"] for c in r.json()["connections"]] == ["corp"]
 
 
 def test_501_comes_after_auth_and_scopes(fake: FakeAuth0, http: httpx.Client) -> None:

@@ -65,3 +65,21 @@ def delete_connection(call: Call) -> Reply:
         connection = _connection(call)
         del call.tenant.connections[connection["id"]]
         return 204, None
+
+
+@_register("get_client_connections")
+def client_connections(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        client_id = call.params["id"]
+        if client_id not in tenant.clients:
+            raise not_found_error("The client does not exist", "inexistent_client")
+        items = [
+            dict(c)
+            for c in tenant.connections.values()
+            if client_id in (c.get("enabled_clients") or ())
+        ]
+    strategies = call.args.getlist("strategy")
+    if strategies:
+        items = [c for c in items if c.get("strategy") in strategies]
+    return 200, paginate(items, call.args, "connections", checkpoint_only=True)
