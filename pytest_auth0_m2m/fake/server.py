@@ -230,29 +230,40 @@ class FakeAuth0:
         if self._server is not None:
             raise RuntimeError("FakeAuth0 is already started")
         self._tls = make_tls_material() if self.tls else None
-        server = make_server(
-            self._host,
-            self._port,
-            self._wsgi,
-            threaded=True,
-            request_handler=_handler_class(
-                self._connections,
-                self._connections_lock,
-                self._tls.server_context if self._tls else None,
-            ),
-        )
+        try:
+            # Bound here, not by werkzeug: on a busy port werkzeug prints and calls sys.exit,
+            # where a library must raise OSError.
+            family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+            listener = socket.create_server((self._host, self._port), family=family)
+        except BaseException:
+            if self._tls is not None:
+                self._tls.cleanup()
+            raise
+        with listener:
+            server = make_server(
+                self._host,
+                listener.getsockname()[1],
+                self._wsgi,
+                threaded=True,
+                request_handler=_handler_class(
+                    self._connections,
+                    self._connections_lock,
+                    self._tls.server_context if self._tls else None,
+                ),
+                fd=listener.fileno(),  # werkzeug serves a duplicate of this descriptor
+            )
         # Failed handshakes and dropped sockets are the client's problem: socketserver would
         # print a traceback for each one.
         server.handle_error = _ignore_error  # type: ignore[method-assign]
         host = "localhost" if self.tls else self._host
-        self._domain = f"{host}:{server.server_port}"
+        self._domain = f"{host}:{server.port}"
         self._signer = Signer(f"https://{self._domain}/", self._clock)
         self._tenant = Tenant(self._domain, self._clock, self.token_lifetime, self.provisioner)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"fake-auth0-{server.server_port}",
+            name=f"fake-auth0-{server.port}",
             daemon=True,
         )
         self._thread.start()

@@ -216,3 +216,11 @@ def test_concurrent_clients(fake: FakeAuth0) -> None:
     ).json()
     assert listed["total"] == 120
     assert fake.counters.count("post_users", 201) == 120
+
+
+def test_busy_port_is_an_os_error_and_leaves_nothing(fake: FakeAuth0) -> None:
+    other = FakeAuth0(port=fake.port, tls=True)
+    with pytest.raises(OSError):
+        other.start()
+    assert other.ca_cert_path is not None
+    assert not other.ca_cert_path.exists()
