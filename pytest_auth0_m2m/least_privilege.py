@@ -731,8 +731,10 @@ class RunReport:
         """One line per test with something to say, then the totals."""
         lines = [line for t in self.tests if (line := t.summary_line()) is not None]
         totals = self.totals()
+        observed = totals["observed"]
         text = (
-            f"{totals['observed']} tests observed: {totals['with_unused']} with unused scopes, "
+            f"{observed} test{'' if observed == 1 else 's'} observed: "
+            f"{totals['with_unused']} with unused scopes, "
             f"{totals['with_missing']} missing scopes, {totals['with_unknown']} with unknown "
             f"Management API paths"
         )
