@@ -317,7 +317,6 @@ def mgmt_async_client(
 # --- Provisioning lifecycle (live and fake modes) ------------------------------------------------
 
 RUN_KEY = pytest.StashKey["RunInfo"]()
-RUN_OPENED_KEY = pytest.StashKey[bool]()
 
 
 def _state_dir(config: pytest.Config) -> Path:
@@ -368,7 +367,8 @@ class _PluginSource:
             return call(scopes)
         except (ManagementError, ProvisioningError) as exc:
             message = f"pytest-auth0-m2m: {exc}"
-            if isinstance(exc, ProvisioningError) or exc.status in (400, 401, 403):
+            # Bad credentials or a provisioner without a scope: every later call would fail too.
+            if isinstance(exc, ProvisioningError) or exc.status in (401, 403):
                 self._fatal = message
             pytest.fail(message, pytrace=False)
 
@@ -391,7 +391,6 @@ def _provisioned_source(
     settings = config.stash[SETTINGS_KEY]
     run = _run(config)
     run.state.start(run, endpoints.domain)
-    config.stash[RUN_OPENED_KEY] = True
     stats = ProvisionStats()
     mgmt = ManagementClient(endpoints, client_id, client_secret)
     provisioner = Provisioner(mgmt, run, stats)
