@@ -112,6 +112,15 @@ def _handler_class(
                 self.request.settimeout(None)
             super().setup()
 
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                if tls_context is not None:
+                    # socketserver closes the plain socket it accepted, which wrap_socket
+                    # detached: the TLS socket is ours to close.
+                    self.request.close()
+
         def handle(self) -> None:
             # Tracked so stop() can close idle keep-alive connections instead of leaving
             # handler threads answering for a stopped emulator.

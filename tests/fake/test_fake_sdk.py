@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from pytest_auth0_m2m.fake import FakeAuth0, run_fake_auth0
@@ -32,11 +33,19 @@ def tenant(tls_tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch) -> Iterator[F
     assert tls_tenant.server_errors == []
 
 
-def test_sdk_with_client_credentials_provisions_an_app(tenant: FakeAuth0) -> None:
+def test_sdk_with_client_credentials_provisions_an_app(
+    tenant: FakeAuth0, request: pytest.FixtureRequest
+) -> None:
+    # A plain httpx.Client, as the SDK would build, but one we can close (the SDK never
+    # closes its own). It trusts the emulator through SSL_CERT_FILE, like the SDK's default
+    # client and its token provider (which always makes its own client).
+    http = httpx.Client()
+    request.addfinalizer(http.close)
     sdk = ManagementClient(
         domain=tenant.domain,
         client_id=tenant.provisioner.client_id,
         client_secret=tenant.provisioner.client_secret,
+        httpx_client=http,
     )
     app = sdk.clients.create(
         name="sdk-app",
@@ -77,7 +86,10 @@ def test_sdk_with_client_credentials_provisions_an_app(tenant: FakeAuth0) -> Non
     assert [g.id for g in grants] == [grant.id]
     # The new app's own credentials get a token with exactly its grant's scopes.
     app_sdk = ManagementClient(
-        domain=tenant.domain, client_id=app.client_id, client_secret=app.client_secret
+        domain=tenant.domain,
+        client_id=app.client_id,
+        client_secret=app.client_secret,
+        httpx_client=http,
     )
     for i in range(5):
         app_sdk.users.create(
@@ -105,7 +117,9 @@ def test_sdk_with_client_credentials_provisions_an_app(tenant: FakeAuth0) -> Non
     }
 
 
-def test_sdk_with_a_token_and_error_shapes(tenant: FakeAuth0) -> None:
+def test_sdk_with_a_token_and_error_shapes(
+    tenant: FakeAuth0, request: pytest.FixtureRequest
+) -> None:
     scopes = [
         "read:users",
         "create:users",
@@ -117,7 +131,11 @@ def test_sdk_with_a_token_and_error_shapes(tenant: FakeAuth0) -> None:
         "read:clients",
         "create:clients",
     ]
-    sdk = ManagementClient(domain=tenant.domain, token=tenant.issue_token("tok", scopes))
+    http = httpx.Client()  # see above: closable, and trusting SSL_CERT_FILE
+    request.addfinalizer(http.close)
+    sdk = ManagementClient(
+        domain=tenant.domain, token=tenant.issue_token("tok", scopes), httpx_client=http
+    )
     user_ids = [
         sdk.users.create(
             connection="Username-Password-Authentication",
@@ -163,7 +181,9 @@ def test_sdk_with_a_token_and_error_shapes(tenant: FakeAuth0) -> None:
     assert bad.value.body["errorCode"] == "invalid_body"
 
     expired = ManagementClient(
-        domain=tenant.domain, token=tenant.issue_token("tok", scopes, lifetime=-1)
+        domain=tenant.domain,
+        token=tenant.issue_token("tok", scopes, lifetime=-1),
+        httpx_client=http,
     )
     with pytest.raises(errors.UnauthorizedError) as unauthorized:
         expired.users.get(user_ids[0])
@@ -176,7 +196,10 @@ def test_sdk_with_a_token_and_error_shapes(tenant: FakeAuth0) -> None:
 
 
 def test_sdk_sees_rate_limits(tenant: FakeAuth0) -> None:
-    sdk = ManagementClient(domain=tenant.domain, token=tenant.issue_token("tok", ["read:users"]))
+    http = httpx.Client()
+    sdk = ManagementClient(
+        domain=tenant.domain, token=tenant.issue_token("tok", ["read:users"]), httpx_client=http
+    )
     tenant.faults.add(status=429, count=1, operation="get_users_by_id")
     with pytest.raises(errors.TooManyRequestsError) as limited:
         sdk.users.get("auth0|nobody", request_options=NO_RETRY)
@@ -188,3 +211,14 @@ def test_sdk_sees_rate_limits(tenant: FakeAuth0) -> None:
     }
     assert tenant.counters.count("get_users_by_id", 429) == 1
     assert tenant.counters.rate_limited == 1
+    http.close()
+
+
+def test_sdk_default_client_trusts_the_emulator(tenant: FakeAuth0) -> None:
+    """No httpx_client at all: the SDK's own default client works through SSL_CERT_FILE."""
+    sdk = ManagementClient(
+        domain=tenant.domain,
+        client_id=tenant.provisioner.client_id,
+        client_secret=tenant.provisioner.client_secret,
+    )
+    assert [c.name for c in sdk.clients.list()] == ["pytest-auth0-m2m provisioner"]

@@ -41,6 +41,7 @@ def test_stop_frees_the_port_and_closes_keep_alive_connections() -> None:
     # The emulator is gone: the idle keep-alive connection no longer gets answers.
     with pytest.raises((OSError, http.client.HTTPException)):
         _ping(conn)
+    conn.close()
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{fake.url}/__fake__/ping")
 
@@ -143,12 +144,10 @@ def test_path_traversal_and_odd_ids(fake: FakeAuth0) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
     conn.request("GET", "/api/v2/users/../../../etc/passwd", headers=headers)
     response = conn.getresponse()
+    body = json.loads(response.read())
+    conn.close()
     assert response.status == 404
-    assert json.loads(response.read()) == {
-        "statusCode": 404,
-        "error": "Not Found",
-        "message": "Not Found",
-    }
+    assert body == {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
 
 
 def test_garbage_on_the_socket_does_not_kill_the_server(fake: FakeAuth0) -> None:

@@ -122,6 +122,10 @@ def _stop_cli(proc: subprocess.Popen[str]) -> int:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(timeout=10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def test_cli_serves_and_prints_a_ready_provisioner() -> None:
