@@ -6,6 +6,10 @@ import re
 
 import pytest
 
+# These projects make no request: without cassettes, a replay session would (rightly) fail
+# their mgmt_scopes tests for having no cassette.
+NO_CASSETTES = ("--disable-recording",)
+
 SHOW_SCOPES = """
 import pytest
 from pytest_auth0_m2m.plugin import declared_scopes
@@ -42,7 +46,7 @@ def test_closest_marker_wins_function_over_class_over_module(project: pytest.Pyt
         def test_empty_narrows_module(show): pass
         """
     )
-    result = project.runpytest("-s")
+    result = project.runpytest("-s", *NO_CASSETTES)
     result.assert_outcomes(passed=4)
     assert _scopes_lines(result) == [
         "SCOPES test_class_level ['read:roles']",
@@ -55,7 +59,7 @@ def test_closest_marker_wins_function_over_class_over_module(project: pytest.Pyt
 def test_no_marker_means_no_declaration(project: pytest.Pytester) -> None:
     project.makeconftest(SHOW_SCOPES)
     project.makepyfile("def test_plain(show): pass")
-    result = project.runpytest("-s")
+    result = project.runpytest("-s", *NO_CASSETTES)
     result.assert_outcomes(passed=1)
     assert _scopes_lines(result) == ["SCOPES test_plain None"]
 
@@ -70,7 +74,7 @@ def test_duplicates_collapse_and_space_separated_strings_split(project: pytest.P
         def test_dupes(show): pass
         """
     )
-    result = project.runpytest("-s")
+    result = project.runpytest("-s", *NO_CASSETTES)
     result.assert_outcomes(passed=1)
     assert _scopes_lines(result) == ["SCOPES test_dupes ['read:users', 'update:users']"]
 
@@ -89,7 +93,7 @@ def test_parametrized_marks_are_per_case(project: pytest.Pytester) -> None:
         def test_case(show, n): pass
         """
     )
-    result = project.runpytest("-s")
+    result = project.runpytest("-s", *NO_CASSETTES)
     result.assert_outcomes(passed=2)
     assert _scopes_lines(result) == [
         "SCOPES test_case[1] ['read:users']",
@@ -128,7 +132,7 @@ def test_unknown_scope_stops_the_run_before_any_test(project: pytest.Pytester) -
         def test_b(): pass
         """,
     )
-    result = project.runpytest("-s")
+    result = project.runpytest("-s", *NO_CASSETTES)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     assert "RAN" not in result.stdout.str()
     result.stdout.fnmatch_lines(["*'read:usres' is not a Management API scope; did you mean*"])
@@ -202,7 +206,7 @@ def test_strict_keyword_is_accepted(project: pytest.Pytester) -> None:
         def test_ok(): pass
         """
     )
-    project.runpytest().assert_outcomes(passed=1)
+    project.runpytest(*NO_CASSETTES).assert_outcomes(passed=1)
 
 
 def test_marker_is_registered_for_markers_and_strict_markers(project: pytest.Pytester) -> None:
@@ -218,4 +222,4 @@ def test_marker_is_registered_for_markers_and_strict_markers(project: pytest.Pyt
         def test_ok(): pass
         """
     )
-    project.runpytest("--strict-markers").assert_outcomes(passed=1)
+    project.runpytest("--strict-markers", *NO_CASSETTES).assert_outcomes(passed=1)
