@@ -222,3 +222,18 @@ def test_sdk_default_client_trusts_the_emulator(tenant: FakeAuth0) -> None:
         client_secret=tenant.provisioner.client_secret,
     )
     assert [c.name for c in sdk.clients.list()] == ["pytest-auth0-m2m provisioner"]
+
+
+def test_authentication_sdk_uses_requests_and_its_ca_variable(
+    tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """auth0.authentication is built on requests, which reads REQUESTS_CA_BUNDLE, not
+    SSL_CERT_FILE: code using GetToken needs that variable too."""
+    from auth0.authentication import GetToken
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tenant.ca_cert_path))
+    prov = tenant.provisioner
+    token = GetToken(tenant.domain, prov.client_id, client_secret=prov.client_secret)
+    answer = token.client_credentials(audience=tenant.audience)
+    assert answer["token_type"] == "Bearer"
+    assert answer["expires_in"] == 86400
