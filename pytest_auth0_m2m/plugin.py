@@ -11,7 +11,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 import pytest
@@ -29,6 +29,9 @@ from pytest_auth0_m2m.provisioning import (
 from pytest_auth0_m2m.scopes import ScopeError, ScopeRequest, parse_marker_args
 from pytest_auth0_m2m.source import TokenSource
 from pytest_auth0_m2m.tokens import TokenCache
+
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.fake import FakeAuth0
 
 MARKER = "mgmt_scopes"
 MARKER_HELP = (
@@ -214,6 +217,30 @@ def _scopes_for(request: pytest.FixtureRequest, fixture: str) -> frozenset[str]:
             NO_MARKER_MESSAGE.format(nodeid=request.node.nodeid, fixture=fixture), pytrace=False
         )
     return declared.scopes
+
+
+# Both are read when a client is made: httpx (and so auth0-python's Management client) reads
+# SSL_CERT_FILE, requests (auth0-python's token fetch) reads REQUESTS_CA_BUNDLE.
+CA_ENV_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+
+
+@pytest.fixture(scope="session")
+def auth0_fake(pytestconfig: pytest.Config) -> Generator[FakeAuth0, None, None]:
+    """The embedded Auth0 emulator of a --auth0-fake session: URL, seeding, faults, counters."""
+    if pytestconfig.stash[SETTINGS_KEY].mode != "fake":
+        pytest.fail(
+            "the auth0_fake fixture needs the emulator: run with --auth0-fake "
+            "(or set auth0_fake = true in your pytest ini)",
+            pytrace=False,
+        )
+    from pytest_auth0_m2m.fake import run_fake_auth0
+
+    # TLS on localhost, as Auth0 serves it, so SDKs that build https://{domain}/api/v2
+    # themselves run unchanged; the session trusts the emulator's own CA (plus the usual ones).
+    with run_fake_auth0(tls=True) as fake, pytest.MonkeyPatch.context() as env:
+        for name in CA_ENV_VARS:
+            env.setenv(name, str(fake.ca_cert_path))
+        yield fake
 
 
 @pytest.fixture(scope="session")
