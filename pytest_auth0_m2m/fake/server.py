@@ -478,7 +478,7 @@ class FakeAuth0:
             result = self._token(environ, tenant, signer, body)
             self.counters.record(TOKEN_OPERATION, result[0])
             return result
-        return self._local(str(endpoint), signer, body)
+        return self._local(str(endpoint), method, signer, body)
 
     # --- Management API ----------------------------------------------------------------------
 
@@ -596,7 +596,7 @@ class FakeAuth0:
 
     # --- well-known and emulator-only routes -------------------------------------------------
 
-    def _local(self, endpoint: str, signer: Signer, body: bytes) -> Result:
+    def _local(self, endpoint: str, method: str, signer: Signer, body: bytes) -> Result:
         if endpoint == "ping":
             return 200, {"ok": True}, {}
         if endpoint == "jwks":
@@ -621,7 +621,7 @@ class FakeAuth0:
                 self.set_rate_limits(data.get("preset", data) or None)
                 return 204, None, {}
             if endpoint == "admin_faults":
-                if not data:
+                if method == "DELETE":
                     self.faults.clear()
                     return 204, None, {}
                 unknown = set(data) - _ADMIN_FAULT_KEYS

@@ -202,6 +202,10 @@ def test_counters_and_admin_endpoints(fake: FakeAuth0, http: httpx.Client) -> No
     )
     assert http.get("/api/v2/users", headers=headers).status_code == 500
     assert http.post("/__fake__/faults", json={"bogus": 1}).status_code == 400
+    http.post("/__fake__/faults", json={"status": 503, "count": None})
+    assert http.get("/api/v2/users", headers=headers).status_code == 503
+    assert http.delete("/__fake__/faults").status_code == 204
+    assert http.get("/api/v2/users", headers=headers).status_code == 200
     assert http.post("/__fake__/rate-limits", json={"preset": "free"}).status_code == 204
     assert http.post("/__fake__/rate-limits", json={"preset": "nope"}).status_code == 400
 
