@@ -48,6 +48,12 @@ class Operation:
         have = set(granted)
         return [group for group in self.groups if not have.intersection(group)]
 
+    def insufficient_scope_message(self) -> str:
+        """Auth0's 403 message for this operation: "any of", "all of", or the mixed form."""
+        if self.mode == "mixed":
+            return f"Insufficient scope, expected: {self.expected_text()}"
+        return f"Insufficient scope, expected {self.mode} of: {self.expected_text()}"
+
     def expected_text(self) -> str:
         """The scope part of Auth0's 403 message: ``read:users`` or ``a,b`` (comma, no space)."""
         if self.mode == "mixed":

@@ -17,7 +17,8 @@ GENERATOR = ROOT / "scripts" / "generate_scopes.py"
 
 def _generator():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("generate_scopes", GENERATOR)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -95,7 +96,8 @@ def test_operations_of_each_kind_are_in_the_packaged_catalogue() -> None:
     assert roles.expected_text() == "read:role_members,read:roles,read:users"
 
     mixed = cat.match("GET", "/api/v2/clients/abc/connections")
-    assert mixed is not None and mixed.mode == "mixed"
+    assert mixed is not None
+    assert mixed.mode == "mixed"
     assert mixed.allows({"read:connections", "read:client_summary"})
     assert not mixed.allows({"read:clients", "read:client_summary"})
     assert (
@@ -103,16 +105,19 @@ def test_operations_of_each_kind_are_in_the_packaged_catalogue() -> None:
     )
 
     users = cat.match("get", "/users")
-    assert users is not None and users.mode == "any"
+    assert users is not None
+    assert users.mode == "any"
     assert users.expected_text() == "read:users,read:user_idp_tokens"
 
 
 def test_literal_segments_win_over_parameters() -> None:
     cat = catalogue()
     by_email = cat.match("GET", "/api/v2/users-by-email")
-    assert by_email is not None and by_email.path == "/users-by-email"
+    assert by_email is not None
+    assert by_email.path == "/users-by-email"
     preview = cat.match("POST", "/api/v2/clients/cimd/preview")
-    assert preview is not None and preview.path == "/clients/cimd/preview"
+    assert preview is not None
+    assert preview.path == "/clients/cimd/preview"
     assert cat.match("GET", "/api/v2/no-such-thing") is None
     assert cat.match("TRACE", "/api/v2/users") is None
 

@@ -29,7 +29,8 @@ def test_header_default_is_offline_replay(project: pytest.Pytester) -> None:
     result = project.runpytest()
     result.stdout.fnmatch_lines(
         [
-            "auth0-m2m: mode=replay, tenant=tenant.auth0.invalid, cassettes=cassettes, record-mode=none"
+            "auth0-m2m: mode=replay, tenant=tenant.auth0.invalid, cassettes=cassettes,"
+            " record-mode=none"
         ]
     )
 
@@ -119,7 +120,8 @@ def test_header_never_shows_a_secret(
 
 def test_cassette_dir_from_ini(project: pytest.Pytester) -> None:
     project.makeini(
-        "[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_cassette_dir = tests/tapes\n"
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        "auth0_cassette_dir = tests/tapes\n"
     )
     project.runpytest().stdout.fnmatch_lines(["auth0-m2m: *cassettes=tests/tapes*"])
 
@@ -154,7 +156,8 @@ def test_live_tenant_outside_allowlist_is_refused(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*tenant 'prod-x.eu.auth0.com' (from env AUTH0_DOMAIN) is not in auth0_allowed_domains*",
+            "*tenant 'prod-x.eu.auth0.com' (from env AUTH0_DOMAIN) is not in"
+            " auth0_allowed_domains*",
             "*    auth0_allowed_domains = prod-x.eu.auth0.com",
         ]
     )

@@ -49,7 +49,7 @@ def insufficient_scope(operation: Operation) -> ApiError:
         {
             "statusCode": 403,
             "error": "Forbidden",
-            "message": f"Insufficient scope, expected any of: {operation.expected_text()}",
+            "message": operation.insufficient_scope_message(),
             "errorCode": "insufficient_scope",
         },
     )

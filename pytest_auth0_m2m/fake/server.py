@@ -38,6 +38,7 @@ from .faults import (
     RateLimitSpec,
     parse_rate_limits,
 )
+from .journal import Journal, JournalEntry
 from .routes import Call, handlers
 from .tenant import Credentials, Tenant, new_client_id, new_client_secret
 from .tls import TlsMaterial, make_tls_material
@@ -54,6 +55,9 @@ TOKEN_429_DESCRIPTION = (
     "Too many requests. Check the X-RateLimit-Limit, X-RateLimit-Remaining and "
     "X-RateLimit-Reset headers."
 )
+# Set on a request's WSGI environ by dispatch, read back when its answer is journaled.
+_JOURNAL_PATH = "fake_auth0.journal_path"
+_JOURNAL_CLIENT = "fake_auth0.client_id"
 _ADMIN_FAULT_KEYS = {"status", "count", "operation", "body", "content_type", "latency", "headers"}
 
 Result = tuple[int, Any, dict[str, str]]
@@ -221,6 +225,7 @@ class FakeAuth0:
         self.max_body_bytes = max_body_bytes
         self.counters = Counters()
         self.faults = Faults()
+        self.journal = Journal()
         self._limiter = RateLimiter(self._clock)
         self._limiter.configure(parse_rate_limits(rate_limits))
         self.provisioner = Credentials(new_client_id(), new_client_secret())
@@ -375,6 +380,7 @@ class FakeAuth0:
         self._started()[1].reset()
         self.faults.clear()
         self.counters.reset()
+        self.journal.clear()
         self._limiter.configure(self._limiter.limits)
 
     def issue_token(
@@ -411,6 +417,17 @@ class FakeAuth0:
         else:
             headers.setdefault("Content-Type", JSON_TYPE)
         headers["Content-Length"] = str(len(payload))
+        journal_path = environ.get(_JOURNAL_PATH)
+        if journal_path is not None:
+            self.journal.append(
+                JournalEntry(
+                    method=str(environ.get("REQUEST_METHOD", "GET")).upper(),
+                    path=journal_path,
+                    status=status,
+                    body=payload if body is not None else None,
+                    client_id=environ.get(_JOURNAL_CLIENT),
+                )
+            )
         reason = HTTP_STATUS_CODES.get(status, "Unknown")
         start_response(f"{status} {reason}", list(headers.items()))
         return [payload]
@@ -459,6 +476,7 @@ class FakeAuth0:
                 endpoint, values = self._adapter.match(path, method=method)
             except (HTTPException, RoutingException):
                 if path.startswith(MANAGEMENT_PREFIX + "/") or path == MANAGEMENT_PREFIX:
+                    environ[_JOURNAL_PATH] = path
                     self.counters.record("<unknown>", 404)
                     return 404, dict(NOT_FOUND), self._limiter.peek(MANAGEMENT)
                 return 404, dict(NOT_FOUND), {}
@@ -471,10 +489,12 @@ class FakeAuth0:
             parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         )
         if isinstance(endpoint, Operation):
+            environ[_JOURNAL_PATH] = path
             result = self._management(environ, tenant, signer, endpoint, dict(params), args, body)
             self.counters.record(endpoint.operation_id, result[0])
             return result
         if endpoint == "token":
+            environ[_JOURNAL_PATH] = path
             result = self._token(environ, tenant, signer, body)
             self.counters.record(TOKEN_OPERATION, result[0])
             return result
@@ -507,6 +527,7 @@ class FakeAuth0:
             )
         try:
             claims = signer.verify(environ.get("HTTP_AUTHORIZATION"), tenant.audience)
+            environ[_JOURNAL_CLIENT] = str(claims.get("azp") or "") or None
             scopes = scopes_of(claims)
             enforce_scopes(operation, scopes)
             validate_path(operation.operation_id, params)
