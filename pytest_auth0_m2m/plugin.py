@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 import pytest
 
+# pytest-recording asks pytest to rewrite asserts in vcr.matchers when it is imported; it must be
+# imported before this package imports vcr, or pytest warns that it came too late.
+import pytest_recording  # noqa: F401
+
 from pytest_auth0_m2m import config as settings_mod
 from pytest_auth0_m2m.coordination import RunInfo
 from pytest_auth0_m2m.endpoints import RECORDINGS_DOMAIN, AppCredentials, TenantEndpoints

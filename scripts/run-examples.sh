@@ -15,9 +15,9 @@ check() {  # pytest's exit 5 (no test ran) is a failure here
   return "$rc"
 }
 
-echo "== example suite on the embedded Auth0 emulator (--auth0-fake)"
+echo "== example suite on the embedded Auth0 emulator (--auth0-fake, two xdist workers)"
 check env -u AUTH0_DOMAIN -u AUTH0_CLIENT_ID -u AUTH0_CLIENT_SECRET \
-  "../$PY" -m pytest --auth0-fake -p no:cacheprovider "$@"
+  "../$PY" -m pytest --auth0-fake -n 2 -p no:cacheprovider "$@"
 echo "== example suite replayed offline from cassettes (--block-network, no credentials)"
 check env -u AUTH0_DOMAIN -u AUTH0_CLIENT_ID -u AUTH0_CLIENT_SECRET \
   "../$PY" -m pytest --block-network -p no:cacheprovider "$@"
