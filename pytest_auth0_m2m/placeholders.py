@@ -212,6 +212,8 @@ class ReplaySource:
 
     def __init__(self, endpoints: TenantEndpoints) -> None:
         self.endpoints = endpoints
+        # Signing is the costliest step of a replayed test; a scope set's token never changes.
+        self._tokens: dict[frozenset[str], str] = {}
 
     def credentials(self, scopes: frozenset[str]) -> AppCredentials:
         return AppCredentials(
@@ -223,7 +225,11 @@ class ReplaySource:
         )
 
     def token(self, scopes: frozenset[str]) -> str:
-        return placeholder_token(self.endpoints.domain, placeholder_client_id(scopes), scopes)
+        token = self._tokens.get(scopes)
+        if token is None:
+            token = placeholder_token(self.endpoints.domain, placeholder_client_id(scopes), scopes)
+            self._tokens[scopes] = token
+        return token
 
     def close(self) -> None:
         return None

@@ -98,10 +98,22 @@ class SecretRegistry:
         self._ids: dict[str, str] = {}  # real client id -> placeholder client id
         self._names: set[str] = set()  # tenant names ("dev-x" of dev-x.eu.auth0.com)
         self._sources: list[Callable[[], Iterable[Secret]]] = []
+        # Redaction sees the same bearer token on every request and asks for the rewriter on
+        # every request (vcrpy runs before_record_request to match, even in replay): both are
+        # remembered, so a replayed request costs no RSA check and no regex compilation.
+        self._placeholders: set[str] = set()
+        self._rewriter: Rewriter | None = None
 
     def add_secret(self, value: str | None, what: str) -> None:
         """Guard ``value``: a cassette holding it (in any encoding) is not written."""
-        if not value or len(value) < MIN_SECRET_LENGTH or is_placeholder_secret(value):
+        if not value or len(value) < MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if value in self._secrets or value in self._placeholders:
+                return
+        if is_placeholder_secret(value):
+            with self._lock:
+                self._placeholders.add(value)
             return
         with self._lock:
             self._secrets.setdefault(value, what)
@@ -117,14 +129,20 @@ class SecretRegistry:
         self.add_secret(client_secret, f"the client secret of the app for {label}")
         if client_id:
             with self._lock:
-                self._ids[client_id] = placeholder_client_id(scope_set)
+                self._set_id(client_id, placeholder_client_id(scope_set))
 
     def add_provisioner(self, client_id: str | None, client_secret: str | None) -> None:
         """The provisioner app: secret guarded, id recorded as a fixed placeholder."""
         self.add_secret(client_secret, "the provisioner's client secret")
         if client_id:
             with self._lock:
-                self._ids[client_id] = PROVISIONER_PLACEHOLDER_ID
+                self._set_id(client_id, PROVISIONER_PLACEHOLDER_ID)
+
+    def _set_id(self, client_id: str, placeholder: str) -> None:
+        # Called under the lock, for every test: the rewriter is made again only on news.
+        if self._ids.get(client_id) != placeholder:
+            self._ids[client_id] = placeholder
+            self._rewriter = None
 
     def add_tenant(self, domain: str, base_url: str | None = None) -> None:
         """The real tenant (or the emulator): written as the recordings domain in cassettes."""
@@ -132,8 +150,16 @@ class SecretRegistry:
         if not domain or domain == RECORDINGS_DOMAIN:
             return
         with self._lock:
+            name = domain.split(":")[0].split(".")[0]
+            if (
+                domain in self._hosts
+                and name in self._names
+                and (not base_url or base_url.rstrip("/").lower() in self._bases)
+            ):
+                return  # known already (every test registers its tenant)
+            self._rewriter = None
             self._hosts[domain] = RECORDINGS_DOMAIN
-            self._names.add(domain.split(":")[0].split(".")[0])
+            self._names.add(name)
             host, sep, port = domain.rpartition(":")
             if sep and host in ("127.0.0.1", "localhost", "[::1]"):
                 # Loopback emulator: the same server answers under either name.
@@ -167,13 +193,16 @@ class SecretRegistry:
             return sorted(self._hosts)
 
     def rewriter(self) -> Rewriter:
+        """The rewrite rules as known now (made again only after a name or id was added)."""
         with self._lock:
-            return Rewriter(
-                hosts=dict(self._hosts),
-                bases=dict(self._bases),
-                ids=dict(self._ids),
-                tenant_names=set(self._names),
-            )
+            if self._rewriter is None:
+                self._rewriter = Rewriter(
+                    hosts=dict(self._hosts),
+                    bases=dict(self._bases),
+                    ids=dict(self._ids),
+                    tenant_names=set(self._names),
+                )
+            return self._rewriter
 
 
 # --- Rewriting the tenant and client ids -----------------------------------------------------
@@ -342,7 +371,8 @@ class Redactor:
                 content_type = text
             if lower in self.request_headers:
                 kept[name] = self.rewrite(text)
-        new = copy.deepcopy(request)
+        # Shallow: every mutable part (uri, headers, body) is replaced below.
+        new = copy.copy(request)
         new.uri = self._uri(request.uri)
         new.headers = kept
         raw = _as_bytes(request.body)

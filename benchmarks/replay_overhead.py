@@ -1,0 +1,241 @@
+"""Replay overhead: this plugin vs plain pytest-recording, on 300 one-call tests from cassettes.
+
+    .venv/bin/python benchmarks/replay_overhead.py [--tests 300] [--runs 5] [--profile]
+
+Two generated projects hold the same tests, each making one Management API call:
+
+- plugin: ``@pytest.mark.mgmt_scopes(...)`` and the ``mgmt_client`` fixture; its cassettes are
+  recorded once at the start on the embedded emulator (``--auth0-fake --record-mode=once``);
+- baseline: ``@pytest.mark.vcr`` with a hand-written ``vcr_config`` and its own ``mgmt_client``
+  fixture (a fixed bearer token), run with ``-p no:auth0_m2m``; it replays copies of the same
+  cassettes.
+
+Both replay offline (``--block-network``, no AUTH0_* variable) as separate pytest processes, in
+alternating order, ``--runs`` times each; the medians and their ratio are printed (goal: at most
+1.15). ``--profile`` adds a cProfile of one plugin run: the plugin's own functions by cumulative
+time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL = 1.15
+INI = """[pytest]
+asyncio_default_fixture_loop_scope = function
+"""
+COMMON_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+
+# A few distinct scope sets and endpoints, as in a real suite.
+CALLS = [
+    ("read:users", "users", "{'per_page': 5, 'page': %d}"),
+    ("read:clients", "clients", "{'per_page': 5, 'page': %d}"),
+    ("read:roles", "roles", "{'per_page': 5, 'page': %d}"),
+    ("read:connections", "connections", "{'per_page': 5, 'page': %d}"),
+]
+
+BASELINE_CONFTEST = """
+from pathlib import Path
+
+import httpx
+import pytest
+
+# The hand-rolled setup this plugin replaces: a fixed token in replay, secrets filtered by name.
+TOKEN = "replay-token"
+
+
+@pytest.fixture(scope="module")
+def vcr_config():
+    return {
+        "filter_headers": ["authorization", "cookie", "set-cookie"],
+        "filter_post_data_parameters": ["client_secret"],
+        "decode_compressed_response": True,
+    }
+
+
+@pytest.fixture
+def vcr_cassette_dir(request):
+    return str(Path(request.config.rootpath) / "cassettes" / request.module.__name__)
+
+
+@pytest.fixture
+def mgmt_client():
+    with httpx.Client(
+        base_url="https://tenant.auth0.invalid/api/v2/",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    ) as client:
+        yield client
+"""
+
+
+def write_tests(root: Path, n_tests: int, *, plugin: bool) -> None:
+    lines = ["import pytest", "", ""]
+    for i in range(n_tests):
+        scope, path, params = CALLS[i % len(CALLS)]
+        marker = f'@pytest.mark.mgmt_scopes("{scope}")' if plugin else "@pytest.mark.vcr"
+        lines += [
+            marker,
+            f"def test_{i}(mgmt_client):",
+            f'    response = mgmt_client.get("{path}", params={params % (i // len(CALLS))})',
+            "    assert response.status_code == 200, response.text",
+            "",
+            "",
+        ]
+    (root / "test_bench.py").write_text("\n".join(lines))
+
+
+def clean_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in (
+        "AUTH0_DOMAIN",
+        "AUTH0_CLIENT_ID",
+        "AUTH0_CLIENT_SECRET",
+        "SSL_CERT_FILE",
+        "REQUESTS_CA_BUNDLE",
+        "PYTEST_ADDOPTS",
+    ):
+        env.pop(name, None)
+    return env
+
+
+def pytest_run(root: Path, *args: str, expect: int) -> float:
+    """Wall time of one pytest process; exits if it does not pass ``expect`` tests."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", *COMMON_ARGS, *args],
+        cwd=root,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0 or f"{expect} passed" not in result.stdout:
+        sys.exit(
+            f"pytest {' '.join(args)} in {root.name} failed:\n{result.stdout[-4000:]}\n"
+            f"{result.stderr[-4000:]}"
+        )
+    return elapsed
+
+
+def profile(root: Path, n_tests: int, keep: str | None) -> None:
+    """cProfile of one plugin replay run, in a subprocess; prints the plugin's hot spots."""
+    out = Path(keep).resolve() if keep else root / "replay.prof"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cProfile",
+            "-o",
+            str(out),
+            "-m",
+            "pytest",
+            *COMMON_ARGS,
+            "--block-network",
+        ],
+        cwd=root,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(f"profiled run failed:\n{result.stdout[-4000:]}")
+    stats = pstats.Stats(str(out))
+    print(f"\ncProfile of one plugin replay run ({n_tests} tests), pytest_auth0_m2m only:")
+    stats.sort_stats("cumulative").print_stats("pytest_auth0_m2m", 25)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tests", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-out", metavar="PATH", help="also keep the cProfile data here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="replay-overhead-") as tmp:
+        plugin_root = Path(tmp) / "plugin"
+        baseline_root = Path(tmp) / "baseline"
+        for root, plugin in ((plugin_root, True), (baseline_root, False)):
+            root.mkdir()
+            (root / "pytest.ini").write_text(INI)
+            write_tests(root, args.tests, plugin=plugin)
+        (baseline_root / "conftest.py").write_text(BASELINE_CONFTEST)
+
+        # Record once on the emulator; the baseline replays copies of the same cassettes
+        # (the plugin writes the tenant as tenant.auth0.invalid, the URL the baseline calls).
+        record_started = time.perf_counter()
+        pytest_run(plugin_root, "--auth0-fake", "--record-mode=once", expect=args.tests)
+        recorded = time.perf_counter() - record_started
+        shutil.copytree(plugin_root / "cassettes", baseline_root / "cassettes")
+        n_cassettes = len(list((plugin_root / "cassettes").rglob("*.yaml")))
+
+        plugin_times: list[float] = []
+        baseline_times: list[float] = []
+        # One warm-up each (imports, .pyc files), then alternate so drift hits both alike.
+        pytest_run(plugin_root, "--block-network", expect=args.tests)
+        pytest_run(baseline_root, "--block-network", "-p", "no:auth0_m2m", expect=args.tests)
+        for run in range(args.runs):
+            order = [True, False] if run % 2 == 0 else [False, True]
+            for plugin in order:
+                if plugin:
+                    plugin_times.append(
+                        pytest_run(plugin_root, "--block-network", expect=args.tests)
+                    )
+                else:
+                    baseline_times.append(
+                        pytest_run(
+                            baseline_root,
+                            "--block-network",
+                            "-p",
+                            "no:auth0_m2m",
+                            expect=args.tests,
+                        )
+                    )
+
+        plugin_median = statistics.median(plugin_times)
+        baseline_median = statistics.median(baseline_times)
+        ratio = plugin_median / baseline_median
+        print(
+            f"{args.tests} tests, one Management API call each, replayed from {n_cassettes} "
+            f"cassettes (recorded on the emulator in {recorded:.1f} s)"
+        )
+        print(f"median of {args.runs} runs each, whole pytest process wall time:\n")
+        fmt = "{:<46}{:>10}  {}"
+        print(fmt.format("run", "median s", "runs s"))
+        print(
+            fmt.format(
+                "pytest-recording + hand-written vcr_config",
+                f"{baseline_median:.2f}",
+                " ".join(f"{t:.2f}" for t in baseline_times),
+            )
+        )
+        print(
+            fmt.format(
+                "pytest-auth0-m2m (replay)",
+                f"{plugin_median:.2f}",
+                " ".join(f"{t:.2f}" for t in plugin_times),
+            )
+        )
+        per_test_ms = (plugin_median - baseline_median) / args.tests * 1000
+        print(
+            f"\nratio plugin/baseline: {ratio:.3f} (goal <= {GOAL}; "
+            f"{per_test_ms:+.2f} ms per test) -> {'met' if ratio <= GOAL else 'NOT met'}"
+        )
+        if args.profile:
+            profile(plugin_root, args.tests, args.profile_out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
