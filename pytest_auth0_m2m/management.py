@@ -30,6 +30,13 @@ GRANT_HINT = (
     "Applications > your provisioner app > Permissions"
 )
 _INSUFFICIENT = re.compile(r"expected (?:any|all) of:\s*(.+)$", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>\s*([^<]{1,80}?)\s*</title>", re.IGNORECASE)
+# For answers that are not Auth0's JSON: they come from something between us and Auth0.
+NOT_AUTH0_HINT = (
+    "Auth0 always answers JSON; this answer came from something else or was cut short. Check "
+    "that AUTH0_DOMAIN (or --auth0-domain) is your tenant's domain and that no proxy rewrites "
+    "the answers, then run again."
+)
 
 
 class ManagementError(Exception):
@@ -131,6 +138,35 @@ class RetryPolicy:
             return self.backoff(attempt)
         # A little jitter on top so that workers released by one reset do not collide again.
         return max(0.0, delay) + float(self.rng.uniform(0, self.base_delay))
+
+
+def describe_body(response: httpx.Response) -> str:
+    """What an answer's body was, never what it said (it may hold a secret): content type,
+    size, and an HTML page's title (proxies' error pages say who answered)."""
+    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+    content = response.content
+    kind = content_type or "untyped"
+    text = f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} body of {len(content)} bytes"
+    title = _TITLE.search(content[:4096]) if "html" in content_type.lower() else None
+    if title:
+        text += f' titled "{title.group(1).decode("utf-8", "replace")}"'
+    return text
+
+
+def json_body(operation: str, response: httpx.Response, expected: str, key: str = "") -> Any:
+    """The answer's JSON object (holding ``key`` if given), else a ManagementError saying what
+    came instead. A JSON object under another Content-Type is accepted: only its shape counts."""
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):  # json.JSONDecodeError is a ValueError
+        got = f"{describe_body(response)} that is not valid JSON"
+    else:
+        if isinstance(body, dict) and (not key or key in body):
+            return body
+        got = f"JSON without {key!r}" if isinstance(body, dict) else f"a JSON {type(body).__name__}"
+    raise ManagementError(
+        operation, response.status_code, f"expected {expected}, got {got}", hint=NOT_AUTH0_HINT
+    )
 
 
 # 502/504 and dropped connections may come after Auth0 acted; 500/503 usually before, but a
@@ -240,14 +276,18 @@ class _Transport:
             body = None
         code: str | None = None
         message = response.reason_phrase or "error"
-        if isinstance(body, dict):
+        hint: str | None = None
+        if not isinstance(body, dict):
+            message += f" ({describe_body(response)}, not Auth0's JSON error)"
+            hint = NOT_AUTH0_HINT
+        else:
             if "message" in body:  # Management API: {statusCode, error, message, errorCode}
                 message = str(body["message"])
                 code = str(body["errorCode"]) if body.get("errorCode") else None
             elif "error" in body:  # Authentication API: {error, error_description}
                 code = str(body["error"])
                 message = str(body.get("error_description") or body["error"])
-        error = ManagementError(operation, status, message + extra, code)
+        error = ManagementError(operation, status, message + extra, code, hint)
         missing = error.missing_scopes
         if missing:
             error.hint = (
@@ -287,7 +327,9 @@ class AuthenticationClient:
                     "(for the provisioner: env AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET)."
                 )
             raise error
-        body = response.json()
+        body = json_body(
+            "POST /oauth/token", response, "a token response (JSON)", key="access_token"
+        )
         scope = frozenset(str(body.get("scope") or "").split())
         return TokenResponse(str(body["access_token"]), int(body.get("expires_in", 86400)), scope)
 
@@ -390,10 +432,10 @@ class ManagementClient:
             query = {**params, "page": page, "per_page": 100, "include_totals": "true"}
             response, _ = self._call(operation, "GET", path, params=query)
             assert response is not None
-            body = response.json()
-            items = body.get(key, []) if isinstance(body, dict) else body
+            body = json_body(operation, response, f"a JSON page of {key}", key=key)
+            items = body[key]
             yield from items
-            total = body.get("total", 0) if isinstance(body, dict) else len(items)
+            total = body.get("total", 0)
             page += 1
             if not items or page * 100 >= int(total):
                 return
@@ -415,7 +457,7 @@ class ManagementClient:
                 return None
             raise
         assert response is not None
-        result: JSONDict = response.json()
+        result: JSONDict = json_body("GET /api/v2/clients/{id}", response, "a client (JSON)")
         return result
 
     def create_client(self, body: JSONDict, lookup: Callable[[], JSONDict | None]) -> JSONDict:
@@ -430,7 +472,9 @@ class ManagementClient:
         )
         if response is None:
             return dict(found)
-        result: JSONDict = response.json()
+        result: JSONDict = json_body(
+            "POST /api/v2/clients", response, "the new client (JSON)", key="client_id"
+        )
         return result
 
     def update_client(self, client_id: str, body: JSONDict) -> JSONDict:
@@ -438,7 +482,7 @@ class ManagementClient:
             "PATCH /api/v2/clients/{id}", "PATCH", f"clients/{client_id}", json_body=body
         )
         assert response is not None
-        result: JSONDict = response.json()
+        result: JSONDict = json_body("PATCH /api/v2/clients/{id}", response, "a client (JSON)")
         return result
 
     def delete_client(self, client_id: str) -> bool:
@@ -489,7 +533,9 @@ class ManagementClient:
             return existing
         if response is None:
             return dict(found)
-        result: JSONDict = response.json()
+        result: JSONDict = json_body(
+            "POST /api/v2/client-grants", response, "the new grant (JSON)", key="id"
+        )
         return result
 
     def update_grant(self, grant_id: str, scope: Sequence[str]) -> JSONDict:
@@ -500,7 +546,9 @@ class ManagementClient:
             json_body={"scope": list(scope)},
         )
         assert response is not None
-        result: JSONDict = response.json()
+        result: JSONDict = json_body(
+            "PATCH /api/v2/client-grants/{id}", response, "the grant (JSON)"
+        )
         return result
 
     def delete_grant(self, grant_id: str) -> bool:
