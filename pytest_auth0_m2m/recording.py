@@ -634,6 +634,12 @@ class SecretScanner:
                 hits.append((what, form, index))
         return hits
 
+    def mask(self, text: str) -> str:
+        """``text`` with every secret form replaced by ``***`` (for labels that get printed)."""
+        for needle, _, _ in sorted(self._needles, key=lambda n: -len(n[0])):
+            text = text.replace(needle, "***")
+        return text
+
     def scan_bytes(self, data: bytes) -> list[tuple[str, str, int]]:
         hits = []
         for needle, what, form in self._needles:
@@ -707,7 +713,10 @@ def guard(
     requests = list(cassette_dict.get("requests", []))
     responses = list(cassette_dict.get("responses", []))
     for index, (request, response) in enumerate(zip(requests, responses, strict=False), 1):
-        label = f"interaction {index} ({getattr(request, 'method', '?')} {_safe_uri(request)})"
+        # Printed in the refusal: a secret in the URL's path must not be shown either.
+        label = scanner.mask(
+            f"interaction {index} ({getattr(request, 'method', '?')} {_safe_uri(request)})"
+        )
         parts: list[tuple[str, Any]] = [
             ("request URL", getattr(request, "uri", "")),
             ("request headers", dict(_header_items(getattr(request, "headers", None)))),
