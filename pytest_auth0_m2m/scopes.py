@@ -1,6 +1,6 @@
 """The Management API scope catalogue, operation matching, and ``mgmt_scopes`` marker arguments.
 
-The catalogue is generated from Auth0's OpenAPI spec by ``scripts/generate_scopes.py`` into
+The catalogue is generated from Auth0's OpenAPI spec by ``scripts/generate_catalogue.py`` into
 ``data/catalogue.json`` and loaded once, on first use.
 """
 

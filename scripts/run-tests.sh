@@ -9,7 +9,7 @@ source scripts/venv.sh
 "$PY" -m ruff check .
 "$PY" -m ruff format --check .
 "$PY" -m mypy
-"$PY" scripts/generate_scopes.py --check || [ ! -f ../shared/auth0/management-api-oas.json ]
+"$PY" scripts/generate_catalogue.py --check || [ ! -f ../shared/auth0/management-api-oas.json ]
 
 set +e
 "$PY" -m pytest -n 2 -p no:cacheprovider "$@"

@@ -1,4 +1,5 @@
-"""The scope catalogue: generated from Auth0's spec, in sync with it, and matching real paths."""
+"""The generated data: the scope catalogue and the emulator's request schemas are generated from
+Auth0's spec, in sync with it, and the catalogue matches real paths."""
 
 from __future__ import annotations
 
@@ -8,15 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from pytest_auth0_m2m.fake.schemas import PATH_PARAMS, SCHEMAS
 from pytest_auth0_m2m.scopes import ScopeError, catalogue, parse_marker_args
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "auth0" / "management-api-oas.json"
-GENERATOR = ROOT / "scripts" / "generate_scopes.py"
+DATA = ROOT / "pytest_auth0_m2m" / "data"
+GENERATOR = ROOT / "scripts" / "generate_catalogue.py"
 
 
 def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("generate_scopes", GENERATOR)
+    spec = importlib.util.spec_from_file_location("generate_catalogue", GENERATOR)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -25,11 +28,24 @@ def _generator():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="Auth0's spec is not beside the repository")
-def test_committed_catalogue_is_in_sync_with_the_spec() -> None:
+def test_committed_data_is_in_sync_with_the_spec() -> None:
+    expected = _generator().outputs(json.loads(SPEC.read_text("utf-8")))
+    assert sorted(expected) == ["catalogue.json", "fake_schemas.json"]
+    for name, text in expected.items():
+        committed = (DATA / name).read_text("utf-8")
+        assert committed == text, f"{name} is stale; run: python scripts/generate_catalogue.py"
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="Auth0's spec is not beside the repository")
+def test_check_mode_flags_a_stale_file_and_writes_nothing(tmp_path: Path) -> None:
     generator = _generator()
-    expected = generator.render(generator.build(json.loads(SPEC.read_text("utf-8"))))
-    committed = (ROOT / "pytest_auth0_m2m" / "data" / "catalogue.json").read_text("utf-8")
-    assert committed == expected, "run: python scripts/generate_scopes.py"
+    assert generator.main([str(SPEC), str(tmp_path)]) == 0
+    assert generator.main(["--check", str(SPEC), str(tmp_path)]) == 0
+    stale = tmp_path / "fake_schemas.json"
+    stale.write_text(stale.read_text("utf-8").replace('"name"', '"nom"', 1), "utf-8")
+    before = stale.read_text("utf-8")
+    assert generator.main(["--check", str(SPEC), str(tmp_path)]) == 1
+    assert stale.read_text("utf-8") == before
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="Auth0's spec is not beside the repository")
@@ -129,3 +145,85 @@ def test_marker_arguments_are_validated_without_pytest() -> None:
         parse_marker_args(("read:user",), {})
     with pytest.raises(ScopeError, match="is not a Management API scope; see"):
         parse_marker_args(("zzzz",), {})
+
+
+def test_committed_fake_schemas_are_in_the_generator_s_form() -> None:
+    # Without the spec: the file is what the generator renders from its own content, so a
+    # hand edit that breaks the one-entry-a-line layout or the shape is caught.
+    generator = _generator()
+    committed = (DATA / "fake_schemas.json").read_text("utf-8")
+    data = json.loads(committed)
+    assert generator.render_fake_schemas(data) == committed
+    assert list(data["bodies"]) == list(generator.FAKE_BODY_OPERATIONS)
+
+
+def test_emulator_schemas_name_catalogue_operations_and_load_as_tuples() -> None:
+    known = {op.operation_id for op in catalogue().operations}
+    assert set(SCHEMAS) <= known
+    assert set(PATH_PARAMS) <= known
+    required, additional, props = SCHEMAS["post_clients"]
+    assert (required, additional) == (("name",), False)
+    assert props["name"][0] == ("string",)
+    assert props["name"][1].startswith("Name of this client")
+    assert SCHEMAS["patch_users_by_id"][1] is True
+    assert PATH_PARAMS["get_event-streams_by_id"] == {
+        "id": (26, 26, None, "Unique identifier for the event stream.")
+    }
+    assert "get_users" not in PATH_PARAMS
+    with pytest.raises(KeyError):
+        SCHEMAS["get_users"]
+
+
+def test_long_descriptions_are_cut_at_a_word_boundary() -> None:
+    short = _generator().short_description
+    assert short("a" * 160) == "a" * 160
+    long = "word " * 40
+    cut = short(long)
+    assert cut.endswith("word...")
+    assert len(cut) <= 160
+    assert long.startswith(cut[:-3])
+
+
+def test_a_ref_is_replaced_by_its_target_and_path_limits_are_read() -> None:
+    generator = _generator()
+    spec = {
+        "components": {
+            "schemas": {
+                "Meta": {"type": ["object", "null"], "description": "Target text"},
+                "Body": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["meta"],
+                    "properties": {
+                        "meta": {"$ref": "#/components/schemas/Meta", "description": "Sibling"},
+                        "count": {"type": "integer"},
+                    },
+                },
+            },
+            "parameters": {
+                "Id": {"name": "id", "in": "path", "schema": {"type": "string", "maxLength": 9}}
+            },
+        },
+        "paths": {
+            "/things/{id}": {
+                "parameters": [{"$ref": "#/components/parameters/Id"}],
+                "patch": {
+                    "operationId": "patch_thing",
+                    "parameters": [{"name": "q", "in": "query", "schema": {"maxLength": 3}}],
+                    "requestBody": {
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Body"}}
+                        }
+                    },
+                },
+            }
+        },
+    }
+    _, op = generator._operations_by_id(spec)["patch_thing"]
+    assert generator.body_schema(spec, op) == {
+        "required": ["meta"],
+        "additional_properties": False,
+        "properties": {"meta": [["object", "null"], "Target text"], "count": [["integer"], ""]},
+    }
+    item = spec["paths"]["/things/{id}"]
+    assert generator.path_limits(spec, item, op) == {"id": [None, 9, None, ""]}

@@ -24,6 +24,7 @@ from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.routing.exceptions import RoutingException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from ..endpoints import TenantEndpoints
 from ..scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
 from .common import ApiError, dumps, mgmt_body, validate_path
@@ -334,20 +335,26 @@ class FakeAuth0:
         return f"{'https' if self.tls else 'http'}://{self.domain}"
 
     @property
+    def endpoints(self) -> TenantEndpoints:
+        """The tenant's URLs as the rest of the package derives them: identifiers name
+        ``https://DOMAIN``, requests go to this emulator's own URL."""
+        return TenantEndpoints(self.domain, mode="fake", base_url=self.url)
+
+    @property
     def audience(self) -> str:
-        return f"https://{self.domain}/api/v2/"
+        return self.endpoints.audience
 
     @property
     def issuer(self) -> str:
-        return f"https://{self.domain}/"
+        return self.endpoints.issuer
 
     @property
     def token_url(self) -> str:
-        return f"{self.url}/oauth/token"
+        return self.endpoints.token_url
 
     @property
     def management_url(self) -> str:
-        return f"{self.url}/api/v2/"
+        return self.endpoints.management_url
 
     @property
     def port(self) -> int:
