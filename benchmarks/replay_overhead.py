@@ -1,6 +1,6 @@
 """Replay overhead: this plugin vs plain pytest-recording, on 300 one-call tests from cassettes.
 
-    .venv/bin/python benchmarks/replay_overhead.py [--tests 300] [--runs 7] [--profile]
+    .venv/bin/python benchmarks/replay_overhead.py [--tests 300] [--runs 7] [--phases] [--profile]
 
 Two generated projects hold the same tests, each making one Management API call:
 
@@ -12,7 +12,8 @@ Two generated projects hold the same tests, each making one Management API call:
 
 Both replay offline (``--block-network``, no AUTH0_* variable) as separate pytest processes, in
 alternating order, ``--runs`` times each; the medians and their ratio are printed (goal: at most
-1.15). ``--profile`` adds a cProfile of one plugin run: the plugin's own functions by cumulative
+1.15). ``--phases`` adds where the difference lies (start-up, collection, tests, finish),
+``--profile`` adds a cProfile of one plugin run: the plugin's own functions by cumulative
 time.
 """
 
@@ -31,6 +32,40 @@ import time
 from pathlib import Path
 
 GOAL = 1.15
+# --phases: a plugin loaded into both runs that times pytest's phases. vcr is imported first
+# in both, so its import (at start-up for this plugin, at the first cassette for
+# pytest-recording) does not blur the comparison.
+PHASE_PROBE = """
+import sys, time
+import pytest
+import vcr, vcr.filters
+
+T = {"start": time.perf_counter()}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    T["configure"] = time.perf_counter()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session):
+    T["collect"] = time.perf_counter()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    T["tests"] = time.perf_counter()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    T["finish"] = time.perf_counter()
+    keys = list(T)
+    sys.stderr.write("PHASES " + " ".join(
+        f"{b}={T[b] - T[a]:.4f}" for a, b in zip(keys, keys[1:])) + "\\n")
+"""
+PHASES = ("configure", "collect", "tests", "finish")
 INI = """[pytest]
 asyncio_default_fixture_loop_scope = function
 """
@@ -138,6 +173,33 @@ def pytest_run(root: Path, *args: str, expect: int) -> tuple[float, float]:
     return elapsed, cpu
 
 
+def print_phases(commands: dict[str, tuple[Path, tuple[str, ...]]], tmp: Path, n_runs: int) -> None:
+    """Median seconds per pytest phase, each project run ``n_runs`` times with the probe."""
+    probe_dir = tmp / "probe"
+    probe_dir.mkdir()
+    (probe_dir / "auth0_bench_probe.py").write_text(PHASE_PROBE)
+    env = {**clean_env(), "PYTHONPATH": str(probe_dir)}
+    times: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
+    for _ in range(n_runs):
+        for name, (root, extra) in commands.items():
+            result = subprocess.run(
+                [sys.executable, "-m", "pytest", "-p", "auth0_bench_probe", *COMMON_ARGS, *extra],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            line = next(x for x in result.stderr.splitlines() if x.startswith("PHASES "))
+            times[name].append({k: float(v) for k, v in (p.split("=") for p in line.split()[1:])})
+    print(f"\nseconds per phase, median of {n_runs} runs (vcr imported before start-up in both):")
+    print("{:<10}{:>10}{:>10}{:>10}".format("phase", "baseline", "plugin", "plugin -"))
+    for phase in PHASES:
+        base = statistics.median(t[phase] for t in times["baseline"])
+        ours = statistics.median(t[phase] for t in times["plugin"])
+        print(f"{phase:<10}{base:>10.3f}{ours:>10.3f}{ours - base:>+10.3f}")
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -176,6 +238,9 @@ def main() -> int:
     parser.add_argument("--tests", type=int, default=300)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--phases", action="store_true", help="also time start-up, collection, tests, finish"
+    )
     parser.add_argument("--profile-out", metavar="PATH", help="also keep the cProfile data here")
     args = parser.parse_args()
 
@@ -240,6 +305,8 @@ def main() -> int:
             f"{per_test_ms:+.2f} ms per test) -> {'met' if ratio <= GOAL else 'NOT met'}"
         )
         print(f"ratio plugin/baseline, CPU time:  {cpu_ratio:.3f}")
+        if args.phases:
+            print_phases(commands, Path(tmp), args.runs)
         if args.profile:
             profile(plugin_root, args.tests, args.profile_out)
     return 0
