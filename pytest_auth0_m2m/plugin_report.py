@@ -1,0 +1,164 @@
+"""pytest side of the least-privilege report: declared scopes against the scopes used.
+
+Each mgmt_scopes test's traffic (its cassette, else the emulator's journal) is analysed by
+``least_privilege`` at teardown; the result rides on the teardown report, so xdist workers hand
+it to the controller, which prints the summary and writes the JSON report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_auth0_m2m import config as settings_mod
+from pytest_auth0_m2m import least_privilege as lp
+from pytest_auth0_m2m.plugin import SETTINGS_KEY, declared_scopes, is_xdist_worker
+from pytest_auth0_m2m.plugin_cassettes import is_ours
+
+TRAFFIC_KEY = pytest.StashKey[tuple["lp.TrafficWatch | None", frozenset[str]]]()
+OUTCOME_KEY = pytest.StashKey[str]()
+USAGE_KEY = pytest.StashKey[lp.ScopeUsage]()
+SCOPES_REPORT_KEY = pytest.StashKey["_ScopesReport"]()
+REPORT_ATTR = "auth0_m2m_scopes"  # on teardown reports: the test's ScopeUsage as JSON
+SECTION = "auth0-m2m least privilege"
+
+
+def _tenant_hosts(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
+    names = [fake.url] if fake is not None else []
+    if settings.mode == "live" and settings.domain.value:
+        names.append(settings.domain.value)
+    return lp.tenant_hosts(*names)
+
+
+@pytest.fixture(autouse=True)
+def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, None]:
+    """Watches a mgmt_scopes test's Management API traffic for the least-privilege report."""
+    item = request.node
+    declared = declared_scopes(item) if isinstance(item, pytest.Item) else None
+    if declared is None:
+        yield
+        return
+    settings = request.config.stash[SETTINGS_KEY]
+    fake = request.getfixturevalue("auth0_fake") if settings.mode == "fake" else None
+    cassette = request.getfixturevalue("vcr") if is_ours(item) else None
+    journal = getattr(fake, "journal", None)
+    watch: lp.TrafficWatch | None = None
+    if cassette is not None:
+        watch = lp.TrafficWatch(cassette=cassette)
+    elif fake is not None and journal is not None:
+        watch = lp.TrafficWatch.on_journal(journal, fake.url, {fake.provisioner.client_id})
+    item.stash[TRAFFIC_KEY] = (watch, _tenant_hosts(settings, fake))
+    yield
+
+
+def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
+    watched = item.stash.get(TRAFFIC_KEY, None)
+    if watched is None:
+        return None
+    watch, hosts = watched
+    traffic = watch.exchanges() if watch is not None else None
+    usage = lp.analyse(item.nodeid, traffic, declared_scopes(item), hosts)
+    return usage.with_outcome(outcome) if outcome is not None else usage
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    watched = item.stash.get(TRAFFIC_KEY, None)
+    if watched is not None and watched[0] is not None:
+        watched[0].mark_call()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    # After the fixtures' own teardown, so requests made while cleaning up count too.
+    try:
+        yield
+    except BaseException:
+        usage = _usage(item, "failed")
+        if usage is not None:
+            item.stash[USAGE_KEY] = usage
+        raise
+    usage = _usage(item, item.stash.get(OUTCOME_KEY, None))
+    if usage is None:
+        return
+    item.stash[USAGE_KEY] = usage
+    failure = usage.strict_failure(bool(item.config.getoption("--mgmt-scopes-strict")))
+    if failure is not None:
+        pytest.fail(failure, pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if TRAFFIC_KEY not in item.stash:
+        return report
+    if report.when == "teardown":
+        usage = item.stash.get(USAGE_KEY, None)
+        if usage is not None:
+            setattr(report, REPORT_ATTR, usage.to_json())
+        return report
+    if report.failed:
+        item.stash[OUTCOME_KEY] = "failed"
+        so_far = _usage(item, None)
+        lines = so_far.failure_lines() if so_far is not None else []
+        if lines:
+            report.sections.append((SECTION, "\n".join(lines)))
+    elif report.skipped or report.when == "call":
+        item.stash[OUTCOME_KEY] = report.outcome
+    return report
+
+
+class _ScopesReport:
+    """The run's least-privilege report, gathered from teardown reports (xdist's included)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.run = lp.RunReport()
+        path = config.getoption("--mgmt-scopes-report")
+        self.path = Path(os.path.abspath(os.path.expanduser(str(path)))) if path else None
+        self.error: str | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTR, None)
+        if report.when == "teardown" and isinstance(data, dict):
+            self.run.add(lp.ScopeUsage.from_json(data))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.path is None:
+            return
+        settings = self.config.stash.get(SETTINGS_KEY, None)
+        strict = bool(self.config.getoption("--mgmt-scopes-strict"))
+        try:
+            self.run.write(self.path, settings.mode if settings else None, strict)
+        except OSError as exc:
+            self.error = (
+                f"pytest-auth0-m2m: could not write the least-privilege report to {self.path}: "
+                f"{exc}. Pass a writable path to --mgmt-scopes-report."
+            )
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.run.tests and self.error is None:
+            return
+        terminalreporter.section(SECTION)
+        for line in self.run.summary_lines() if self.run.tests else []:
+            terminalreporter.write_line(line)
+        if self.error is not None:
+            terminalreporter.write_line(self.error, red=True)
+        elif self.path is not None:
+            terminalreporter.write_line(f"least-privilege report written to {self.path}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if is_xdist_worker(config):
+        return  # the controller reports
+    collector = _ScopesReport(config)
+    config.stash[SCOPES_REPORT_KEY] = collector
+    config.pluginmanager.register(collector, "auth0-m2m-scopes-report")
