@@ -5,6 +5,12 @@ FileLock records which apps the run leased and what each process counted, so tha
 runs once, in the process that owns the run. Across runs (concurrent sessions, CI jobs on other
 machines): a lease per run in the app's ``client_metadata`` that expires by itself; a lease whose
 owner is a dead process on this host is recognised as dead at once.
+
+Auth0 has no compare-and-swap on a client (no ETag, no If-Match), and a PATCH of
+``client_metadata`` is taken to replace the whole object, so two runs that read the leases, add
+or drop their own and write them back can erase each other's. ``Settle`` times the defence: a
+writer reads the app back a while after its write, long enough that any write based on an older
+read has landed by then, and writes again if its change is gone (see provisioning.py).
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import secrets
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,20 @@ from filelock import FileLock
 LEASE_TTL = 3 * 3600.0
 # client_metadata values are at most 255 characters (WIRE.md).
 METADATA_VALUE_MAX = 255
+
+# How long a lease write waits before reading the app back: SETTLE_FACTOR times the slowest
+# read-then-write this process has seen (a peer's read-to-write gap is about one round trip,
+# ours measures two), never under SETTLE_MIN (a peer stalled by its scheduler) nor over
+# SETTLE_MAX; then up to SETTLE_JITTER more, so that contenders do not retry in lockstep.
+SETTLE_MIN = 0.1
+SETTLE_MAX = 3.0
+SETTLE_FACTOR = 3.0
+SETTLE_JITTER = 0.5
+# A read older than this (since its answer came) is read again before it is written back: a
+# stall between read and write (scheduler, GC) must not stretch the window past a peer's wait.
+STALE_READ = SETTLE_MIN / 2
+# Writes of one app's leases before giving up on a change that keeps being overwritten.
+LEASE_ATTEMPTS = 5
 
 
 def host_id() -> str:
@@ -90,6 +111,33 @@ def encode_leases(leases: list[Lease]) -> str:
     while kept and len(";".join(lease.encode() for lease in kept)) > METADATA_VALUE_MAX:
         kept.pop()
     return ";".join(lease.encode() for lease in kept)
+
+
+class Settle:
+    """The wait between a lease write and its read-back, learnt from this process's round trips.
+
+    ``sleep`` and ``rng`` are injectable for tests; durations come from ``time.monotonic`` and
+    never from wall clocks, which differ between machines.
+    """
+
+    def __init__(
+        self,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.slowest = 0.0  # seconds, the slowest read-then-write seen
+
+    def observe(self, seconds: float) -> None:
+        self.slowest = max(self.slowest, seconds)
+
+    def delay(self) -> float:
+        base = min(SETTLE_MAX, max(SETTLE_MIN, SETTLE_FACTOR * self.slowest))
+        return base * (1.0 + SETTLE_JITTER * self.rng.random())
+
+    def wait(self) -> None:
+        self.sleep(self.delay())
 
 
 @dataclass(frozen=True)

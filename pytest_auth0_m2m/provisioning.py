@@ -12,10 +12,15 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pytest_auth0_m2m.coordination import (
+    LEASE_ATTEMPTS,
+    LEASE_TTL,
+    STALE_READ,
     Lease,
     RunInfo,
+    Settle,
     app_lock,
     dead_runs,
     encode_leases,
@@ -80,6 +85,12 @@ def _oldest(clients: list[JSONDict]) -> JSONDict:
     return min(clients, key=lambda c: (_metadata(c).get(META_CREATED, ""), c["client_id"]))
 
 
+class _Read(NamedTuple):
+    client: JSONDict | None
+    started: float  # time.monotonic() before the GET
+    finished: float  # and after its answer
+
+
 @dataclass
 class ProvisionStats:
     apps_created: int = 0
@@ -117,11 +128,13 @@ class Provisioner:
         run: RunInfo,
         stats: ProvisionStats | None = None,
         clock: Callable[[], float] = time.time,
+        settle: Settle | None = None,
     ) -> None:
         self.mgmt = mgmt
         self.run = run
         self.stats = stats if stats is not None else ProvisionStats()
         self.clock = clock
+        self.settle = settle if settle is not None else Settle()
         self.audience = mgmt.endpoints.audience
         self._apps: dict[str, JSONDict] | None = None  # scope hash -> client, listed once
         self._leased: set[str] = set()
@@ -187,31 +200,101 @@ class Provisioner:
             self.stats.apps_reused += 1
 
     # --- leases ----------------------------------------------------------------------------
+    #
+    # There is no compare-and-swap on a client and a PATCH replaces the whole client_metadata,
+    # so a lease write based on a read that predates another run's write erases that write.
+    # Every lease change is therefore read back after a settle wait (coordination.Settle) and
+    # written again if it was lost: a write that erased ours was based on a read taken before
+    # ours landed and reaches the tenant within about one round trip of that read, so it has
+    # landed by the time we read back. No contention costs one read-back per write.
+    # Residual risk: a peer's PATCH held up longer than our wait (its client retrying after a
+    # 429 or 5xx, or a far slower network than ours) can still erase our lease after we checked
+    # it; the peer's teardown may then delete the grant we use, which the 403 path in
+    # ProvisionedSource.token repairs (see _release_all).
 
-    def _write_leases(self, client: JSONDict, leases: list[Lease]) -> JSONDict:
-        metadata = _metadata(client)
+    def _read(self, client_id: str) -> _Read:
+        """The app as the tenant has it now, timed on this process's monotonic clock."""
+        started = time.monotonic()
+        client = self.mgmt.get_client(client_id)
+        return _Read(client, started, time.monotonic())
+
+    def _write(self, client_id: str, read: _Read, leases: list[Lease]) -> bool:
+        """PATCH ``leases`` over ``read``; False (nothing written) if ``read`` went stale."""
+        if read.client is None or time.monotonic() - read.finished > STALE_READ:
+            return False
+        metadata = _metadata(read.client)
         metadata[META_LEASES] = encode_leases(leases)
         metadata[META_USED] = str(int(self.clock()))
-        return self.mgmt.update_client(client["client_id"], {"client_metadata": metadata})
+        self.mgmt.update_client(client_id, {"client_metadata": metadata})
+        self.settle.observe(time.monotonic() - read.started)
+        return True
 
-    def take_lease(self, client_id: str) -> None:
-        """Add this run's lease (dropping dead ones) so other runs leave the grant alone."""
-        if client_id in self._leased:
+    def _settle_leases(
+        self,
+        client_id: str,
+        change: Callable[[list[Lease]], list[Lease]],
+        done: Callable[[list[Lease]], bool],
+        read: _Read | None = None,
+    ) -> tuple[JSONDict | None, bool]:
+        """Read (or take ``read``), write ``change`` unless ``done``, wait, read back; again
+        until ``done`` holds on a fresh read. Returns that read (None or not a plugin app if the
+        app is gone) and whether ``done`` held within LEASE_ATTEMPTS writes."""
+        read = read or self._read(client_id)
+        for attempt in range(LEASE_ATTEMPTS + 1):
+            client = read.client
+            if client is None or not is_plugin_app(client):
+                return client, False
+            leases = parse_leases(_metadata(client).get(META_LEASES))
+            if done(leases):
+                return client, True
+            if attempt == LEASE_ATTEMPTS:
+                break
+            if self._write(client_id, read, change(leases)):
+                self.settle.wait()
+            read = self._read(client_id)
+        return read.client, False
+
+    def _holds(self, leases: list[Lease], now: float) -> bool:
+        """This run's lease is there, alive, and not yet half-way to expiry."""
+        here = host_id()
+        return any(
+            lease.run_id == self.run.run_id
+            and lease.alive(now, here)
+            and lease.expires > now + LEASE_TTL / 2
+            for lease in leases
+        )
+
+    def take_lease(self, client_id: str, refresh: bool = False) -> None:
+        """Add this run's lease (dropping dead ones) so other runs leave the grant alone; read
+        back until it is seen to have stuck. ``refresh`` checks again after the first time."""
+        if client_id in self._leased and not refresh:
             return
-        client = self.mgmt.get_client(client_id)
-        if client is None:
+        here = host_id()
+
+        def add(leases: list[Lease]) -> list[Lease]:
+            now = self.clock()
+            others = [
+                lease
+                for lease in leases
+                if lease.run_id != self.run.run_id and lease.alive(now, here)
+            ]
+            return [*others, self.run.lease(now)]
+
+        client, held = self._settle_leases(
+            client_id, add, lambda leases: self._holds(leases, self.clock())
+        )
+        if client is None or not is_plugin_app(client):
             raise ProvisioningError(
                 f"pytest-auth0-m2m: app {client_id} vanished while in use (swept by another "
                 "job?). Run the tests again; they will make a new one."
             )
-        now = self.clock()
-        here = host_id()
-        leases = [
-            lease
-            for lease in parse_leases(_metadata(client).get(META_LEASES))
-            if lease.run_id != self.run.run_id and lease.alive(now, here)
-        ]
-        self._write_leases(client, [*leases, self.run.lease(now)])
+        if not held:
+            raise ProvisioningError(
+                f"pytest-auth0-m2m: this run's lease on app {client_id} was overwritten "
+                f"{LEASE_ATTEMPTS} times in a row; expected it to stay in the app's "
+                "client_metadata. Is something other than pytest-auth0-m2m rewriting that "
+                "app's metadata? Stop it, or run fewer jobs on this tenant at once."
+            )
         self._leased.add(client_id)
 
     # --- grants ----------------------------------------------------------------------------
@@ -225,7 +308,11 @@ class Provisioner:
         # Recorded first: if this process dies from here on, the next run knows what to repair.
         self.run.state.record_app(client_id, key)
         with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
-            self.take_lease(client_id)
+            # Forced after a 403 or a drifted grant: another run may have dropped our lease
+            # (and deleted the grant) believing the app unused, so the lease is checked again.
+            # The read-back inside take_lease also puts find_grant after any delete decided
+            # before our lease landed (see _release_all).
+            self.take_lease(client_id, refresh=force)
             grant = self.mgmt.find_grant(client_id, self.audience)
             if grant is None:
                 self.mgmt.create_grant(client_id, self.audience, sorted(scopes))
@@ -247,36 +334,85 @@ class Provisioner:
     ) -> str:
         """Drop the runs' leases; then, if no live lease remains, delete the app's grants
         (and the app with ``delete_app``). Returns "gone", "held", "kept" or "deleted"."""
-        client = self.mgmt.get_client(client_id)
-        if client is None or not is_plugin_app(client):
-            return "gone"
-        ending = set(run_ids)
-        now = self.clock()
-        here = host_id()
-        leases = parse_leases(_metadata(client).get(META_LEASES))
-        remaining = [
-            lease for lease in leases if lease.run_id not in ending and lease.alive(now, here)
+        return self._release_all([(client_id, set(run_ids))], keep=keep, delete_app=delete_app)[
+            client_id
         ]
-        # A run that leases between our read and our delete finds its grant gone when it asks
-        # for a token, and makes it again (see ProvisionedSource.token).
-        self._write_leases(client, remaining)
-        if remaining:
-            return "held"
-        if keep:
-            return "kept"
-        for grant in self.mgmt.list_grants(client_id=client_id):
-            if grant.get("client_id") == client_id and self.mgmt.delete_grant(str(grant["id"])):
-                self.stats.grants_deleted += 1
-        if delete_app and self.mgmt.delete_client(client_id):
-            self.stats.apps_deleted += 1
-        return "deleted"
+
+    def _release_all(
+        self, apps: list[tuple[str, set[str]]], *, keep: bool, delete_app: bool
+    ) -> dict[str, str]:
+        """``release`` for many apps with one settle wait between the writes and read-backs."""
+        here = host_id()
+
+        def dropper(ending: set[str]) -> Callable[[list[Lease]], list[Lease]]:
+            def drop(leases: list[Lease]) -> list[Lease]:
+                now = self.clock()
+                return [
+                    lease
+                    for lease in leases
+                    if lease.run_id not in ending and lease.alive(now, here)
+                ]
+
+            return drop
+
+        def dropped(ending: set[str]) -> Callable[[list[Lease]], bool]:
+            return lambda leases: not any(lease.run_id in ending for lease in leases)
+
+        # Phase 1: one write per app that still carries an ending run's lease.
+        reads: dict[str, _Read | None] = {}
+        for client_id, ending in apps:
+            read = reads[client_id] = self._read(client_id)
+            if read.client is not None and is_plugin_app(read.client):
+                leases = parse_leases(_metadata(read.client).get(META_LEASES))
+                if not dropped(ending)(leases):
+                    self._write(client_id, read, dropper(ending)(leases))
+                    reads[client_id] = None  # read back after the wait (or again, if stale)
+        if None in reads.values():
+            self.settle.wait()
+
+        # Phase 2: read back (fresh), then decide. A run that wrote its lease before our
+        # read-back is seen here. One whose lease lands after it reads back after its own settle
+        # wait (several of our round trips), so its find_grant comes after our delete below and
+        # it makes the grant again. Residual risk: if our delete is held up longer than that
+        # (429/5xx retries) or the other run's network is far slower than ours, its grant can go
+        # from under it; ProvisionedSource.token then gets Auth0's 403 "no client-grant",
+        # re-takes the lease and recreates the grant, but a test that requested its own token
+        # with m2m_credentials in that window fails once.
+        results: dict[str, str] = {}
+        for client_id, ending in apps:
+            client, settled = self._settle_leases(
+                client_id, dropper(ending), dropped(ending), read=reads[client_id]
+            )
+            if client is None or not is_plugin_app(client):
+                results[client_id] = "gone"
+                continue
+            now = self.clock()
+            remaining = [
+                lease
+                for lease in parse_leases(_metadata(client).get(META_LEASES))
+                if lease.run_id not in ending and lease.alive(now, here)
+            ]
+            if remaining or not settled:  # not settled: our lease keeps coming back; keep all
+                results[client_id] = "held"
+                continue
+            if keep:
+                results[client_id] = "kept"
+                continue
+            for grant in self.mgmt.list_grants(client_id=client_id):
+                if grant.get("client_id") == client_id and self.mgmt.delete_grant(str(grant["id"])):
+                    self.stats.grants_deleted += 1
+            if delete_app and self.mgmt.delete_client(client_id):
+                self.stats.apps_deleted += 1
+            results[client_id] = "deleted"
+        return results
 
     def teardown(self, *, keep: bool = False, delete_apps: bool = False) -> None:
         """This run's teardown, plus the repair of runs on this host that died before theirs."""
-        state = self.run.state
-        apps = dict(state.load().get("apps", {}))
-        for client_id in apps:
-            self.release(client_id, [self.run.run_id], keep=keep, delete_app=delete_apps)
+        apps = dict(self.run.state.load().get("apps", {}))
+        ending = {self.run.run_id}
+        self._release_all(
+            [(client_id, ending) for client_id in apps], keep=keep, delete_app=delete_apps
+        )
         self.repair(keep=keep, delete_apps=delete_apps)
 
     def repair(self, *, keep: bool = False, delete_apps: bool = False) -> int:
@@ -286,8 +422,12 @@ class Provisioner:
             data = state.load()
             if data.get("domain") != self.mgmt.endpoints.domain:
                 continue
-            for client_id in data.get("apps", {}):
-                self.release(client_id, [state.run_id], keep=keep, delete_app=delete_apps)
+            ending = {state.run_id}
+            self._release_all(
+                [(client_id, ending) for client_id in data.get("apps", {})],
+                keep=keep,
+                delete_app=delete_apps,
+            )
             state.remove()
             repaired += 1
         return repaired
@@ -348,7 +488,9 @@ class ProvisionedSource:
                         client_id, str(app["client_secret"])
                     )
                 except ManagementError as exc:
-                    # Another run's teardown deleted the grant between our lease and now.
+                    # Another run's teardown deleted the grant (our lease was lost, or it ran
+                    # into the residual window described in Provisioner._release_all): take the
+                    # lease again and recreate the grant, once.
                     if attempt == 0 and _no_grant(exc):
                         self.provisioner.ensure_grant(app, scopes, force=True)
                         continue

@@ -7,13 +7,14 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import jwt
 import pytest
 
-from pytest_auth0_m2m.coordination import Lease, RunInfo, dead_runs, host_id
+from pytest_auth0_m2m.coordination import Lease, RunInfo, dead_runs, host_id, parse_leases
 from pytest_auth0_m2m.endpoints import TenantEndpoints
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.management import ManagementClient, RetryPolicy
@@ -145,12 +146,103 @@ def test_drifted_grant_is_patched_back(fake: FakeAuth0, tmp_path: Path) -> None:
 
 
 def test_grant_deleted_under_a_run_is_made_again(fake: FakeAuth0, tmp_path: Path) -> None:
-    source = source_for(fake, new_run(tmp_path))
-    source.credentials(USERS)  # grant made and remembered
+    run = new_run(tmp_path)
+    source = source_for(fake, run)
+    creds = source.credentials(USERS)  # grant made and remembered
+    # Another run's teardown, after that run erased our lease: lease and grant both gone.
+    fake.tenant.clients[creds.client_id]["client_metadata"][META_LEASES] = ""
     for grant in plugin_grants(fake):
         del fake.tenant.grants[str(grant["id"])]
-    assert source.token(USERS)
+    assert source.token(USERS)  # Auth0's 403 "no client-grant", then lease and grant again
     assert len(plugin_grants(fake)) == 1
+    assert run.run_id in lease_runs(fake, creds.client_id)
+
+
+def lease_runs(fake: FakeAuth0, client_id: str) -> set[str]:
+    metadata = fake.tenant.clients[client_id]["client_metadata"]
+    return {lease.run_id for lease in parse_leases(metadata.get(META_LEASES))}
+
+
+def kept_app(fake: FakeAuth0, tmp_path: Path) -> dict[str, object]:
+    """The scope set's app with its grant and no lease, as a --auth0-keep run leaves it."""
+    source = source_for(fake, new_run(tmp_path / "warmup"))
+    creds = source.credentials(USERS)
+    source.provisioner.teardown(keep=True)
+    source.close()
+    app = dict(fake.tenant.clients[creds.client_id])
+    assert lease_runs(fake, creds.client_id) == set()
+    return app
+
+
+def at_once(*actions: Callable[[], None]) -> None:
+    """Run the actions in threads released together; re-raise the first failure."""
+    barrier = threading.Barrier(len(actions))
+    errors: list[BaseException] = []
+
+    def run(action: Callable[[], None]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            action()
+        except BaseException as exc:  # handed to the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+
+
+TRIALS = 20
+
+
+def test_lease_costs_one_read_back_without_contention(fake: FakeAuth0, tmp_path: Path) -> None:
+    app = kept_app(fake, tmp_path)
+    client_id = str(app["client_id"])
+    provisioner = source_for(fake, new_run(tmp_path / "run")).provisioner
+    fake.counters.reset()
+    provisioner.take_lease(client_id)
+    assert fake.counters.count("get_clients_by_id") == 2  # the read, the read-back
+    assert fake.counters.count("patch_clients_by_id") == 1
+    assert lease_runs(fake, client_id) == {provisioner.run.run_id}
+
+
+def test_concurrent_lease_takers_never_lose_a_lease(fake: FakeAuth0, tmp_path: Path) -> None:
+    # Two CI jobs (separate checkouts: no shared lock) lease one app on one tenant at once;
+    # without a read-back the later PATCH of client_metadata erases the earlier lease.
+    client_id = str(kept_app(fake, tmp_path)["client_id"])
+    for trial in range(TRIALS):
+        fake.tenant.clients[client_id]["client_metadata"][META_LEASES] = ""
+        jobs = [source_for(fake, new_run(tmp_path / f"{trial}-{job}")) for job in "ab"]
+        at_once(*(lambda job=job: job.provisioner.take_lease(client_id) for job in jobs))
+        held = lease_runs(fake, client_id)
+        for job in jobs:
+            job.close()
+        assert held == {job.provisioner.run.run_id for job in jobs}, f"trial {trial}"
+
+
+def test_teardown_racing_a_new_lease_keeps_its_grant(fake: FakeAuth0, tmp_path: Path) -> None:
+    # Job a ends while job b starts on the same app: a's teardown must not delete the grant b
+    # is about to use (b's lease erased by a's write, or written between a's check and delete).
+    app = kept_app(fake, tmp_path)
+    client_id = str(app["client_id"])
+    for trial in range(TRIALS):
+        fake.tenant.clients[client_id]["client_metadata"][META_LEASES] = ""
+        ending, starting = (source_for(fake, new_run(tmp_path / f"{trial}-{j}")) for j in "ab")
+        # a holds a lease and has used the grant (written directly: quicker than credentials()).
+        fake.tenant.clients[client_id]["client_metadata"][META_LEASES] = (
+            ending.provisioner.run.lease().encode()
+        )
+        ending.provisioner.run.state.record_app(client_id, scope_hash(USERS))
+        take = starting.provisioner.ensure_grant
+        at_once(ending.provisioner.teardown, lambda take=take: take(app, USERS))
+        held, grants = lease_runs(fake, client_id), plugin_grants(fake)
+        for job in (ending, starting):
+            job.close()
+        assert held == {starting.provisioner.run.run_id}, f"trial {trial}"
+        assert len(grants) == 1, f"trial {trial}: the grant job b uses was deleted"
 
 
 def test_keep_and_delete_apps(fake: FakeAuth0, tmp_path: Path) -> None:

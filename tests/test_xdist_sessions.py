@@ -27,8 +27,8 @@ from pytest_auth0_m2m.fake import FakeAuth0
 
 __all__ = ["live", "tenant"]  # fixtures, imported for pytest
 
-# Runs late in the session and uses its app's grant after a pause: it fails if another
-# session's teardown pulled the grant from under it.
+# Uses its app's grant only once the file WAIT_FOR exists (the other session has ended, its
+# teardown done): it fails if that teardown pulled the grant from under this session.
 LATE_TEST = """
 import os
 import time
@@ -39,7 +39,11 @@ import pytest
 
 @pytest.mark.mgmt_scopes("read:users")
 def test_zz_grant_still_there(m2m_credentials):
-    time.sleep(float(os.environ.get("LATE_DELAY", "0")))
+    wait_for = os.environ.get("WAIT_FOR")
+    deadline = time.monotonic() + 60
+    while wait_for and not os.path.exists(wait_for):
+        assert time.monotonic() < deadline, "the other session never ended"
+        time.sleep(0.05)
     response = httpx.post(
         m2m_credentials.token_url,
         json={
@@ -83,9 +87,12 @@ def test_two_sessions_at_once_with_xdist_leave_no_grant(
     assert warmup.wait(timeout=120) == 0, warmup.communicate()[0]
     apps = sorted(app["client_id"] for app in plugin_apps(tenant))
     assert len(plugin_grants(tenant)) == len(apps) == K_SETS
-    first = _start(_project(live.path / "job1"), {**env, "LATE_DELAY": "0"}, "-n", "2")
-    second = _start(_project(live.path / "job2"), {**env, "LATE_DELAY": "3"}, "-n", "2")
-    outputs = [proc.communicate(timeout=120)[0] for proc in (first, second)]
+    first_done = live.path / "job1-done"
+    first = _start(_project(live.path / "job1"), env, "-n", "2")
+    second = _start(_project(live.path / "job2"), {**env, "WAIT_FOR": str(first_done)}, "-n", "2")
+    outputs = [first.communicate(timeout=120)[0]]
+    first_done.touch()  # job1 has torn down: job2's late test now uses the shared grant
+    outputs.append(second.communicate(timeout=120)[0])
     for proc, output in zip((first, second), outputs, strict=True):
         assert proc.returncode == 0, output
         assert f"{N_TESTS + 1} passed" in output
