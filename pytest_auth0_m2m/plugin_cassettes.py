@@ -55,12 +55,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not _cassettes_in_use(config):
         return
     settings = config.stash[SETTINGS_KEY]
+    directories: dict[Path, Path] = {}  # one per test module, not per test
     for item in items:
         if declared_scopes(item) is None:
             continue
-        directory = recording_mod.cassette_dir_for(
-            settings.cassette_dir, config.rootpath, item.path
-        )
+        directory = directories.get(item.path)
+        if directory is None:
+            directory = directories[item.path] = recording_mod.cassette_dir_for(
+                settings.cassette_dir, config.rootpath, item.path
+            )
         # First in the item's own markers, so it is the closest vcr marker: its record mode
         # (the session's, which decided replay vs live) wins over one in vcr_config or a
         # user's marker; the user's other settings still merge in.
@@ -107,7 +110,9 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
                 registry, request_headers=keep, response_headers=keep
             )
 
-        if ours:
+        # Replay (record mode none) writes nothing, and what it sends is already made of
+        # placeholders on the recordings domain: redacting it for matching would be wasted work.
+        if ours and settings.record_mode != "none":
             merged["before_record_request"] = _then(
                 merged.get("before_record_request"), lambda r: redactor().request(r)
             )

@@ -69,8 +69,12 @@ _PARAM = re.compile(r"\{[^/}]+\}")
 @dataclass(frozen=True)
 class _Template:
     operation: Operation
-    regex: re.Pattern[str]
+    segments: tuple[str | None, ...]  # None where the template has a {parameter}
     literal_segments: int
+
+    def matches(self, segments: list[str]) -> bool:
+        # Only templates of the same length are asked (see Catalogue._index).
+        return all(t is None or t == s for t, s in zip(self.segments, segments, strict=True))
 
 
 @dataclass
@@ -83,11 +87,12 @@ class Catalogue:
 
     def __post_init__(self) -> None:
         for op in self.operations:
-            segments = op.path.strip("/").split("/")
-            pattern = "/".join("[^/]+" if _PARAM.fullmatch(s) else re.escape(s) for s in segments)
-            literal = sum(1 for s in segments if not _PARAM.fullmatch(s))
+            segments = tuple(
+                None if _PARAM.fullmatch(s) else s for s in op.path.strip("/").split("/")
+            )
+            literal = sum(1 for s in segments if s is not None)
             key = (op.method, len(segments))
-            self._index.setdefault(key, []).append(_Template(op, re.compile(pattern), literal))
+            self._index.setdefault(key, []).append(_Template(op, segments, literal))
         for templates in self._index.values():
             # A literal segment beats a parameter: /clients/cimd/preview before /clients/{id}/...
             templates.sort(key=lambda t: -t.literal_segments)
@@ -103,8 +108,10 @@ class Catalogue:
         if path.startswith(MANAGEMENT_PREFIX + "/"):
             path = path[len(MANAGEMENT_PREFIX) :]
         segments = path.strip("/").split("/")
+        if not all(segments):
+            return None  # an empty segment ("//") is no operation's path
         for template in self._index.get((method.upper(), len(segments)), ()):
-            if template.regex.fullmatch("/".join(segments)):
+            if template.matches(segments):
                 return template.operation
         return None
 
