@@ -200,12 +200,6 @@ def declared_scopes(item: pytest.Item) -> ScopeRequest | None:
     return item.stash.get(SCOPES_KEY, None)
 
 
-@pytest.fixture(scope="session")
-def auth0_settings(pytestconfig: pytest.Config) -> settings_mod.Settings:
-    """The plugin's resolved settings for this session (mode, domain, cassette directory)."""
-    return pytestconfig.stash[SETTINGS_KEY]
-
-
 # --- Fixtures --------------------------------------------------------------------------------
 
 NO_MARKER_MESSAGE = (
