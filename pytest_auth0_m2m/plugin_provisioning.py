@@ -102,7 +102,10 @@ def provisioned_source(
     stats = ProvisionStats()
     mgmt = ManagementClient(endpoints, client_id, client_secret)
     provisioner = Provisioner(mgmt, run, stats)
-    cache = TokenCache(run.state_dir / "tokens" if settings.token_cache.value else None)
+    # An emulator's tokens die with it (each session, each xdist worker has its own): only a
+    # live tenant's tokens are worth keeping on disk for later sessions.
+    on_disk = settings.token_cache.value and endpoints.mode == "live"
+    cache = TokenCache(run.state_dir / "tokens" if on_disk else None)
 
     def on_close(source: ProvisionedSource) -> None:
         owner = not is_xdist_worker(config)
