@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -15,19 +14,6 @@ from pytest_auth0_m2m.management import (
     ManagementError,
     RetryPolicy,
 )
-
-
-@pytest.fixture(scope="module")
-def _emulator() -> Iterator[FakeAuth0]:
-    with FakeAuth0() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(_emulator: FakeAuth0) -> Iterator[FakeAuth0]:
-    _emulator.reset()
-    yield _emulator
-    _emulator.reset()
 
 
 class Sleeps(list[float]):

@@ -8,7 +8,7 @@ import random
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import jwt
@@ -31,19 +31,6 @@ from pytest_auth0_m2m.provisioning import (
 from pytest_auth0_m2m.tokens import TokenCache
 
 USERS = frozenset({"read:users", "update:users"})
-
-
-@pytest.fixture(scope="module")
-def _emulator() -> Iterator[FakeAuth0]:
-    with FakeAuth0() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(_emulator: FakeAuth0) -> Iterator[FakeAuth0]:
-    _emulator.reset()
-    yield _emulator
-    _emulator.reset()
 
 
 def mgmt_for(fake: FakeAuth0) -> ManagementClient:

@@ -39,20 +39,6 @@ TRUNCATED_TOKEN = '{"access_token":"eyJhbGciOiJSUzI1NiJ9.' + LEAKY_SECRET
 NOT_AUTH0 = "Auth0 always answers JSON; this answer came from something else or was cut short."
 
 
-@pytest.fixture(scope="module")
-def _emulator() -> Iterator[FakeAuth0]:
-    with FakeAuth0() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(_emulator: FakeAuth0) -> Iterator[FakeAuth0]:
-    _emulator.reset()
-    yield _emulator
-    _emulator.faults.clear()
-    _emulator.reset()
-
-
 @pytest.fixture
 def source(fake: FakeAuth0, tmp_path: object) -> Iterator[ProvisionedSource]:
     """The provisioning library on the emulator, retrying without sleeping."""

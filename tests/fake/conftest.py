@@ -1,4 +1,4 @@
-"""Real-socket fixtures for the emulator: one shared server reset per test, plus factories."""
+"""Fixtures of the emulator tests; the shared `fake` fixture is in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -9,25 +9,6 @@ import pytest
 from fake_helpers import Clock
 
 from pytest_auth0_m2m.fake import FakeAuth0
-
-
-@pytest.fixture(scope="session")
-def _shared_fake() -> Iterator[FakeAuth0]:
-    with FakeAuth0() as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(_shared_fake: FakeAuth0) -> Iterator[FakeAuth0]:
-    """A running emulator in its initial state (shared across tests, reset after each)."""
-    _shared_fake.reset()
-    _shared_fake.set_rate_limits(None)
-    _shared_fake.server_errors.clear()
-    yield _shared_fake
-    errors = list(_shared_fake.server_errors)
-    _shared_fake.reset()
-    _shared_fake.set_rate_limits(None)
-    assert errors == [], errors[-1]
 
 
 @pytest.fixture
