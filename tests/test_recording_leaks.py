@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from pytest_auth0_m2m import placeholders
 from tests.test_replay import SPY_CONFTEST, cassette_texts, encodings, record, replay
 
 LEAKY_TESTS = """
@@ -86,7 +87,7 @@ def test_json_with_charset_is_redacted(leaky: pytest.Pytester) -> None:
     record(leaky, "--record-mode=once", "-k", "json_charset").assert_outcomes(passed=1)
     text = cassette(leaky, "test_json_charset")
     assert "application/json; charset=utf-8" in text
-    assert "pytest-auth0-m2m-placeholder-client-secret" in text
+    assert f'"client_secret":"{placeholders.PLACEHOLDER_CLIENT_SECRET}"' in text
     assert_clean(leaky, text)
 
 
