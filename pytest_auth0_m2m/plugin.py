@@ -118,6 +118,13 @@ def _record_mode(config: pytest.Config) -> str:
     return str(mode) if mode is not None else "none"
 
 
+def _recording_disabled(config: pytest.Config) -> bool:
+    try:
+        return bool(config.getoption("--disable-recording"))
+    except ValueError:  # pytest-recording disabled with -p no:recording
+        return True
+
+
 def _ini(config: pytest.Config, name: str) -> object:
     value = config.getini(name)
     # Older pytest returns "" or [] for an unset value whatever the default: treat as unset.
@@ -247,9 +254,20 @@ def auth0_tenant(request: pytest.FixtureRequest) -> TenantEndpoints:
     """The tenant this session talks to: .domain, .mode, .audience, .management_url, .token_url."""
     settings = request.config.stash[SETTINGS_KEY]
     if settings.mode == "fake":
-        fake = request.getfixturevalue("auth0_fake")
-        return TenantEndpoints(domain=fake.domain, mode="fake", base_url=fake.url)
+        endpoints: TenantEndpoints = request.getfixturevalue("auth0_fake").endpoints
+        return endpoints
     if settings.mode == "replay":
+        if _recording_disabled(request.config):
+            # Replay without cassettes would send requests to the recordings domain, which
+            # cannot resolve: say what to do instead.
+            pytest.fail(
+                "pytest-auth0-m2m: this session replays (record mode 'none') but recording is "
+                "disabled (--disable-recording or -p no:recording), so there is nothing to replay. "
+                "Run on the "
+                "emulator with --auth0-fake, or against your dev tenant with --record-mode "
+                "and AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET.",
+                pytrace=False,
+            )
         return TenantEndpoints(domain=RECORDINGS_DOMAIN, mode="replay")
     try:
         return settings.live_endpoints()

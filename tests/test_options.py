@@ -183,3 +183,22 @@ def test_live_without_credentials_is_refused(
     result = project.runpytest("--record-mode=once")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET not set*"])
+
+
+def test_replay_with_recording_disabled_says_what_to_do(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_needs_a_tenant(mgmt_client): pass
+        """
+    )
+    result = project.runpytest("--disable-recording")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*recording is disabled (--disable-recording or -p no:recording), so there is nothing"
+            " to replay. Run on the emulator with --auth0-fake*"
+        ]
+    )
