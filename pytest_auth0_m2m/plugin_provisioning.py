@@ -8,6 +8,7 @@ the session's one summary line.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -31,11 +32,17 @@ from pytest_auth0_m2m.source import TokenSource
 from pytest_auth0_m2m.tokens import TokenCache
 
 RUN_KEY = pytest.StashKey[RunInfo]()
+FAKE_STATE_KEY = pytest.StashKey[Path]()
 _T = TypeVar("_T")
 
 
 def _state_dir(config: pytest.Config) -> Path:
     """Run state, locks and tokens live under the pytest cache, shared by runs in this rootdir."""
+    if config.stash[SETTINGS_KEY].mode == "fake":
+        # An emulator's apps, grants and tokens die with the session: its run state goes in a
+        # directory of its own, removed at the end, rather than piling up in the cache.
+        path = config.stash[FAKE_STATE_KEY] = Path(tempfile.mkdtemp(prefix="pytest-auth0-m2m-"))
+        return path
     cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
     if cache is not None:
         return Path(cache.mkdir("auth0-m2m"))
@@ -108,9 +115,12 @@ def provisioned_source(
     cache = TokenCache(run.state_dir / "tokens" if on_disk else None)
 
     def on_close(source: ProvisionedSource) -> None:
-        owner = not is_xdist_worker(config)
-        if owner and run.state.claim_teardown():
-            # Not distributed: tear down here, while a fake-mode emulator is still running.
+        if endpoints.mode == "fake":
+            # Every process (each xdist worker too) has its own emulator, still running here:
+            # each tears its own tenant down. Apps of other workers' emulators read as gone.
+            _teardown(provisioner, settings)
+        elif not is_xdist_worker(config) and run.state.claim_teardown():
+            # Not distributed: tear down here; under xdist the controller does it once.
             _teardown(provisioner, settings)
         run.state.record_stats(_process_key(), {**stats.as_dict(), **mgmt.stats.as_dict()})
 
@@ -141,7 +151,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if run is None or settings is None or is_xdist_worker(config) or not run.state.path.exists():
         return
     if not run.state.load().get("apps") or settings.mode != "live":
-        # Fake-mode workers each own their emulator; nothing outlives them to clean up.
+        # In fake mode every process tore its own emulator's tenant down as its source closed.
         return
     if not run.state.claim_teardown():
         return
@@ -178,6 +188,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
     if run is None or is_xdist_worker(config):
+        return
+    fake_state = config.stash.get(FAKE_STATE_KEY, None)
+    if fake_state is not None:
+        shutil.rmtree(fake_state, ignore_errors=True)
         return
     state = run.state
     if state.path.exists() and state.load().get("torn_down"):

@@ -4,6 +4,7 @@ committed cassettes with the network blocked and no AUTH0_* variable."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,10 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
+def _run(*args: str, tmpdir: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTH0_")}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=EXAMPLES,
@@ -47,3 +50,16 @@ def test_example_cassettes_hold_no_secret() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "6 cassette(s) checked, no secret found." in result.stdout
+
+
+def test_fake_runs_tear_down_each_emulator_and_leave_no_state(tmp_path: Path) -> None:
+    # Under xdist every worker has its own emulator: each tears its own tenant down, and the
+    # run's state (in a temporary directory of its own) is gone afterwards.
+    result = _run("--auth0-fake", "-n", "2", tmpdir=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    created = re.search(r"grants (\d+) created, (\d+) deleted", result.stdout)
+    assert created is not None, result.stdout[-2000:]
+    assert int(created.group(1)) > 0
+    assert created.group(1) == created.group(2)
+    # Only pytest's own base temp may be left in the temp directory.
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("pytest-of-")] == []
