@@ -125,7 +125,10 @@ class RetryPolicy:
             try:
                 delay = float(retry_after)
             except ValueError:
-                parsed = email.utils.parsedate_to_datetime(retry_after)
+                try:
+                    parsed = email.utils.parsedate_to_datetime(retry_after)
+                except (TypeError, ValueError):  # neither seconds nor an HTTP date
+                    parsed = None
                 delay = parsed.timestamp() - self.clock() if parsed else None
         if delay is None:
             reset = response.headers.get("x-ratelimit-reset")

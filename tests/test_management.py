@@ -56,6 +56,12 @@ def test_rate_limit_delay_reads_x_ratelimit_reset() -> None:
     assert 0.05 <= policy.rate_limit_delay(no_headers, 3) <= policy.max_backoff
 
 
+def test_rate_limit_delay_ignores_an_unreadable_retry_after() -> None:
+    policy = RetryPolicy(clock=lambda: 1000.0, rng=random.Random(1))
+    garbled = httpx.Response(429, headers={"retry-after": "soon", "x-ratelimit-reset": "1005"})
+    assert 5.0 <= policy.rate_limit_delay(garbled, 0) <= 5.1
+
+
 def test_429_with_a_far_reset_fails_instead_of_hanging(fake: FakeAuth0, sleeps: Sleeps) -> None:
     fake.faults.add(status=429, operation="get_clients", headers={"retry-after": "3600"})
     with client_for(fake, sleeps) as mgmt, pytest.raises(ManagementError) as caught:
