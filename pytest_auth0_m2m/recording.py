@@ -23,7 +23,7 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
@@ -79,7 +79,7 @@ MIN_SECRET_LENGTH = 6
 
 @dataclass(frozen=True)
 class Secret:
-    value: str
+    value: str = field(repr=False)  # a traceback or log showing a Secret must not show this
     what: str  # e.g. "the provisioner's client secret"; never the value itself
 
 

@@ -20,6 +20,7 @@ from pytest_auth0_m2m.recording import (
     CassetteSecretError,
     GuardedPersister,
     Redactor,
+    Secret,
     SecretRegistry,
     exchanges,
     guard,
@@ -373,3 +374,9 @@ def test_exchanges_lists_what_was_recorded_or_replayed() -> None:
         ("GET", "https://t/api/v2/users", 200, [{"id": 1}]),
         ("GET", "https://t/api/v2/roles", 200, {"a": 1}),
     ]
+
+
+def test_a_secret_repr_names_it_without_its_value() -> None:
+    text = repr(Secret(SECRET, "the provisioner's client secret"))
+    assert "the provisioner's client secret" in text
+    assert SECRET not in text
