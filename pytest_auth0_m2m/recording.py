@@ -10,7 +10,6 @@ Library code over vcrpy's data, usable without pytest:
   dropped. Applying it twice gives the same result.
 - ``guard``: the serialized cassette is searched for every registered secret in plain,
   URL-encoded, JSON-escaped and base64 forms; a hit stops the write.
-- ``exchanges``: what a test sent and got, read from its cassette (for the scopes report).
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from vcr.filters import decode_response
@@ -813,47 +812,6 @@ class GuardedPersister:
         self.inner.save_cassette(cassette_path, cassette_dict, serializer=serializer)
         if self._on_save is not None:
             self._on_save(str(cassette_path))
-
-
-# --- Reading cassettes -----------------------------------------------------------------------
-
-
-class Exchange(NamedTuple):
-    method: str
-    url: str
-    status: int
-    body: Any  # the response's parsed JSON, or None
-
-
-def _json_or_none(body: Any) -> Any:
-    raw = _as_bytes(body.get("string") if isinstance(body, Mapping) else body)
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def exchanges(cassette: Any) -> list[Exchange]:
-    """The interactions a test made (recorded now) or replayed, from its vcrpy cassette."""
-    data = list(getattr(cassette, "data", []))
-    loaded = int(getattr(cassette, "_loaded_count", 0))
-    played = getattr(cassette, "play_counts", {})
-    result = []
-    for index, (request, response) in enumerate(data):
-        if index < loaded and not played.get(index, 0):
-            continue
-        status = response.get("status", {}).get("code", 0) if isinstance(response, dict) else 0
-        result.append(
-            Exchange(
-                method=str(request.method),
-                url=str(request.uri),
-                status=int(status),
-                body=_json_or_none(response.get("body") if isinstance(response, dict) else None),
-            )
-        )
-    return result
 
 
 # --- Where cassettes live --------------------------------------------------------------------

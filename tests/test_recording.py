@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import jwt
@@ -22,7 +22,6 @@ from pytest_auth0_m2m.recording import (
     Redactor,
     Secret,
     SecretRegistry,
-    exchanges,
     guard,
     secret_forms,
 )
@@ -358,22 +357,6 @@ def test_secret_forms_never_empty_and_long_enough() -> None:
     forms = secret_forms(SECRET)
     assert {form for form, _ in forms} >= {"plain", "URL-encoded", "base64"}
     assert all(len(text) >= 6 for _, text in forms)
-
-
-def test_exchanges_lists_what_was_recorded_or_replayed() -> None:
-    class Cassette:
-        data: ClassVar[list[Any]] = [
-            (Request("GET", "https://t/api/v2/users", b"", {}), response([{"id": 1}])),
-            (Request("DELETE", "https://t/api/v2/users/1", b"", {}), response(b"", status=204)),
-            (Request("GET", "https://t/api/v2/roles", b"", {}), response({"a": 1})),
-        ]
-        _loaded_count = 2
-        play_counts: ClassVar[dict[int, int]] = {0: 1}
-
-    assert [tuple(e) for e in exchanges(Cassette())] == [
-        ("GET", "https://t/api/v2/users", 200, [{"id": 1}]),
-        ("GET", "https://t/api/v2/roles", 200, {"a": 1}),
-    ]
 
 
 def test_a_secret_repr_names_it_without_its_value() -> None:
