@@ -154,7 +154,8 @@ class RunInfo:
         return cls(secrets.token_hex(4), os.getpid(), host_id(), state_dir)
 
     def lease(self, now: float | None = None, ttl: float = LEASE_TTL) -> Lease:
-        return Lease(self.run_id, self.host, self.owner_pid, int((now or time.time()) + ttl))
+        start = time.time() if now is None else now  # an injected clock may well read 0
+        return Lease(self.run_id, self.host, self.owner_pid, int(start + ttl))
 
     def as_workerinput(self) -> dict[str, Any]:
         return {

@@ -286,3 +286,9 @@ def test_provisioner_token_is_never_in_the_cache(fake: FakeAuth0, tmp_path: Path
         for text in cached
     }
     assert fake.provisioner.client_id not in subjects
+
+
+def test_a_lease_counts_from_the_time_given_even_zero(tmp_path: Path) -> None:
+    run = RunInfo.new(tmp_path)
+    assert run.lease(0.0, ttl=10).expires == 10
+    assert run.lease(1000.0, ttl=10).expires == 1010
