@@ -745,10 +745,13 @@ def guard(
 
 
 def _safe_uri(request: Any) -> str:
-    # The label of a finding is printed: show the URL without its query (it may be the leak).
+    # The label of a finding is printed: show the URL without its query or user info (either
+    # may be the leak, or hold a password the session never registered).
     uri = str(getattr(request, "uri", ""))
     parts = urlsplit(uri)
-    return urlunsplit(parts._replace(query="", fragment="")) if parts.scheme else uri[:80]
+    if not parts.scheme:
+        return uri[:80]
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
 
 
 class CassetteSecretError(Exception):

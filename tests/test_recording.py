@@ -363,3 +363,12 @@ def test_a_secret_repr_names_it_without_its_value() -> None:
     text = repr(Secret(SECRET, "the provisioner's client secret"))
     assert "the provisioner's client secret" in text
     assert SECRET not in text
+
+
+def test_a_finding_shows_the_url_without_user_info_or_query(registry: SecretRegistry) -> None:
+    uri = f"https://bob:hunter2hunter2@{RECORDINGS_DOMAIN}/x?q=1"
+    findings = guard(_cassette_with(SECRET.encode(), uri), yamlserializer, registry.secrets())
+    text = "\n".join(str(f) for f in findings)
+    assert f"(POST https://{RECORDINGS_DOMAIN}/x) request body" in text
+    assert "hunter2" not in text
+    assert "q=1" not in text
