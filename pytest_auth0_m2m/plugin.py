@@ -275,11 +275,7 @@ def auth0_tenant(request: pytest.FixtureRequest) -> TenantEndpoints:
         pytest.fail(str(exc), pytrace=False)
 
 
-def open_source(
-    config: pytest.Config,
-    endpoints: TenantEndpoints,
-    request: pytest.FixtureRequest | None = None,
-) -> TokenSource:
+def _open_source(request: pytest.FixtureRequest, endpoints: TenantEndpoints) -> TokenSource:
     """The token source for the session's mode."""
     if endpoints.mode == "replay":
         from pytest_auth0_m2m.placeholders import ReplaySource
@@ -287,10 +283,9 @@ def open_source(
         return ReplaySource(endpoints)
     from pytest_auth0_m2m.plugin_provisioning import provisioned_source
 
+    config = request.config
     settings = config.stash[SETTINGS_KEY]
     if endpoints.mode == "fake":
-        if request is None:
-            raise RuntimeError("pytest-auth0-m2m: fake mode needs the fixture request")
         provisioner = request.getfixturevalue("auth0_fake").provisioner
         client_id, client_secret = provisioner.client_id, provisioner.client_secret
     else:
@@ -305,7 +300,7 @@ def _auth0_m2m_source(
     request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
 ) -> Generator[TokenSource, None, None]:
     """Per-scope-set credentials and tokens for this process (provisioned or placeholders)."""
-    source = open_source(request.config, auth0_tenant, request)
+    source = _open_source(request, auth0_tenant)
     try:
         yield source
     finally:

@@ -27,9 +27,9 @@ MISSING_CASSETTE_KEY = pytest.StashKey[str]()
 CASSETTE_FLAG = "auth0_m2m"
 # vcr_config / vcr marker key: extra header names to keep in cassettes (never credentials).
 KEEP_HEADERS_OPTION = "auth0_keep_headers"
-OUR_TOKEN_FIXTURES = frozenset(
-    {"mgmt_token", "mgmt_client", "mgmt_async_client", "m2m_credentials"}
-)
+# Fixtures that hand the test its app's token; m2m_credentials hands only the app.
+OUR_TOKEN_FIXTURES = frozenset({"mgmt_token", "mgmt_client", "mgmt_async_client"})
+OUR_APP_FIXTURES = OUR_TOKEN_FIXTURES | {"m2m_credentials"}
 
 
 def secret_registry(config: pytest.Config) -> recording_mod.SecretRegistry:
@@ -185,14 +185,17 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
         else:
             registry.add_provisioner(settings.client_id, settings.client_secret)
         declared = declared_scopes(item)
-        if declared is not None and not OUR_TOKEN_FIXTURES.isdisjoint(request.fixturenames):
+        if declared is not None and not OUR_APP_FIXTURES.isdisjoint(request.fixturenames):
             # The test's app, known before its first request: its secret and token are guarded
             # and its client id is recorded as the placeholder id replay uses. The provisioning
             # traffic this may cause identifies itself and is never recorded.
             source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
             credentials = source.credentials(declared.scopes)
             registry.add_app(declared.scopes, credentials.client_id, credentials.client_secret)
-            registry.add_token(source.token(declared.scopes), "the test's access token")
+            if not OUR_TOKEN_FIXTURES.isdisjoint(request.fixturenames):
+                # Its fixture would fetch (and cache) the same token a moment later; a test
+                # with only m2m_credentials fetches its own, which redaction replaces.
+                registry.add_token(source.token(declared.scopes), "the test's access token")
     yield
     if settings.record_mode != "none" and path is not None and not os.path.exists(path):
         # A test that made no request still gets a (empty) cassette: replay then knows it
