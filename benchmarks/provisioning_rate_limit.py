@@ -27,12 +27,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_auth0_m2m.coordination import RunInfo
-from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import ManagementClient
 from pytest_auth0_m2m.fake import PRESETS, FakeAuth0, run_fake_auth0
-from pytest_auth0_m2m.management import ManagementClient
-from pytest_auth0_m2m.provisioning import ProvisionedSource, Provisioner, ProvisionStats
-from pytest_auth0_m2m.tokens import TokenCache
+from pytest_auth0_m2m.provisioning.coordination import RunInfo
+from pytest_auth0_m2m.provisioning.provisioner import ProvisionedSource, Provisioner, ProvisionStats
+from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
 GOAL = 1.5
 PRESET = "free"

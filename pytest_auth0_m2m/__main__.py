@@ -18,11 +18,11 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "sweep":
-        from pytest_auth0_m2m.sweep import main as sweep_main
+        from pytest_auth0_m2m.provisioning.sweep import main as sweep_main
 
         return sweep_main(rest)
     if command == "audit":
-        from pytest_auth0_m2m.audit import main as audit_main
+        from pytest_auth0_m2m.cassettes.audit import main as audit_main
 
         return audit_main(rest)
     print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_auth0_m2m.fake import FakeAuth0, run_fake_auth0
-from pytest_auth0_m2m.provisioning import is_plugin_app
+from pytest_auth0_m2m.provisioning.provisioner import is_plugin_app
 
 LIVE_INI = """
 [pytest]

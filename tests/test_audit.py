@@ -13,8 +13,8 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pytest_auth0_m2m import placeholders
-from pytest_auth0_m2m.audit import main
+from pytest_auth0_m2m.cassettes import placeholders
+from pytest_auth0_m2m.cassettes.audit import main
 
 CLEAN = {
     "interactions": [

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_auth0_m2m.auth0.scopes import ScopeError, catalogue, parse_marker_args
 from pytest_auth0_m2m.fake.schemas import PATH_PARAMS, SCHEMAS
-from pytest_auth0_m2m.scopes import ScopeError, catalogue, parse_marker_args
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "auth0" / "management-api-oas.json"

@@ -13,8 +13,9 @@ import pytest
 from vcr.cassette import Cassette
 from vcr.request import Request
 
-from pytest_auth0_m2m.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.least_privilege import (
+from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.auth0.scopes import ScopeRequest, catalogue
+from pytest_auth0_m2m.least_privilege.analysis import (
     Exchange,
     RunReport,
     ScopeUsage,
@@ -29,7 +30,6 @@ from pytest_auth0_m2m.least_privilege import (
     report_schema,
     tenant_hosts,
 )
-from pytest_auth0_m2m.scopes import ScopeRequest, catalogue
 
 TENANT = "https://dev-x.eu.auth0.com"
 HOSTS = tenant_hosts(TENANT)

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 
 from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.least_privilege import report_schema
+from pytest_auth0_m2m.least_privilege.analysis import report_schema
 
 TESTS = """
 import pytest

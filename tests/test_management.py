@@ -7,13 +7,13 @@ import random
 import httpx
 import pytest
 
-from pytest_auth0_m2m.endpoints import TenantEndpoints
-from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.management import (
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import (
     ManagementClient,
     ManagementError,
     RetryPolicy,
 )
+from pytest_auth0_m2m.fake import FakeAuth0
 
 
 class Sleeps(list[float]):

@@ -12,7 +12,7 @@ NO_CASSETTES = ("--disable-recording",)
 
 SHOW_SCOPES = """
 import pytest
-from pytest_auth0_m2m.plugin import declared_scopes
+from pytest_auth0_m2m.plugin.state import declared_scopes
 
 @pytest.fixture
 def show(request):

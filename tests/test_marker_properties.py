@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_auth0_m2m.scopes import ScopeError, catalogue, parse_marker_args
+from pytest_auth0_m2m.auth0.scopes import ScopeError, catalogue, parse_marker_args
 
 SCOPES = sorted(catalogue().scopes)
 scope_names = st.sampled_from(SCOPES)

@@ -16,7 +16,7 @@ from prov_helpers import (
 )
 
 from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.plugin_provisioning import summary_line
+from pytest_auth0_m2m.plugin.session import summary_line
 
 __all__ = ["live", "tenant"]  # fixtures, imported for pytest
 

@@ -14,11 +14,17 @@ from pathlib import Path
 import jwt
 import pytest
 
-from pytest_auth0_m2m.coordination import Lease, RunInfo, dead_runs, host_id, parse_leases
-from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import ManagementClient, RetryPolicy
 from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.management import ManagementClient, RetryPolicy
-from pytest_auth0_m2m.provisioning import (
+from pytest_auth0_m2m.provisioning.coordination import (
+    Lease,
+    RunInfo,
+    dead_runs,
+    host_id,
+    parse_leases,
+)
+from pytest_auth0_m2m.provisioning.provisioner import (
     META_LEASES,
     ProvisionedSource,
     Provisioner,
@@ -28,7 +34,7 @@ from pytest_auth0_m2m.provisioning import (
     is_plugin_app,
     scope_hash,
 )
-from pytest_auth0_m2m.tokens import TokenCache
+from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
 USERS = frozenset({"read:users", "update:users"})
 

@@ -13,18 +13,16 @@ import pytest
 from vcr.request import Request
 from vcr.serializers import yamlserializer
 
-from pytest_auth0_m2m import placeholders
-from pytest_auth0_m2m.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.recording import (
-    INTERNAL_HEADER,
+from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.cassettes import placeholders
+from pytest_auth0_m2m.cassettes.guard import (
     CassetteSecretError,
     GuardedPersister,
-    Redactor,
-    Secret,
-    SecretRegistry,
     guard,
     secret_forms,
 )
+from pytest_auth0_m2m.cassettes.redaction import INTERNAL_HEADER, Redactor
+from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
 
 DOMAIN = "dev-x.eu.auth0.com"
 SECRET = "Xq7/s+e=c&r%e t-" + "k" * 40  # characters that URL-encoding and base64 change

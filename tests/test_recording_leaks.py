@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from pytest_auth0_m2m import placeholders
+from pytest_auth0_m2m.cassettes import placeholders
 from tests.test_replay import SPY_CONFTEST, cassette_texts, encodings, record, replay
 
 LEAKY_TESTS = """

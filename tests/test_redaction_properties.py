@@ -26,13 +26,10 @@ from vcr.request import Request
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import jsonserializer, yamlserializer
 
-from pytest_auth0_m2m.placeholders import is_placeholder_secret
-from pytest_auth0_m2m.recording import (
-    CassetteSecretError,
-    GuardedPersister,
-    Redactor,
-    SecretRegistry,
-)
+from pytest_auth0_m2m.cassettes.guard import CassetteSecretError, GuardedPersister
+from pytest_auth0_m2m.cassettes.placeholders import is_placeholder_secret
+from pytest_auth0_m2m.cassettes.redaction import Redactor
+from pytest_auth0_m2m.cassettes.registry import SecretRegistry
 
 DOMAIN = "dev-prop.eu.auth0.com"
 SECRET_KEYS = ("client_secret", "client_assertion", "access_token", "id_token", "refresh_token")

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 import pytest
 from prov_helpers import LIVE_ARGS, live, plugin_apps, tenant
 
-from pytest_auth0_m2m.coordination import RunInfo
-from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError, RetryPolicy
 from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.management import ManagementClient, ManagementError, RetryPolicy
-from pytest_auth0_m2m.provisioning import ProvisionedSource, Provisioner
-from pytest_auth0_m2m.tokens import TokenCache
+from pytest_auth0_m2m.provisioning.coordination import RunInfo
+from pytest_auth0_m2m.provisioning.provisioner import ProvisionedSource, Provisioner
+from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
 __all__ = ["live", "tenant"]  # fixtures, imported for pytest
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from pytest_auth0_m2m.audit import main as audit_main
+from pytest_auth0_m2m.cassettes.audit import main as audit_main
 
 # Instruments the generated project: every token the emulator mints and every client secret
 # it holds are written to emulator-secrets.json, so the test can look for them in cassettes.
@@ -216,7 +216,7 @@ def _normalized(texts: dict[str, str]) -> dict[str, str]:
 
     import yaml
 
-    from pytest_auth0_m2m.placeholders import unverified_claims
+    from pytest_auth0_m2m.cassettes.placeholders import unverified_claims
 
     def token(match: re.Match[str]) -> str:
         claims = unverified_claims(match.group(0)) or {}

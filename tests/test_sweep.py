@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from prov_helpers import live_env, tenant
 
-from pytest_auth0_m2m.coordination import RunInfo
-from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import ManagementClient
 from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.management import ManagementClient
-from pytest_auth0_m2m.provisioning import META_USED, Provisioner, is_plugin_app
-from pytest_auth0_m2m.sweep import main, parse_duration
+from pytest_auth0_m2m.provisioning.coordination import RunInfo
+from pytest_auth0_m2m.provisioning.provisioner import META_USED, Provisioner, is_plugin_app
+from pytest_auth0_m2m.provisioning.sweep import main, parse_duration
 
 __all__ = ["tenant"]
 

@@ -6,7 +6,7 @@ import stat
 import threading
 from pathlib import Path
 
-from pytest_auth0_m2m.tokens import CachedToken, TokenCache, cache_key
+from pytest_auth0_m2m.provisioning.tokens import CachedToken, TokenCache, cache_key
 
 
 class Fetcher:

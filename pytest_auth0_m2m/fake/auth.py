@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from ..scopes import Operation
+from ..auth0.scopes import Operation
 from .common import ApiError, random_id
 from .tenant import Tenant
 

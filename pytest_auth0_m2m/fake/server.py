@@ -24,8 +24,8 @@ from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.routing.exceptions import RoutingException
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from ..endpoints import TenantEndpoints
-from ..scopes import MANAGEMENT_PREFIX, Operation, catalogue
+from ..auth0.endpoints import TenantEndpoints
+from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
 from .common import ApiError, dumps, mgmt_body, validate_path
 from .faults import (

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..scopes import catalogue
+from ..auth0.scopes import catalogue
 from .common import random_id
 
 DEFAULT_CONNECTION = "Username-Password-Authentication"

@@ -9,8 +9,8 @@ import jwt
 import pytest
 from fake_helpers import Clock, bearer, make_app, token_request
 
+from pytest_auth0_m2m.auth0.scopes import catalogue
 from pytest_auth0_m2m.fake import FakeAuth0
-from pytest_auth0_m2m.scopes import catalogue
 
 
 def _401(message: str) -> dict[str, object]:

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from fake_helpers import bearer, token_request
 
+from pytest_auth0_m2m.auth0.scopes import catalogue
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.fake.schemas import SCHEMAS
-from pytest_auth0_m2m.scopes import catalogue
 
 # Auth0 quotes the property's description from its schema in 400 messages.
 NAME_ABOUT = SCHEMAS["post_clients"][2]["name"][1]

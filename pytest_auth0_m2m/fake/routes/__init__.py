@@ -9,7 +9,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from ...scopes import Operation
+from ...auth0.scopes import Operation
 from ..common import JSON, Reply, bad_body, mgmt_error, validate_body
 from ..tenant import Tenant
 

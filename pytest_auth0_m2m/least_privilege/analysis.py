@@ -30,8 +30,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pytest_auth0_m2m.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.scopes import MANAGEMENT_PREFIX, Catalogue, Operation, ScopeRequest, catalogue
+from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.auth0.scopes import (
+    MANAGEMENT_PREFIX,
+    Catalogue,
+    Operation,
+    ScopeRequest,
+    catalogue,
+)
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "data/least_privilege_report.schema.json"

@@ -18,7 +18,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pytest_auth0_m2m.endpoints import AppCredentials, TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
 
 REPLAY_KID = "pytest-auth0-m2m-replay-key-public"
 REPLAY_ALG = "RS256"

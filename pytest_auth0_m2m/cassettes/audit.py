@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_auth0_m2m.placeholders import (
+from pytest_auth0_m2m.cassettes.placeholders import (
     PLACEHOLDER_CLIENT_SECRET,
     PLACEHOLDER_OPAQUE_TOKEN,
     is_replay_token,

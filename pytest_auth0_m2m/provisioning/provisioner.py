@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pytest_auth0_m2m.coordination import (
+from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
+from pytest_auth0_m2m.auth0.management import (
+    GRANT_HINT,
+    JSONDict,
+    ManagementClient,
+    ManagementError,
+)
+from pytest_auth0_m2m.provisioning.coordination import (
     LEASE_ATTEMPTS,
     LEASE_TTL,
     STALE_READ,
@@ -27,9 +34,7 @@ from pytest_auth0_m2m.coordination import (
     host_id,
     parse_leases,
 )
-from pytest_auth0_m2m.endpoints import AppCredentials, TenantEndpoints
-from pytest_auth0_m2m.management import GRANT_HINT, JSONDict, ManagementClient, ManagementError
-from pytest_auth0_m2m.tokens import TokenCache
+from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
 # client_metadata keys (at most 10, string values of at most 255 characters).
 META_PLUGIN = "pytest_auth0_m2m"  # "1": made by this plugin; nothing without it is ever touched

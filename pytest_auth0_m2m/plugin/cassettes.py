@@ -15,12 +15,14 @@ from typing import Any
 
 import pytest
 
-from pytest_auth0_m2m import recording as recording_mod
-from pytest_auth0_m2m.endpoints import TenantEndpoints
-from pytest_auth0_m2m.plugin import SETTINGS_KEY, declared_scopes
-from pytest_auth0_m2m.source import TokenSource
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
+from pytest_auth0_m2m.cassettes.guard import GuardedPersister
+from pytest_auth0_m2m.cassettes.paths import cassette_dir_for, missing_cassette_message
+from pytest_auth0_m2m.cassettes.redaction import Redactor
+from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes
 
-REGISTRY_KEY = pytest.StashKey[recording_mod.SecretRegistry]()
+REGISTRY_KEY = pytest.StashKey[SecretRegistry]()
 LEAKS_KEY = pytest.StashKey[list[str]]()
 MISSING_CASSETTE_KEY = pytest.StashKey[str]()
 # Our vcr marker carries this flag: the VCR config wrapper knows the cassette is one of ours.
@@ -32,11 +34,11 @@ OUR_TOKEN_FIXTURES = frozenset({"mgmt_token", "mgmt_client", "mgmt_async_client"
 OUR_APP_FIXTURES = OUR_TOKEN_FIXTURES | {"m2m_credentials"}
 
 
-def secret_registry(config: pytest.Config) -> recording_mod.SecretRegistry:
+def secret_registry(config: pytest.Config) -> SecretRegistry:
     """The session's secrets and tenant names, for redaction and the cassette guard."""
     registry = config.stash.get(REGISTRY_KEY, None)
     if registry is None:
-        registry = config.stash[REGISTRY_KEY] = recording_mod.SecretRegistry()
+        registry = config.stash[REGISTRY_KEY] = SecretRegistry()
     return registry
 
 
@@ -61,7 +63,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         directory = directories.get(item.path)
         if directory is None:
-            directory = directories[item.path] = recording_mod.cassette_dir_for(
+            directory = directories[item.path] = cassette_dir_for(
                 settings.cassette_dir, config.rootpath, item.path
             )
         # First in the item's own markers, so it is the closest vcr marker: its record mode
@@ -104,11 +106,9 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
         ours = bool(kwargs.get(CASSETTE_FLAG))
         keep = [str(h) for h in kwargs.get(KEEP_HEADERS_OPTION, ())]
 
-        def redactor() -> recording_mod.Redactor:
+        def redactor() -> Redactor:
             # Made per use: the registry learns tenant names and secrets as the test runs.
-            return recording_mod.Redactor.for_registry(
-                registry, request_headers=keep, response_headers=keep
-            )
+            return Redactor.for_registry(registry, request_headers=keep, response_headers=keep)
 
         # Replay (record mode none) writes nothing, and what it sends is already made of
         # placeholders on the recordings domain: redacting it for matching would be wasted work.
@@ -125,7 +125,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
                 if path not in removed:
                     removed.add(path)
                     Path(path).unlink(missing_ok=True)
-        merged["persister"] = recording_mod.GuardedPersister(
+        merged["persister"] = GuardedPersister(
             merged["persister"],
             registry,
             redactor if ours else lambda: None,
@@ -148,11 +148,11 @@ def _display(config: pytest.Config, path: str) -> str:
         return path
 
 
-def _emulator_secrets(fake: Any) -> list[recording_mod.Secret]:
+def _emulator_secrets(fake: Any) -> list[Secret]:
     with fake.tenant.lock:
         clients = list(fake.tenant.clients.values())
     return [
-        recording_mod.Secret(str(c["client_secret"]), "a client secret held by the emulator")
+        Secret(str(c["client_secret"]), "a client secret held by the emulator")
         for c in clients
         if c.get("client_secret")
     ]
@@ -172,7 +172,7 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
     registry = secret_registry(config)
     if settings.mode == "replay":
         if path is not None and not os.path.exists(path) and len(cassette) == 0:
-            item.stash[MISSING_CASSETTE_KEY] = recording_mod.missing_cassette_message(
+            item.stash[MISSING_CASSETTE_KEY] = missing_cassette_message(
                 item.nodeid, _display(config, path)
             )
     else:

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from pytest_auth0_m2m import config as settings_mod
-from pytest_auth0_m2m import least_privilege as lp
-from pytest_auth0_m2m.plugin import SETTINGS_KEY, declared_scopes, is_xdist_worker
-from pytest_auth0_m2m.plugin_cassettes import is_ours
+from pytest_auth0_m2m.least_privilege import analysis as lp
+from pytest_auth0_m2m.plugin.cassettes import is_ours
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, is_xdist_worker
+from pytest_auth0_m2m.provisioning import settings as settings_mod
 
 TRAFFIC_KEY = pytest.StashKey[tuple["lp.TrafficWatch | None", frozenset[str]]]()
 OUTCOME_KEY = pytest.StashKey[str]()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 # Replayed cassettes and placeholder tokens name this domain: `.invalid` can never resolve, so
 # a replayed test that escapes the cassette fails instead of reaching somebody's tenant.
@@ -58,3 +59,21 @@ class AppCredentials:
             f"AppCredentials(domain={self.domain!r}, client_id={self.client_id!r}, "
             f"client_secret='***', audience={self.audience!r}, token_url={self.token_url!r})"
         )
+
+
+class TokenSource(Protocol):
+    """Per-scope-set credentials and tokens for one pytest process."""
+
+    endpoints: TenantEndpoints
+
+    def credentials(self, scopes: frozenset[str]) -> AppCredentials:
+        """The app whose grant is exactly ``scopes`` (made on first use where needed)."""
+        ...
+
+    def token(self, scopes: frozenset[str]) -> str:
+        """An access token whose ``scope`` claim is exactly ``scopes``."""
+        ...
+
+    def close(self) -> None:
+        """This process is done with the source (the run-wide teardown happens elsewhere)."""
+        ...

@@ -12,10 +12,15 @@ import os
 import re
 import sys
 
-from pytest_auth0_m2m.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_DOMAIN, normalize_domain
-from pytest_auth0_m2m.endpoints import TenantEndpoints
-from pytest_auth0_m2m.management import ManagementClient, ManagementError
-from pytest_auth0_m2m.provisioning import find_leftovers, sweep
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
+from pytest_auth0_m2m.provisioning.provisioner import find_leftovers, sweep
+from pytest_auth0_m2m.provisioning.settings import (
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    ENV_DOMAIN,
+    normalize_domain,
+)
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

@@ -17,19 +17,18 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pytest_auth0_m2m import config as settings_mod
-from pytest_auth0_m2m.coordination import RunInfo
-from pytest_auth0_m2m.endpoints import AppCredentials, TenantEndpoints
-from pytest_auth0_m2m.management import ManagementClient, ManagementError
-from pytest_auth0_m2m.plugin import SETTINGS_KEY, is_xdist_worker
-from pytest_auth0_m2m.provisioning import (
+from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints, TokenSource
+from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, is_xdist_worker
+from pytest_auth0_m2m.provisioning import settings as settings_mod
+from pytest_auth0_m2m.provisioning.coordination import RunInfo
+from pytest_auth0_m2m.provisioning.provisioner import (
     ProvisionedSource,
     Provisioner,
     ProvisioningError,
     ProvisionStats,
 )
-from pytest_auth0_m2m.source import TokenSource
-from pytest_auth0_m2m.tokens import TokenCache
+from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
 RUN_KEY = pytest.StashKey[RunInfo]()
 FAKE_STATE_KEY = pytest.StashKey[Path]()

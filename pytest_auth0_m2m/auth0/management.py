@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from pytest_auth0_m2m.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
 
 JSONDict = dict[str, Any]
 

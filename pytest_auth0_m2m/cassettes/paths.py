@@ -1,0 +1,30 @@
+"""Where cassettes live, and what to do when one is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# --- Where cassettes live --------------------------------------------------------------------
+
+
+def cassette_dir_for(cassette_root: Path, rootdir: Path, module_path: Path) -> Path:
+    """``cassettes/tests/test_users`` for ``tests/test_users.py``: the module path, mirrored."""
+    try:
+        relative = module_path.resolve().relative_to(rootdir.resolve())
+    except ValueError:
+        relative = Path(module_path.name)
+    return cassette_root / relative.with_suffix("")
+
+
+def missing_cassette_message(nodeid: str, cassette: str) -> str:
+    quoted = f"'{nodeid}'" if any(c in nodeid for c in " []()") else nodeid
+    return (
+        f"pytest-auth0-m2m: no cassette for {nodeid}: expected {cassette}.\n"
+        "This session replays (record mode 'none'), so it contacts no tenant. Record the "
+        "cassette once, against your dev tenant:\n"
+        "    AUTH0_DOMAIN=<dev-tenant> AUTH0_CLIENT_ID=<provisioner-id> "
+        f"AUTH0_CLIENT_SECRET=<provisioner-secret> pytest {quoted} --record-mode=once\n"
+        "or against the embedded emulator:\n"
+        f"    pytest {quoted} --record-mode=once --auth0-fake\n"
+        "and commit it."
+    )

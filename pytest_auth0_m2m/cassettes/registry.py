@@ -1,0 +1,218 @@
+"""What a recording session knows: its secrets, tenant names and client ids, and the rewrite
+of the tenant to the recordings domain."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.cassettes.placeholders import (
+    is_placeholder_secret,
+    placeholder_client_id,
+    scope_string,
+)
+
+RECORDINGS_TENANT = RECORDINGS_DOMAIN.split(".")[0]
+PROVISIONER_PLACEHOLDER_ID = "replayprovisioner000000000000000"
+
+# Secrets shorter than this would match by accident in any cassette.
+MIN_SECRET_LENGTH = 6
+
+
+# --- Registry of what the session knows ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Secret:
+    value: str = field(repr=False)  # a traceback or log showing a Secret must not show this
+    what: str  # e.g. "the provisioner's client secret"; never the value itself
+
+
+class SecretRegistry:
+    """Every secret and raw token this pytest process has seen, and the names to rewrite.
+
+    One per session, kept in ``config.stash``. Thread-safe: async tests and the emulator's
+    threads may feed it concurrently.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secrets: dict[str, str] = {}
+        self._hosts: dict[str, str] = {}  # real domain / host:port -> recordings domain
+        self._bases: dict[str, str] = {}  # real base URL -> https://recordings domain
+        self._ids: dict[str, str] = {}  # real client id -> placeholder client id
+        self._names: set[str] = set()  # tenant names ("dev-x" of dev-x.eu.auth0.com)
+        self._sources: list[Callable[[], Iterable[Secret]]] = []
+        # Redaction sees the same bearer token on every request and asks for the rewriter on
+        # every request (vcrpy runs before_record_request to match, even in replay): both are
+        # remembered, so a replayed request costs no RSA check and no regex compilation.
+        self._placeholders: set[str] = set()
+        self._rewriter: Rewriter | None = None
+
+    def add_secret(self, value: str | None, what: str) -> None:
+        """Guard ``value``: a cassette holding it (in any encoding) is not written."""
+        if not value or len(value) < MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if value in self._secrets or value in self._placeholders:
+                return
+        if is_placeholder_secret(value):
+            with self._lock:
+                self._placeholders.add(value)
+            return
+        with self._lock:
+            self._secrets.setdefault(value, what)
+
+    def add_token(self, token: str | None, what: str = "an access token") -> None:
+        """Guard a raw token the session was issued or saw on the wire."""
+        self.add_secret(token, what)
+
+    def add_app(self, scopes: Iterable[str], client_id: str, client_secret: str | None) -> None:
+        """A per-scope-set app: its secret is guarded, its id recorded as the placeholder id."""
+        scope_set = frozenset(scopes)
+        label = "{" + scope_string(scope_set) + "}"
+        self.add_secret(client_secret, f"the client secret of the app for {label}")
+        if client_id:
+            with self._lock:
+                self._set_id(client_id, placeholder_client_id(scope_set))
+
+    def add_provisioner(self, client_id: str | None, client_secret: str | None) -> None:
+        """The provisioner app: secret guarded, id recorded as a fixed placeholder."""
+        self.add_secret(client_secret, "the provisioner's client secret")
+        if client_id:
+            with self._lock:
+                self._set_id(client_id, PROVISIONER_PLACEHOLDER_ID)
+
+    def _set_id(self, client_id: str, placeholder: str) -> None:
+        # Called under the lock, for every test: the rewriter is made again only on news.
+        if self._ids.get(client_id) != placeholder:
+            self._ids[client_id] = placeholder
+            self._rewriter = None
+
+    def add_tenant(self, domain: str, base_url: str | None = None) -> None:
+        """The real tenant (or the emulator): written as the recordings domain in cassettes."""
+        domain = domain.strip().lower()
+        if not domain or domain == RECORDINGS_DOMAIN:
+            return
+        with self._lock:
+            name = domain.split(":")[0].split(".")[0]
+            if (
+                domain in self._hosts
+                and name in self._names
+                and (not base_url or base_url.rstrip("/").lower() in self._bases)
+            ):
+                return  # known already (every test registers its tenant)
+            self._rewriter = None
+            self._hosts[domain] = RECORDINGS_DOMAIN
+            self._names.add(name)
+            host, sep, port = domain.rpartition(":")
+            if sep and host in ("127.0.0.1", "localhost", "[::1]"):
+                # Loopback emulator: the same server answers under either name.
+                for alias in ("127.0.0.1", "localhost"):
+                    self._hosts[f"{alias}:{port}"] = RECORDINGS_DOMAIN
+                    for scheme in ("http", "https"):
+                        self._bases[f"{scheme}://{alias}:{port}"] = f"https://{RECORDINGS_DOMAIN}"
+            if base_url:
+                self._bases[base_url.rstrip("/").lower()] = f"https://{RECORDINGS_DOMAIN}"
+
+    def add_source(self, source: Callable[[], Iterable[Secret]]) -> None:
+        """Secrets known only later (e.g. the emulator's client secrets), asked at every check."""
+        with self._lock:
+            self._sources.append(source)
+
+    def secrets(self) -> list[Secret]:
+        with self._lock:
+            found = dict(self._secrets)
+            sources = list(self._sources)
+        for source in sources:
+            for secret in source():
+                if len(secret.value) >= MIN_SECRET_LENGTH and not is_placeholder_secret(
+                    secret.value
+                ):
+                    found.setdefault(secret.value, secret.what)
+        return [Secret(value, what) for value, what in found.items()]
+
+    def tenant_hosts(self) -> list[str]:
+        """The real tenant's names (domain, emulator host:port): a token they issued is real."""
+        with self._lock:
+            return sorted(self._hosts)
+
+    def rewriter(self) -> Rewriter:
+        """The rewrite rules as known now (made again only after a name or id was added)."""
+        with self._lock:
+            if self._rewriter is None:
+                self._rewriter = Rewriter(
+                    hosts=dict(self._hosts),
+                    bases=dict(self._bases),
+                    ids=dict(self._ids),
+                    tenant_names=set(self._names),
+                )
+            return self._rewriter
+
+
+# --- Rewriting the tenant and client ids -----------------------------------------------------
+
+
+class Rewriter:
+    """Literal replacements, also in URL-encoded and JSON-escaped form, longest first."""
+
+    def __init__(
+        self,
+        hosts: Mapping[str, str] | None = None,
+        bases: Mapping[str, str] | None = None,
+        ids: Mapping[str, str] | None = None,
+        tenant_names: Iterable[str] = (),
+    ) -> None:
+        # A tenant's name shows in bodies ({"tenant": "dev-x"}); too short to replace blindly,
+        # so only JSON values under a "tenant" key are rewritten (see Redactor).
+        self.tenant_names = frozenset(tenant_names)
+        rules: list[tuple[str, str, bool]] = []  # (real, new, case-insensitive)
+        for real, new in (bases or {}).items():
+            rules.append((real, new, True))
+        for real, new in (hosts or {}).items():
+            rules.append((real, new, True))
+        for real, new in (ids or {}).items():
+            rules.append((real, new, False))
+        self._rules: list[tuple[re.Pattern[str], str]] = []
+        variants: list[tuple[str, str, bool]] = []
+        for real, new, fold in rules:
+            for encode in (same_text, _quoted, _json_escaped):
+                variants.append((encode(real), encode(new), fold))
+        seen: set[str] = set()
+        for real, new, fold in sorted(variants, key=lambda v: -len(v[0])):
+            if real in seen:
+                continue
+            seen.add(real)
+            # "127.0.0.1:8080" must not match inside "127.0.0.1:80801".
+            tail = r"(?![0-9])" if real[-1:].isdigit() else ""
+            flags = re.IGNORECASE if fold else 0
+            self._rules.append((re.compile(re.escape(real) + tail, flags), new))
+
+    def __call__(self, text: str) -> str:
+        for pattern, new in self._rules:
+            text = pattern.sub(_constant(new), text)
+        return text
+
+    def __bool__(self) -> bool:
+        return bool(self._rules)
+
+
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    # A function, not a template: replacements may hold backslashes (JSON-escaped URLs).
+    return lambda _match: text
+
+
+def same_text(text: str) -> str:
+    return text
+
+
+def _quoted(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _json_escaped(text: str) -> str:
+    return text.replace("/", "\\/")

@@ -1,0 +1,184 @@
+"""The pytest entry point: options, the ``mgmt_scopes`` marker, the report header, fixtures.
+
+Thin on purpose: every decision is made by the library modules; this file only reads pytest's
+configuration, keeps per-session state in ``config.stash`` and hands it to them. Its three
+companions (listed in ``pytest_plugins``) do the same for provisioning, cassettes and the
+least-privilege report.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+
+import pytest
+
+# pytest-recording asks pytest to rewrite asserts in vcr.matchers when it is imported; it must be
+# imported before this package imports vcr, or pytest warns that it came too late.
+import pytest_recording  # noqa: F401
+
+from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
+from pytest_auth0_m2m.plugin.state import SCOPES_KEY, SETTINGS_KEY
+from pytest_auth0_m2m.provisioning import settings as settings_mod
+
+MARKER = "mgmt_scopes"
+MARKER_HELP = (
+    "mgmt_scopes(*scopes, strict=None): the Auth0 Management API scopes this test's token gets, "
+    "exactly; the closest marker (function > class > module) wins."
+)
+
+# Loaded by pytest once this module is registered; they import their shared keys from here.
+pytest_plugins = (
+    "pytest_auth0_m2m.plugin.fixtures",
+    "pytest_auth0_m2m.plugin.session",
+    "pytest_auth0_m2m.plugin.cassettes",
+    "pytest_auth0_m2m.plugin.report",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("auth0-m2m", "Auth0 Management API (pytest-auth0-m2m)")
+    group.addoption(
+        "--auth0-fake",
+        action="store_true",
+        default=None,
+        help="run against the embedded Auth0 emulator on 127.0.0.1 (ini: auth0_fake).",
+    )
+    group.addoption(
+        "--auth0-domain",
+        metavar="DOMAIN",
+        default=None,
+        help="dev tenant domain for live runs, e.g. dev-x.eu.auth0.com (env AUTH0_DOMAIN; "
+        "credentials only from env AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET).",
+    )
+    group.addoption(
+        "--auth0-no-token-cache",
+        action="store_true",
+        default=None,
+        help="do not read or write the on-disk token cache under the pytest cache directory.",
+    )
+    group.addoption(
+        "--auth0-keep",
+        action="store_true",
+        default=None,
+        help="keep the per-scope-set apps and grants at the end of the session.",
+    )
+    group.addoption(
+        "--auth0-delete-apps",
+        action="store_true",
+        default=None,
+        help="also delete the per-scope-set apps at the end (they are kept for reuse by default).",
+    )
+    group.addoption(
+        "--mgmt-scopes-report",
+        metavar="PATH",
+        default=None,
+        help="write the least-privilege report (declared vs used scopes per test) as JSON to PATH.",
+    )
+    group.addoption(
+        "--mgmt-scopes-strict",
+        action="store_true",
+        default=None,
+        help="fail a test whose declared scopes include ones its requests did not need.",
+    )
+    # A string parsed by config.parse_bool rather than pytest's "bool" type, so that a bad
+    # value's error names the option.
+    parser.addini("auth0_fake", "run against the embedded Auth0 emulator: true or false")
+    parser.addini("auth0_domain", "dev tenant domain for live runs", default=None)
+    parser.addini(
+        "auth0_allowed_domains",
+        "glob patterns of tenant domains live runs may write to, e.g. dev-*.eu.auth0.com",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "auth0_cassette_dir",
+        "cassette directory, relative to the rootdir (default: cassettes)",
+        default="cassettes",
+    )
+
+
+def _record_mode(config: pytest.Config) -> str:
+    try:
+        mode = config.getoption("--record-mode")
+    except ValueError:  # pytest-recording disabled with -p no:recording
+        return "none"
+    return str(mode) if mode is not None else "none"
+
+
+def _ini(config: pytest.Config, name: str) -> object:
+    value = config.getini(name)
+    # Older pytest returns "" or [] for an unset value whatever the default: treat as unset.
+    return None if value in ("", [], None) else value
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    ini_fake = _ini(config, "auth0_fake")
+    ini_domain = _ini(config, "auth0_domain")
+    try:
+        settings = settings_mod.resolve(
+            cli_fake=config.getoption("--auth0-fake"),
+            ini_fake=ini_fake if isinstance(ini_fake, (str, bool)) else None,
+            cli_domain=config.getoption("--auth0-domain"),
+            ini_domain=str(ini_domain) if ini_domain is not None else None,
+            env=os.environ,
+            allowed_domains=[str(p) for p in config.getini("auth0_allowed_domains")],
+            record_mode=_record_mode(config),
+            cassette_dir=config.rootpath / str(config.getini("auth0_cassette_dir")),
+            cli_no_token_cache=config.getoption("--auth0-no-token-cache"),
+            cli_keep=config.getoption("--auth0-keep"),
+            cli_delete_apps=config.getoption("--auth0-delete-apps"),
+        )
+    except settings_mod.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[SETTINGS_KEY] = settings
+
+
+def _header_domain(settings: settings_mod.Settings) -> str:
+    if settings.mode == "fake":
+        return "emulator on 127.0.0.1"
+    if settings.mode == "replay":
+        return RECORDINGS_DOMAIN
+    return settings.domain.value or "(none: set AUTH0_DOMAIN or --auth0-domain)"
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        return None
+    return settings.header_line(_header_domain(settings), config.rootpath)
+
+
+def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
+    # pytest lists a test's decorator marks before its pytest.param(..., marks=...) marks on the
+    # same node; the parameter's is the more specific one, so it wins.
+    callspec = getattr(item, "callspec", None)
+    param_marks = [m for m in getattr(callspec, "marks", ()) if m.name == MARKER]
+    return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
+
+
+def _check_scopes(item: pytest.Item) -> None:
+    marker = _closest_marker(item)
+    if marker is None:
+        return
+    try:
+        request = parse_marker_args(tuple(marker.args), marker.kwargs)
+    except ScopeError as exc:
+        raise pytest.Collector.CollectError(f"{item.nodeid}: {exc}") from None
+    item.stash[SCOPES_KEY] = request
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Collector, name: str, obj: object
+) -> Generator[None, object, object]:
+    # Validating here, while the module is collected, makes a typo a collection error that
+    # stops the run before any test (or any tenant call) happens.
+    result = yield
+    items = result if isinstance(result, list) else [result]
+    for item in items:
+        if isinstance(item, pytest.Item):
+            _check_scopes(item)
+    return result

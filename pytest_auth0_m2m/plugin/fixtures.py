@@ -1,0 +1,167 @@
+"""The plugin's fixtures: the tenant, the emulator, tokens, credentials and ready clients."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from pytest_auth0_m2m.auth0.endpoints import (
+    RECORDINGS_DOMAIN,
+    AppCredentials,
+    TenantEndpoints,
+    TokenSource,
+)
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, recording_disabled
+from pytest_auth0_m2m.provisioning import settings as settings_mod
+
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.fake import FakeAuth0
+
+
+NO_MARKER_MESSAGE = (
+    "{nodeid} uses the {fixture} fixture but declares no Management API scopes.\n"
+    'Add @pytest.mark.mgmt_scopes("read:users", ...) with the scopes the test needs '
+    "(or @pytest.mark.mgmt_scopes() for a token with no scope)."
+)
+
+
+def _scopes_for(request: pytest.FixtureRequest, fixture: str) -> frozenset[str]:
+    declared = declared_scopes(request.node)
+    if declared is None:
+        pytest.fail(
+            NO_MARKER_MESSAGE.format(nodeid=request.node.nodeid, fixture=fixture), pytrace=False
+        )
+    return declared.scopes
+
+
+# Both are read when a client is made: httpx (and so auth0-python's Management client) reads
+# SSL_CERT_FILE, requests (auth0-python's token fetch) reads REQUESTS_CA_BUNDLE.
+CA_ENV_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+
+
+@pytest.fixture(scope="session")
+def auth0_fake(pytestconfig: pytest.Config) -> Generator[FakeAuth0, None, None]:
+    """The embedded Auth0 emulator of a --auth0-fake session: URL, seeding, faults, counters."""
+    if pytestconfig.stash[SETTINGS_KEY].mode != "fake":
+        pytest.fail(
+            "the auth0_fake fixture needs the emulator: run with --auth0-fake "
+            "(or set auth0_fake = true in your pytest ini)",
+            pytrace=False,
+        )
+    from pytest_auth0_m2m.fake import run_fake_auth0
+
+    # TLS on localhost, as Auth0 serves it, so SDKs that build https://{domain}/api/v2
+    # themselves run unchanged; the session trusts the emulator's own CA (plus the usual ones).
+    with run_fake_auth0(tls=True) as fake, pytest.MonkeyPatch.context() as env:
+        for name in CA_ENV_VARS:
+            env.setenv(name, str(fake.ca_cert_path))
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def auth0_tenant(request: pytest.FixtureRequest) -> TenantEndpoints:
+    """The tenant this session talks to: .domain, .mode, .audience, .management_url, .token_url."""
+    settings = request.config.stash[SETTINGS_KEY]
+    if settings.mode == "fake":
+        endpoints: TenantEndpoints = request.getfixturevalue("auth0_fake").endpoints
+        return endpoints
+    if settings.mode == "replay":
+        if recording_disabled(request.config):
+            # Replay without cassettes would send requests to the recordings domain, which
+            # cannot resolve: say what to do instead.
+            pytest.fail(
+                "pytest-auth0-m2m: this session replays (record mode 'none') but recording is "
+                "disabled (--disable-recording or -p no:recording), so there is nothing to replay. "
+                "Run on the "
+                "emulator with --auth0-fake, or against your dev tenant with --record-mode "
+                "and AUTH0_DOMAIN / AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET.",
+                pytrace=False,
+            )
+        return TenantEndpoints(domain=RECORDINGS_DOMAIN, mode="replay")
+    try:
+        return settings.live_endpoints()
+    except settings_mod.SettingsError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def _open_source(request: pytest.FixtureRequest, endpoints: TenantEndpoints) -> TokenSource:
+    """The token source for the session's mode."""
+    if endpoints.mode == "replay":
+        from pytest_auth0_m2m.cassettes.placeholders import ReplaySource
+
+        return ReplaySource(endpoints)
+    from pytest_auth0_m2m.plugin.session import provisioned_source
+
+    config = request.config
+    settings = config.stash[SETTINGS_KEY]
+    if endpoints.mode == "fake":
+        provisioner = request.getfixturevalue("auth0_fake").provisioner
+        client_id, client_secret = provisioner.client_id, provisioner.client_secret
+    else:
+        # Only reached after settings.live_endpoints() (in auth0_tenant) checked the allowlist
+        # and the credentials: nothing is ever sent to a tenant that is not allowed.
+        client_id, client_secret = settings.client_id or "", settings.client_secret or ""
+    return provisioned_source(config, endpoints, client_id, client_secret)
+
+
+@pytest.fixture(scope="session")
+def _auth0_m2m_source(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> Generator[TokenSource, None, None]:
+    """Per-scope-set credentials and tokens for this process (provisioned or placeholders)."""
+    source = _open_source(request, auth0_tenant)
+    try:
+        yield source
+    finally:
+        source.close()
+
+
+def _token(request: pytest.FixtureRequest, fixture: str) -> str:
+    # The marker is checked before the source is asked: a misuse never provisions anything.
+    scopes = _scopes_for(request, fixture)
+    source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
+    return source.token(scopes)
+
+
+@pytest.fixture
+def mgmt_token(request: pytest.FixtureRequest) -> str:
+    """An access token whose scope claim is exactly the test's mgmt_scopes."""
+    return _token(request, "mgmt_token")
+
+
+@pytest.fixture
+def m2m_credentials(request: pytest.FixtureRequest) -> AppCredentials:
+    """The test's scope-set M2M app: .domain, .client_id, .client_secret, .audience, .token_url."""
+    scopes = _scopes_for(request, "m2m_credentials")
+    source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
+    return source.credentials(scopes)
+
+
+@pytest.fixture
+def mgmt_client(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> Generator[httpx.Client, None, None]:
+    """An httpx.Client on the Management API with the test's bearer token."""
+    token = _token(request, "mgmt_client")
+    with httpx.Client(
+        base_url=auth0_tenant.management_url, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def mgmt_async_client(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> httpx.AsyncClient:
+    """An httpx.AsyncClient on the Management API with the test's bearer token."""
+    token = _token(request, "mgmt_async_client")
+    # A plain (sync) fixture works under any async runner (pytest-asyncio, anyio). With no
+    # kept-alive connection, nothing is left bound to the test's event loop after the test.
+    return httpx.AsyncClient(
+        base_url=auth0_tenant.management_url,
+        headers={"Authorization": f"Bearer {token}"},
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )
