@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_auth0_m2m.auth0 import insufficient_scope
+from pytest_auth0_m2m.auth0.management import ManagementError
 from pytest_auth0_m2m.auth0.scopes import ScopeError, catalogue, parse_marker_args
 from pytest_auth0_m2m.fake.schemas import PATH_PARAMS, SCHEMAS
 
@@ -109,21 +111,26 @@ def test_operations_of_each_kind_are_in_the_packaged_catalogue() -> None:
     assert (roles.operation_id, roles.mode) == ("get_user_roles", "all")
     assert not roles.allows({"read:users", "read:roles"})
     assert roles.allows({"read:users", "read:roles", "read:role_members"})
-    assert roles.expected_text() == "read:role_members,read:roles,read:users"
+    assert roles.insufficient_scope_message() == (
+        "Insufficient scope, expected all of: read:role_members,read:roles,read:users"
+    )
 
     mixed = cat.match("GET", "/api/v2/clients/abc/connections")
     assert mixed is not None
     assert mixed.mode == "mixed"
     assert mixed.allows({"read:connections", "read:client_summary"})
     assert not mixed.allows({"read:clients", "read:client_summary"})
-    assert (
-        mixed.expected_text() == "read:connections and any of: read:clients or read:client_summary"
+    assert mixed.insufficient_scope_message() == (
+        "Insufficient scope, expected: read:connections and any of: "
+        "read:clients or read:client_summary"
     )
 
     users = cat.match("get", "/users")
     assert users is not None
     assert users.mode == "any"
-    assert users.expected_text() == "read:users,read:user_idp_tokens"
+    assert users.insufficient_scope_message() == (
+        "Insufficient scope, expected any of: read:users,read:user_idp_tokens"
+    )
 
 
 def test_literal_segments_win_over_parameters() -> None:
@@ -227,3 +234,21 @@ def test_a_ref_is_replaced_by_its_target_and_path_limits_are_read() -> None:
     }
     item = spec["paths"]["/things/{id}"]
     assert generator.path_limits(spec, item, op) == {"id": [None, 9, None, ""]}
+
+
+def test_every_operations_403_message_reads_back_as_its_rule() -> None:
+    """The emulator writes what the client, the report and replay read: one grammar."""
+    for op in catalogue().operations:
+        written = op.insufficient_scope_message()
+        parsed = insufficient_scope.parse(written)
+        assert parsed is not None, written
+        assert {frozenset(g) for g in parsed} == {frozenset(g) for g in op.groups}, written
+        assert insufficient_scope.scopes_named(written), written
+        assert set(insufficient_scope.scopes_named(written)) == op.scopes
+
+
+def test_management_error_names_the_scopes_of_every_rule() -> None:
+    for op in catalogue().operations:
+        error = ManagementError("call", 403, op.insufficient_scope_message(), "insufficient_scope")
+        assert set(error.missing_scopes) == op.scopes
+    assert ManagementError("call", 404, op.insufficient_scope_message()).missing_scopes == ()

@@ -13,6 +13,7 @@ import pytest
 from vcr.cassette import Cassette
 from vcr.request import Request
 
+from pytest_auth0_m2m.auth0 import insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.scopes import ScopeRequest, catalogue
 from pytest_auth0_m2m.least_privilege.analysis import (
@@ -26,7 +27,6 @@ from pytest_auth0_m2m.least_privilege.analysis import (
     journal_exchanges,
     json_body,
     minimal_cover,
-    parse_insufficient_scope,
     report_schema,
     tenant_hosts,
 )
@@ -41,13 +41,14 @@ def ok(method: str, path: str, status: int = 200) -> Exchange:
 
 def denied(method: str, path: str, expected: str | None = None) -> Exchange:
     op = catalogue().match(method, path)
-    text = expected if expected is not None else (op.expected_text() if op else "x:y")
-    body = {
-        "statusCode": 403,
-        "error": "Forbidden",
-        "message": f"Insufficient scope, expected any of: {text}",
-        "errorCode": "insufficient_scope",
-    }
+    if expected is not None:  # a tenant that flattens a rule into one "any of" list
+        body = insufficient_scope.body((tuple(expected.split(",")),), "any")
+    else:
+        body = (
+            insufficient_scope.body(op.groups, op.mode)
+            if op
+            else insufficient_scope.body((("x:y",),))
+        )
     return Exchange(method, f"{TENANT}{path}", 403, body)
 
 
@@ -85,7 +86,7 @@ def declare(*scopes: str, strict: bool | None = None) -> ScopeRequest:
     ],
 )
 def test_parse_insufficient_scope(message: str, groups: Any) -> None:
-    assert parse_insufficient_scope(message) == groups
+    assert insufficient_scope.parse(message) == groups
 
 
 # --- Smallest covering scope set -------------------------------------------------------------

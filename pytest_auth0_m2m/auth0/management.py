@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from pytest_auth0_m2m.auth0 import insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
 
 JSONDict = dict[str, Any]
@@ -29,7 +30,6 @@ GRANT_HINT = (
     "Auth0 Dashboard > Applications > APIs > Auth0 Management API > Machine to Machine "
     "Applications > your provisioner app > Permissions"
 )
-_INSUFFICIENT = re.compile(r"expected (?:any|all) of:\s*(.+)$", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>\s*([^<]{1,80}?)\s*</title>", re.IGNORECASE)
 # For answers that are not Auth0's JSON: they come from something between us and Auth0.
 NOT_AUTH0_HINT = (
@@ -73,11 +73,7 @@ class ManagementError(Exception):
         """The scopes named by an ``insufficient_scope`` 403, else ()."""
         if self.status != 403:
             return ()
-        found = _INSUFFICIENT.search(self.message)
-        if not found:
-            return ()
-        text = found.group(1).replace(" and any of: ", ",").replace(" or ", ",")
-        return tuple(s.strip() for s in text.split(",") if s.strip())
+        return insufficient_scope.scopes_named(self.message)
 
 
 @dataclass

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from pytest_auth0_m2m.auth0 import insufficient_scope
+
 MANAGEMENT_PREFIX = "/api/v2"
 
 
@@ -49,18 +51,8 @@ class Operation:
         return [group for group in self.groups if not have.intersection(group)]
 
     def insufficient_scope_message(self) -> str:
-        """Auth0's 403 message for this operation: "any of", "all of", or the mixed form."""
-        if self.mode == "mixed":
-            return f"Insufficient scope, expected: {self.expected_text()}"
-        return f"Insufficient scope, expected {self.mode} of: {self.expected_text()}"
-
-    def expected_text(self) -> str:
-        """The scope part of Auth0's 403 message: ``read:users`` or ``a,b`` (comma, no space)."""
-        if self.mode == "mixed":
-            required = [g[0] for g in self.groups if len(g) == 1]
-            alternatives = next((g for g in self.groups if len(g) > 1), ())
-            return f"{','.join(required)} and any of: {' or '.join(alternatives)}"
-        return ",".join(sorted(self.scopes) if self.mode == "all" else self.groups[0])
+        """Auth0's 403 message for this operation (``insufficient_scope`` owns the grammar)."""
+        return insufficient_scope.message(self.groups, self.mode)
 
 
 _PARAM = re.compile(r"\{[^/}]+\}")

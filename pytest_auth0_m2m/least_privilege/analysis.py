@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pytest_auth0_m2m.auth0 import insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.auth0.insufficient_scope import Groups
 from pytest_auth0_m2m.auth0.scopes import (
     MANAGEMENT_PREFIX,
     Catalogue,
@@ -41,8 +42,6 @@ from pytest_auth0_m2m.auth0.scopes import (
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "data/least_privilege_report.schema.json"
-
-Groups = tuple[tuple[str, ...], ...]
 
 
 # --- Traffic ---------------------------------------------------------------------------------
@@ -241,35 +240,6 @@ def management_path(url: str, hosts: frozenset[str] | None) -> str | None:
 # --- Scope arithmetic ------------------------------------------------------------------------
 
 
-_EXPECTED = re.compile(r"expected\s+(?P<kind>any|all)\s+of:\s*(?P<rest>.+?)\s*\.?\s*$", re.S)
-
-
-def _names(text: str) -> list[str]:
-    return [n for n in re.split(r"\s*(?:,|\bor\b|\s)\s*", text.strip()) if n]
-
-
-def parse_insufficient_scope(message: str) -> Groups | None:
-    """The scope rule in Auth0's 403 message, as groups (each group: any one of its scopes).
-
-    ``Insufficient scope, expected any of: a,b`` -> ((a, b),); ``expected all of: a,b`` ->
-    ((a,), (b,)); ``... a and any of: b or c`` -> ((a,), (b, c)). None when there is none.
-    """
-    match = _EXPECTED.search(message)
-    if match is None:
-        return None
-    kind, rest = match.group("kind"), match.group("rest")
-    parts = re.split(r"\s+and\s+(?:any of:\s*)?", rest)
-    if len(parts) == 1:
-        names = _names(rest)
-        if not names:
-            return None
-        return (tuple(names),) if kind == "any" else tuple((n,) for n in names)
-    # Mixed: the scopes before "and" are all required, each part after it is an alternative.
-    groups: list[tuple[str, ...]] = [(n,) for n in _names(parts[0])]
-    groups.extend(tuple(_names(p)) for p in parts[1:] if _names(p))
-    return tuple(groups)
-
-
 def _essential(groups: Iterable[frozenset[str]]) -> list[frozenset[str]]:
     """Drop empty groups and groups implied by a smaller one (a superset is met whenever it is)."""
     unique = {g for g in groups if g}
@@ -374,7 +344,7 @@ def _passed_scope_check(status: int, body: Any) -> bool:
 
 def _is_insufficient_scope(body: Any, operation: Operation | None, granted: frozenset[str]) -> bool:
     if isinstance(body, Mapping):
-        if body.get("errorCode") == "insufficient_scope":
+        if insufficient_scope.is_insufficient_scope(body):
             return True
         message = body.get("message")
         if isinstance(message, str) and message.lower().startswith("insufficient scope"):
@@ -690,7 +660,7 @@ def _denial(
 ) -> Denial:
     message = body.get("message") if isinstance(body, Mapping) else None
     message = message if isinstance(message, str) else None
-    parsed = parse_insufficient_scope(message) if message else None
+    parsed = insufficient_scope.parse(message) if message else None
     if operation is not None:
         # The catalogue's rule is exact; the message flattens "all of" rules on some tenants.
         needed = tuple(operation.unmet_groups(granted)) or operation.groups
