@@ -15,6 +15,7 @@ from vcr.request import Request
 
 from pytest_auth0_m2m.auth0 import insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
+from pytest_auth0_m2m.auth0.hosts import host_of
 from pytest_auth0_m2m.auth0.scopes import ScopeRequest, catalogue
 from pytest_auth0_m2m.least_privilege.analysis import (
     Exchange,
@@ -22,17 +23,16 @@ from pytest_auth0_m2m.least_privilege.analysis import (
     ScopeUsage,
     TrafficWatch,
     analyse,
+    api_hosts,
     cassette_traffic,
-    host_of,
     journal_exchanges,
     json_body,
     minimal_cover,
     report_schema,
-    tenant_hosts,
 )
 
 TENANT = "https://dev-x.eu.auth0.com"
-HOSTS = tenant_hosts(TENANT)
+HOSTS = api_hosts(TENANT)
 
 
 def ok(method: str, path: str, status: int = 200) -> Exchange:
@@ -297,7 +297,7 @@ def test_unobserved_test_claims_nothing() -> None:
 def test_hosts() -> None:
     assert host_of("https://Dev-X.eu.auth0.com:443/api/v2/") == "dev-x.eu.auth0.com"
     assert host_of("http://127.0.0.1:8080/x") == "127.0.0.1:8080"
-    hosts = tenant_hosts("https://localhost:4430")
+    hosts = api_hosts("https://localhost:4430")
     assert {"localhost:4430", "127.0.0.1:4430", RECORDINGS_DOMAIN} <= hosts
     replayed = Exchange("GET", f"https://{RECORDINGS_DOMAIN}/api/v2/users", 200, {})
     assert analyse("t", [replayed], declare("read:users"), HOSTS).used == {"read:users"}

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from pytest_auth0_m2m.auth0 import hosts
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.cassettes.placeholders import (
     is_placeholder_secret,
@@ -109,13 +110,11 @@ class SecretRegistry:
             self._rewriter = None
             self._hosts[domain] = RECORDINGS_DOMAIN
             self._names.add(name)
-            host, sep, port = domain.rpartition(":")
-            if sep and host in ("127.0.0.1", "localhost", "[::1]"):
-                # Loopback emulator: the same server answers under either name.
-                for alias in ("127.0.0.1", "localhost"):
-                    self._hosts[f"{alias}:{port}"] = RECORDINGS_DOMAIN
-                    for scheme in ("http", "https"):
-                        self._bases[f"{scheme}://{alias}:{port}"] = f"https://{RECORDINGS_DOMAIN}"
+            for alias in hosts.aliases(domain) - {domain}:
+                # Loopback emulator: the same server answers under each loopback name.
+                self._hosts[alias] = RECORDINGS_DOMAIN
+                for scheme in ("http", "https"):
+                    self._bases[f"{scheme}://{alias}"] = f"https://{RECORDINGS_DOMAIN}"
             if base_url:
                 self._bases[base_url.rstrip("/").lower()] = f"https://{RECORDINGS_DOMAIN}"
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pytest_auth0_m2m.auth0 import hosts as hosts_mod
 from pytest_auth0_m2m.auth0 import insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.insufficient_scope import Groups
@@ -195,32 +196,9 @@ class TrafficWatch:
         return journal_exchanges(entries, self.base_url, self.exclude_clients)
 
 
-_DEFAULT_PORTS = {"https": "443", "http": "80"}
-
-
-def host_of(url: str) -> str:
-    """``host[:port]`` of a URL, lower case, without user info or the scheme's default port."""
-    parts = urlsplit(url if "://" in url else f"https://{url}")
-    host = parts.netloc.rsplit("@", 1)[-1].lower()
-    name, sep, port = host.rpartition(":")
-    if sep and "]" not in port and port == _DEFAULT_PORTS.get(parts.scheme, ""):
-        return name
-    return host
-
-
-def tenant_hosts(*urls_or_domains: str) -> frozenset[str]:
+def api_hosts(*urls_or_domains: str) -> frozenset[str]:
     """The hosts a run's Management API answers on; the recordings domain is always one."""
-    hosts = {RECORDINGS_DOMAIN}
-    for value in urls_or_domains:
-        if not value:
-            continue
-        host = host_of(value)
-        hosts.add(host)
-        name, sep, port = host.rpartition(":")
-        if sep and name in ("127.0.0.1", "localhost"):
-            # The loopback emulator answers under either name.
-            hosts.add(f"{'localhost' if name == '127.0.0.1' else '127.0.0.1'}:{port}")
-    return frozenset(hosts)
+    return hosts_mod.aliases(*urls_or_domains) | {RECORDINGS_DOMAIN}
 
 
 def management_path(url: str, hosts: frozenset[str] | None) -> str | None:
@@ -229,7 +207,7 @@ def management_path(url: str, hosts: frozenset[str] | None) -> str | None:
     The path stays percent-encoded: an id such as ``auth0%7C123`` or ``a%2Fb`` is one segment.
     """
     parts = urlsplit(url)
-    if hosts is not None and host_of(url) not in hosts:
+    if hosts is not None and hosts_mod.host_of(url) not in hosts:
         return None
     path = parts.path
     if path == MANAGEMENT_PREFIX or path.startswith(MANAGEMENT_PREFIX + "/"):
@@ -596,7 +574,7 @@ def analyse(
 ) -> ScopeUsage:
     """One test's scope usage from its traffic (None: its traffic could not be observed).
 
-    ``hosts``: the tenant's ``host[:port]`` names (see ``tenant_hosts``); requests to any other
+    ``hosts``: the tenant's ``host[:port]`` names (see ``api_hosts``); requests to any other
     host are ignored. None accepts any host.
     """
     declared_scopes = declared.scopes if declared is not None else None

@@ -27,11 +27,11 @@ REPORT_ATTR = "auth0_m2m_scopes"  # on teardown reports: the test's ScopeUsage a
 SECTION = "auth0-m2m least privilege"
 
 
-def _tenant_hosts(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
+def _api_hosts(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
     names = [fake.url] if fake is not None else []
     if settings.mode == "live" and settings.domain.value:
         names.append(settings.domain.value)
-    return lp.tenant_hosts(*names)
+    return lp.api_hosts(*names)
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +51,7 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
         watch = lp.TrafficWatch(cassette=cassette)
     elif fake is not None and journal is not None:
         watch = lp.TrafficWatch.on_journal(journal, fake.url, {fake.provisioner.client_id})
-    item.stash[TRAFFIC_KEY] = (watch, _tenant_hosts(settings, fake))
+    item.stash[TRAFFIC_KEY] = (watch, _api_hosts(settings, fake))
     yield
 
 

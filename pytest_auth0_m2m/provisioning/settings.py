@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from pytest_auth0_m2m.auth0 import hosts
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
 
 T = TypeVar("T")
@@ -56,13 +57,13 @@ def parse_bool(text: str | bool | None, what: str) -> bool | None:
     raise SettingsError(f"{what} must be true or false, got {text!r}")
 
 
-def normalize_domain(domain: str) -> str:
-    """``https://Dev-X.eu.auth0.com/`` → ``dev-x.eu.auth0.com``: users paste URLs."""
-    text = domain.strip().lower()
-    for prefix in ("https://", "http://"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    return text.strip("/")
+def normalize_domain(domain: str, source: str = "the domain") -> str:
+    """``https://Dev-X.eu.auth0.com/`` → ``dev-x.eu.auth0.com``; anything but a host name is
+    refused here, before any request, so the allowlist and the client see the same host."""
+    try:
+        return hosts.parse_domain(domain)
+    except hosts.DomainError as exc:
+        raise SettingsError(f"pytest-auth0-m2m: {source}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def resolve(
         ("ini auth0_domain", ini_domain or None),
     )
     if domain.value is not None:
-        domain = Setting(normalize_domain(domain.value), domain.source)
+        domain = Setting(normalize_domain(domain.value, domain.source), domain.source)
     return Settings(
         fake=layered(
             False,

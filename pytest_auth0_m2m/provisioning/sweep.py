@@ -19,6 +19,7 @@ from pytest_auth0_m2m.provisioning.settings import (
     ENV_CLIENT_ID,
     ENV_CLIENT_SECRET,
     ENV_DOMAIN,
+    SettingsError,
     normalize_domain,
 )
 
@@ -69,7 +70,11 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    endpoints = TenantEndpoints(domain=normalize_domain(domain), mode="live")
+    try:
+        endpoints = TenantEndpoints(domain=normalize_domain(domain), mode="live")
+    except SettingsError as exc:
+        print(f"sweep: {exc}", file=sys.stderr)
+        return 2
     try:
         with ManagementClient(endpoints, client_id, client_secret) as mgmt:
             leftovers, held = find_leftovers(mgmt, older_than=args.older_than)

@@ -1,0 +1,102 @@
+"""Host names, the one way: a tenant domain parsed, a URL's host, loopback and its aliases.
+
+Every module that compares, prints or allowlists a host goes through here, so a domain such as
+``localhost:1@127.0.0.1:2`` means the same thing to the allowlist as to the HTTP client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+# The emulator answers on 127.0.0.1 and, with TLS, on localhost: one server, several names.
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_DEFAULT_PORTS = {"https": "443", "http": "80"}
+
+
+class DomainError(ValueError):
+    """A tenant domain that is not a plain host name (user info, path, query, odd port...)."""
+
+
+def is_loopback(name: str) -> bool:
+    """``localhost``, ``127.x.y.z``, ``::1`` or ``[::1]`` (a host name without its port)."""
+    name = name.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def netloc(host: str, port: int | str | None = None) -> str:
+    """``host:port`` as a URL needs it: an IPv6 address goes in brackets."""
+    host = host.strip("[]")
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port in (None, "") else f"{shown}:{port}"
+
+
+def split_netloc(value: str) -> tuple[str, str]:
+    """``("localhost", "8443")`` of ``localhost:8443``; ``("[::1]", "")`` of ``[::1]``."""
+    if value.startswith("["):
+        name, _, rest = value.partition("]")
+        return f"{name}]", rest[1:] if rest.startswith(":") else ""
+    name, sep, port = value.rpartition(":")
+    return (name, port) if sep else (value, "")
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of a URL, lower case, without user info or the scheme's default port."""
+    parts = urlsplit(url if "://" in url else f"https://{url}")
+    host = parts.netloc.rsplit("@", 1)[-1].lower()
+    name, port = split_netloc(host)
+    if port and port == _DEFAULT_PORTS.get(parts.scheme, ""):
+        return name
+    return host
+
+
+def aliases(*urls_or_domains: str) -> frozenset[str]:
+    """Every ``host[:port]`` the given servers answer on: a loopback one under each name."""
+    hosts: set[str] = set()
+    for value in urls_or_domains:
+        if not value:
+            continue
+        host = host_of(value)
+        hosts.add(host)
+        name, port = split_netloc(host)
+        if port and is_loopback(name):
+            hosts.update(f"{alias}:{port}" for alias in LOOPBACK_NAMES)
+    return frozenset(hosts)
+
+
+def parse_domain(text: str) -> str:
+    """A tenant domain as typed or pasted, reduced to ``host[:port]``; else DomainError.
+
+    ``https://Dev-X.eu.auth0.com/`` gives ``dev-x.eu.auth0.com``. User info, a path, a query or
+    a fragment is refused, and so is a port on anything but a loopback address (the emulator).
+    """
+    raw = text.strip()
+    candidate = raw if "://" in raw else f"https://{raw}"
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        raise DomainError(f"{raw!r} is not a host name (its port is not a number)") from None
+    if parts.scheme not in ("https", "http"):
+        raise DomainError(f"{raw!r} is not a host name (scheme {parts.scheme!r})")
+    if "@" in parts.netloc:
+        raise DomainError(f"{raw!r} is not a plain host name: it has user info ('...@')")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or raw.endswith(("?", "#")):
+        raise DomainError(
+            f"{raw!r} is not a plain host name: it has a path, query or fragment; "
+            "give the tenant's domain only, e.g. dev-x.eu.auth0.com"
+        )
+    name = (parts.hostname or "").lower()
+    if not name or any(c.isspace() for c in name):
+        raise DomainError(f"{raw!r} is not a host name")
+    if port is not None and not is_loopback(name):
+        raise DomainError(
+            f"{raw!r} has a port: Auth0 tenants are served on 443, so only a loopback "
+            "emulator takes one"
+        )
+    return netloc(name, port)
