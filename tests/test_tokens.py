@@ -101,11 +101,3 @@ def test_concurrent_caches_make_one_request(tmp_path: Path) -> None:
         thread.join()
     assert fetch.calls == 1
     assert sorted(results) == [("token-1", False)] + [("token-1", True)] * 5
-
-
-def test_forget_drops_the_entry(tmp_path: Path) -> None:
-    fetch = Fetcher()
-    cache = TokenCache(tmp_path)
-    cache.get_or_fetch("t", SCOPES, "c", fetch)
-    cache.forget("t", SCOPES, "c")
-    assert TokenCache(tmp_path).get_or_fetch("t", SCOPES, "c", fetch) == ("token-2", False)

@@ -11,27 +11,26 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
-import contextlib
 import json
 import re
 import sys
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_auth0_m2m.cassettes.placeholders import (
+    JWT_PATTERN,
     PLACEHOLDER_CLIENT_SECRET,
     PLACEHOLDER_OPAQUE_TOKEN,
     is_replay_token,
 )
+from pytest_auth0_m2m.cassettes.redaction import gunzipped
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 PLACEHOLDERS = frozenset({PLACEHOLDER_CLIENT_SECRET, PLACEHOLDER_OPAQUE_TOKEN, ""})
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _BASIC = re.compile(r"\bBasic\s+([A-Za-z0-9+/]{6,}={0,2})")
 _BEARER = re.compile(r"\bBearer\s+([^\s\"'\\,]{6,})")
 # client_secret as a JSON key (also escaped inside a YAML string), a YAML key, or a form field,
@@ -69,7 +68,7 @@ def _line(text: str, offset: int) -> int:
 def scan_text(path: Path, text: str) -> list[Problem]:
     """Secret shapes in a cassette's text."""
     problems: list[Problem] = []
-    for match in _JWT.finditer(text):
+    for match in JWT_PATTERN.finditer(text):
         if not is_replay_token(match.group(0)):
             problems.append(
                 Problem(path, _line(text, match.start()), "a JWT not signed by the replay key")
@@ -150,9 +149,7 @@ def scan_structure(path: Path, text: str, data: Any) -> list[Problem]:
                         )
                     )
         for blob in _binary_bodies(interaction):
-            if blob[:2] == b"\x1f\x8b":
-                with contextlib.suppress(zlib.error):
-                    blob = zlib.decompress(blob, zlib.MAX_WBITS | 16)
+            blob = gunzipped(blob) or blob
             inner = scan_text(path, blob.decode("utf-8", "replace"))
             for problem in inner:
                 kind = f"{problem.kind} in a binary body of interaction {number}"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +13,11 @@ from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 from vcr.serialize import serialize
 
 from pytest_auth0_m2m.cassettes.placeholders import (
+    JWT_PATTERN,
     is_placeholder_secret,
     unverified_claims,
 )
-from pytest_auth0_m2m.cassettes.redaction import Redactor, body_bytes, header_items
+from pytest_auth0_m2m.cassettes.redaction import Redactor, body_bytes, gunzipped, header_items
 from pytest_auth0_m2m.cassettes.registry import MIN_SECRET_LENGTH, Secret, SecretRegistry
 
 # --- The guard -------------------------------------------------------------------------------
@@ -104,11 +103,8 @@ class SecretScanner:
             index = data.find(needle.encode("utf-8"))
             if index >= 0:
                 hits.append((what, form, index))
-        if data[:2] == b"\x1f\x8b":
-            try:
-                inflated = zlib.decompress(data, zlib.MAX_WBITS | 16)
-            except zlib.error:
-                inflated = b""
+        inflated = gunzipped(data)
+        if inflated is not None:
             hits.extend((w, f"{f}, gzip-compressed", i) for w, f, i in self.scan_bytes(inflated))
         return hits
 
@@ -127,15 +123,12 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str | bytes]]:
             yield from _strings(item, path)
 
 
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
-
-
 def tenant_tokens(text: str, tenant_hosts: Sequence[str]) -> list[str]:
     """JWTs in ``text`` issued by one of ``tenant_hosts`` (not replay placeholders)."""
     if not tenant_hosts:
         return []
     tokens = []
-    for match in _JWT.finditer(text):
+    for match in JWT_PATTERN.finditer(text):
         claims = unverified_claims(match.group(0))
         issuer = str((claims or {}).get("iss", "")).lower()
         if any(host in issuer for host in tenant_hosts) and not is_placeholder_secret(
@@ -247,13 +240,11 @@ class GuardedPersister:
         registry: SecretRegistry,
         redactor: Callable[[], Redactor | None] = lambda: None,
         on_leak: Callable[[CassetteSecretError], None] | None = None,
-        on_save: Callable[[str], None] | None = None,
     ) -> None:
         self.inner = inner
         self._registry = registry
         self._redactor = redactor
         self._on_leak = on_leak
-        self._on_save = on_save
 
     def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
         return self.inner.load_cassette(cassette_path, serializer)
@@ -272,5 +263,3 @@ class GuardedPersister:
             self._on_leak(error)
             return
         self.inner.save_cassette(cassette_path, cassette_dict, serializer=serializer)
-        if self._on_save is not None:
-            self._on_save(str(cassette_path))

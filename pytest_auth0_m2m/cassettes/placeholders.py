@@ -8,9 +8,9 @@ nothing signed by it is worth anything, and anyone can check that a cassette's J
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -66,6 +66,9 @@ _DATE_CLAIMS = {"iat": PLACEHOLDER_IAT, "nbf": PLACEHOLDER_IAT, "auth_time": PLA
 PLACEHOLDER_CLIENT_SECRET = "REDACTED"
 PLACEHOLDER_OPAQUE_TOKEN = "pytest-auth0-m2m-placeholder-token"
 
+# The shape of a compact JWS whose header and payload are JSON objects ("eyJ" is '{"').
+JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+
 
 @functools.cache  # parsing a constant once; not session state
 def replay_private_key() -> rsa.RSAPrivateKey:
@@ -83,28 +86,6 @@ def replay_private_key() -> rsa.RSAPrivateKey:
 
 def replay_public_key() -> rsa.RSAPublicKey:
     return replay_private_key().public_key()
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def replay_jwks() -> dict[str, Any]:
-    """The replay key as a JWKS document, for code under test that verifies its tokens."""
-    numbers = replay_public_key().public_numbers()
-    return {
-        "keys": [
-            {
-                "kty": "RSA",
-                "use": "sig",
-                "alg": REPLAY_ALG,
-                "kid": REPLAY_KID,
-                "n": _b64url_uint(numbers.n),
-                "e": _b64url_uint(numbers.e),
-            }
-        ]
-    }
 
 
 def scope_string(scopes: Iterable[str]) -> str:

@@ -9,6 +9,7 @@ import binascii
 import copy
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -84,6 +85,16 @@ def body_bytes(body: Any) -> bytes | None:
     if isinstance(body, list):
         return b"".join(part if isinstance(part, bytes) else str(part).encode() for part in body)
     return None
+
+
+def gunzipped(data: bytes) -> bytes | None:
+    """The inflated body when ``data`` is gzip, else None (also for a corrupt gzip stream)."""
+    if data[:2] != b"\x1f\x8b":
+        return None
+    try:
+        return zlib.decompress(data, zlib.MAX_WBITS | 16)
+    except zlib.error:
+        return None
 
 
 def is_internal(headers: Iterable[tuple[str, Any]]) -> bool:

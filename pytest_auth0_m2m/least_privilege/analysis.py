@@ -19,7 +19,6 @@ schema is ``data/least_privilege_report.schema.json``.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,6 +39,7 @@ from pytest_auth0_m2m.auth0.scopes import (
     ScopeRequest,
     catalogue,
 )
+from pytest_auth0_m2m.cassettes.redaction import gunzipped
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "data/least_privilege_report.schema.json"
@@ -58,17 +58,17 @@ class Exchange:
     body: Any = None  # the response's parsed JSON, or None
 
 
-def json_body(raw: Any) -> Any:
+def cassette_json(raw: Any) -> Any:
     """A response body (str, bytes, gzip bytes or vcrpy's ``{"string": ...}``) as JSON, or None."""
     if isinstance(raw, Mapping):
         raw = raw.get("string")
     if isinstance(raw, (bytes, bytearray)):
         data = bytes(raw)
         if data[:2] == b"\x1f\x8b":
-            try:
-                data = gzip.decompress(data)
-            except OSError:
+            inflated = gunzipped(data)
+            if inflated is None:
                 return None
+            data = inflated
         try:
             raw = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -87,7 +87,7 @@ def _vcr_exchange(request: Any, response: Any) -> Exchange:
     if isinstance(response, Mapping):
         code = response.get("status", {})
         status = int(code.get("code", 0) if isinstance(code, Mapping) else code or 0)
-        body = json_body(response.get("body"))
+        body = cassette_json(response.get("body"))
     return Exchange(
         str(getattr(request, "method", "")), str(getattr(request, "uri", "")), status, body
     )
@@ -130,8 +130,7 @@ def journal_exchanges(
 ) -> list[Exchange]:
     """The emulator's journal entries (``method``, ``path``, ``status``, ``body``) as exchanges.
 
-    Entries made with an excluded client's token (the plugin's own provisioner) are left out,
-    when the journal says which client made them (an entry's ``client_id``).
+    Entries made with an excluded client's token (the plugin's own provisioner) are left out.
     """
     excluded = frozenset(exclude_clients)
     base = base_url.rstrip("/")
@@ -143,14 +142,9 @@ def journal_exchanges(
         if client_id is not None and client_id in excluded:
             continue
         path = str(entry.path)
-        body = entry.body if not isinstance(entry.body, (str, bytes)) else json_body(entry.body)
+        body = entry.body if not isinstance(entry.body, (str, bytes)) else cassette_json(entry.body)
         result.append(Exchange(str(entry.method).upper(), base + path, int(entry.status), body))
     return result
-
-
-def journal_knows_clients(entries: Sequence[Any]) -> bool:
-    """Whether journal entries say which client made them (so provisioning can be told apart)."""
-    return all(hasattr(e, "client_id") or hasattr(e, "internal") for e in entries)
 
 
 @dataclass
@@ -159,7 +153,7 @@ class TrafficWatch:
 
     A cassette holds everything the test sent or replayed (the plugin's own provisioning is
     never recorded). The journal holds everything the emulator answered; provisioning is left
-    out by client id when entries carry one, else by starting at the test's call phase.
+    out by the client id every entry carries.
     """
 
     cassette: Any = None
@@ -167,7 +161,6 @@ class TrafficWatch:
     base_url: str = ""
     exclude_clients: frozenset[str] = frozenset()
     start: int | None = None
-    call_start: int | None = None
 
     @classmethod
     def on_journal(
@@ -180,10 +173,6 @@ class TrafficWatch:
             start=journal.mark(),
         )
 
-    def mark_call(self) -> None:
-        if self.journal is not None:
-            self.call_start = self.journal.mark()
-
     def exchanges(self) -> list[Exchange] | None:
         """The test's traffic so far, or None when nothing could observe it."""
         if self.cassette is not None:
@@ -191,8 +180,6 @@ class TrafficWatch:
         if self.journal is None or self.start is None:
             return None
         entries = list(self.journal.since(self.start))
-        if not journal_knows_clients(entries) and self.call_start is not None:
-            entries = list(self.journal.since(self.call_start))
         return journal_exchanges(entries, self.base_url, self.exclude_clients)
 
 

@@ -66,14 +66,6 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    watched = item.stash.get(TRAFFIC_KEY, None)
-    if watched is not None and watched[0] is not None:
-        watched[0].mark_call()
-    return (yield)
-
-
-@pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     # After the fixtures' own teardown, so requests made while cleaning up count too.
     try:

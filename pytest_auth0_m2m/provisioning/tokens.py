@@ -88,14 +88,6 @@ class TokenCache:
         self._memory[key] = token
         return token.access_token, False
 
-    def forget(self, domain: str, scopes: Iterable[str], client_id: str) -> None:
-        """Drop an entry whose token the tenant refused (e.g. the app was deleted)."""
-        key = cache_key(domain, scopes, client_id)
-        self._memory.pop(key, None)
-        if self.directory is not None:
-            with FileLock(str(self.directory / f"{key}.lock"), timeout=300):
-                (self.directory / f"{key}.json").unlink(missing_ok=True)
-
     def _fetch(self, fetch: Callable[[], tuple[str, int]]) -> CachedToken:
         now = self.clock()
         access_token, expires_in = fetch()

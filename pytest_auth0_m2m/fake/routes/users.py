@@ -21,10 +21,6 @@ from . import Call, Handler, register
 
 HANDLERS: dict[str, Handler] = {}
 
-# Write-only request properties: they steer the update but are never part of the user.
-_NOT_STORED = frozenset(
-    {"password", "verify_email", "verify_phone_number", "connection", "client_id"}
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
