@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

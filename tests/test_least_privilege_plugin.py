@@ -10,6 +10,9 @@ import pytest
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.least_privilege.analysis import report_schema
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 TESTS = """
 import pytest
 

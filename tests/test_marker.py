@@ -6,6 +6,9 @@ import re
 
 import pytest
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 # These projects make no request: without cassettes, a replay session would (rightly) fail
 # their mgmt_scopes tests for having no cassette.
 NO_CASSETTES = ("--disable-recording",)

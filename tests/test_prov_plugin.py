@@ -18,6 +18,9 @@ from prov_helpers import (
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.plugin.session import summary_line
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 __all__ = ["live", "tenant"]  # fixtures, imported for pytest
 
 

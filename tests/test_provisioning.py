@@ -36,6 +36,9 @@ from pytest_auth0_m2m.provisioning.provisioner import (
 )
 from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 USERS = frozenset({"read:users", "update:users"})
 
 

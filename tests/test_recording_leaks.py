@@ -1,4 +1,4 @@
-"""Each vcrpy leak listed in WIRE.md, closed whatever the user configures."""
+"""Each vcrpy leak listed in docs/auth0-wire.md, closed whatever the user configures."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 
 from pytest_auth0_m2m.cassettes import placeholders
 from tests.test_replay import SPY_CONFTEST, cassette_texts, encodings, record, replay
+
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
 
 LEAKY_TESTS = """
 import json

@@ -21,6 +21,9 @@ from pytest_auth0_m2m.provisioning.coordination import RunInfo
 from pytest_auth0_m2m.provisioning.provisioner import ProvisionedSource, Provisioner
 from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 __all__ = ["live", "tenant"]  # fixtures, imported for pytest
 
 USERS = frozenset({"read:users"})

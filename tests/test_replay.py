@@ -11,6 +11,9 @@ import pytest
 
 from pytest_auth0_m2m.cassettes.audit import main as audit_main
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 # Instruments the generated project: every token the emulator mints and every client secret
 # it holds are written to emulator-secrets.json, so the test can look for them in cassettes.
 SPY_CONFTEST = """

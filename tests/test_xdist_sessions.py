@@ -25,6 +25,9 @@ from prov_helpers import (
 
 from pytest_auth0_m2m.fake import FakeAuth0
 
+# Runs pytest or the emulator end to end: the slow tier (pytest -m 'not e2e' skips it).
+pytestmark = pytest.mark.e2e
+
 __all__ = ["live", "tenant"]  # fixtures, imported for pytest
 
 # Uses its app's grant only once the file WAIT_FOR exists (the other session has ended, its

@@ -100,7 +100,7 @@ def placeholder_client_id(scopes: Iterable[str]) -> str:
 
 
 def token_claims(domain: str, client_id: str, scopes: Iterable[str]) -> dict[str, Any]:
-    """The claims Auth0 puts in a client-credentials Management API token (WIRE.md)."""
+    """The claims Auth0 puts in a client-credentials Management API token (docs/auth0-wire.md)."""
     return {
         "iss": f"https://{domain}/",
         "sub": f"{client_id}@clients",

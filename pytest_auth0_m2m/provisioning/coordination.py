@@ -32,7 +32,7 @@ from filelock import FileLock
 
 # A lease outlives any sane session; a crashed run's lease on another machine frees itself then.
 LEASE_TTL = 3 * 3600.0
-# client_metadata values are at most 255 characters (WIRE.md).
+# client_metadata values are at most 255 characters (docs/auth0-wire.md).
 METADATA_VALUE_MAX = 255
 
 # How long a lease write waits before reading the app back: SETTLE_FACTOR times the slowest

@@ -1,9 +1,10 @@
 """Per-scope-set M2M apps and grants: find or create, lease, repair, tear down, sweep.
 
-Auth0 puts every granted scope in a client-credentials token (WIRE.md), so a token with exactly
-a test's scopes needs an app whose grant is exactly those scopes: one app per scope set, found
-again by the scope hash in its ``client_metadata`` and reused across runs. Grants are made on
-first use and deleted at the end of the run unless another run still holds a lease on the app.
+Auth0 puts every granted scope in a client-credentials token (docs/auth0-wire.md), so a token
+with exactly a test's scopes needs an app whose grant is exactly those scopes: one app per scope
+set, found again by the scope hash in its ``client_metadata`` and reused across runs. Grants are
+made on first use and deleted at the end of the run unless another run still holds a lease on
+the app.
 """
 
 from __future__ import annotations

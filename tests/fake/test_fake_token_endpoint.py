@@ -1,4 +1,4 @@
-"""POST /oauth/token, JWKS and discovery, against Auth0's bodies in WIRE.md."""
+"""POST /oauth/token, JWKS and discovery, against Auth0's bodies in docs/auth0-wire.md."""
 
 from __future__ import annotations
 

@@ -49,7 +49,8 @@ def _about(operation_id: str, name: str) -> str:
 
 
 def _check(operation_id: str, body: dict[str, Any]) -> None:
-    """Auth0's semantic checks beyond JSON types (WIRE.md: name, description, metadata)."""
+    """Auth0's semantic checks beyond JSON types (docs/auth0-wire.md: name, description,
+    metadata)."""
     name = body.get("name")
     if name is not None:
         if not name.strip():
