@@ -77,11 +77,12 @@ def handlers() -> dict[str, Handler]:
     return table
 
 
-def register(table: dict[str, Handler], operation_id: str) -> Callable[[Handler], Handler]:
-    """A decorator that files a handler under ``operation_id`` in a module's table."""
+class HandlerTable(dict[str, Handler]):
+    """One resource family's handlers by operation_id, filled by its ``route`` decorator."""
 
-    def decorate(handler: Handler) -> Handler:
-        table[operation_id] = handler
-        return handler
+    def route(self, operation_id: str) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self[operation_id] = handler
+            return handler
 
-    return decorate
+        return decorate

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..common import Reply, bad_body, mgmt_error, not_found_error, paginate
-from . import Call, Handler, register
+from . import Call, HandlerTable
 
-HANDLERS: dict[str, Handler] = {}
-
-
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
+HANDLERS = HandlerTable()
 
 
 def _missing() -> Exception:
@@ -36,7 +31,7 @@ def _check_scopes(call: Call, audience: str, scope: Any) -> list[str]:
     return list(dict.fromkeys(scope))
 
 
-@_register("post_client-grants")
+@HANDLERS.route("post_client-grants")
 def create_grant(call: Call) -> Reply:
     body = call.body()
     tenant = call.tenant
@@ -59,7 +54,7 @@ def create_grant(call: Call) -> Reply:
         return 201, dict(grant)
 
 
-@_register("get_client-grants")
+@HANDLERS.route("get_client-grants")
 def list_grants(call: Call) -> Reply:
     args = call.args
     with call.tenant.lock:
@@ -71,7 +66,7 @@ def list_grants(call: Call) -> Reply:
     return 200, paginate(items, args, "client_grants", checkpoint=True, with_length=False)
 
 
-@_register("get_client-grant")
+@HANDLERS.route("get_client-grant")
 def get_grant(call: Call) -> Reply:
     with call.tenant.lock:
         grant = call.tenant.grants.get(call.params["id"])
@@ -80,7 +75,7 @@ def get_grant(call: Call) -> Reply:
         return 200, dict(grant)
 
 
-@_register("patch_client-grants_by_id")
+@HANDLERS.route("patch_client-grants_by_id")
 def update_grant(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -95,7 +90,7 @@ def update_grant(call: Call) -> Reply:
         return 200, dict(grant)
 
 
-@_register("delete_client-grants_by_id")
+@HANDLERS.route("delete_client-grants_by_id")
 def delete_grant(call: Call) -> Reply:
     with call.tenant.lock:
         if call.tenant.grants.pop(call.params["id"], None) is None:

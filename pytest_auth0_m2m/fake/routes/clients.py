@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..common import (
@@ -16,19 +15,15 @@ from ..common import (
 )
 from ..schemas import SCHEMAS
 from ..tenant import new_client_secret
-from . import Call, Handler, register
+from . import Call, HandlerTable
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS = HandlerTable()
 
 _SECRET_SCOPES = frozenset({"read:client_keys"})
 _APP_TYPES = frozenset(
     {"native", "spa", "regular_web", "non_interactive", "resource_server", "express_configuration"}
 )
 _AUTH_METHODS = frozenset({"none", "client_secret_post", "client_secret_basic"})
-
-
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
 
 
 def _missing() -> Exception:
@@ -98,7 +93,7 @@ def _check(operation_id: str, body: dict[str, Any]) -> None:
                 )
 
 
-@_register("post_clients")
+@HANDLERS.route("post_clients")
 def create_client(call: Call) -> Reply:
     body = call.body()
     _check(call.operation.operation_id, body)
@@ -107,7 +102,7 @@ def create_client(call: Call) -> Reply:
         return 201, dict(client)
 
 
-@_register("get_clients")
+@HANDLERS.route("get_clients")
 def list_clients(call: Call) -> Reply:
     args = call.args
     with call.tenant.lock:
@@ -130,7 +125,7 @@ def list_clients(call: Call) -> Reply:
     return 200, paginate(shown, args, "clients", checkpoint=True, id_field="client_id")
 
 
-@_register("get_clients_by_id")
+@HANDLERS.route("get_clients_by_id")
 def get_client(call: Call) -> Reply:
     with call.tenant.lock:
         client = call.tenant.clients.get(call.params["id"])
@@ -139,7 +134,7 @@ def get_client(call: Call) -> Reply:
         return 200, select_fields([_shown(client, call)], call.args)[0]
 
 
-@_register("patch_clients_by_id")
+@HANDLERS.route("patch_clients_by_id")
 def update_client(call: Call) -> Reply:
     body = call.body()
     _check(call.operation.operation_id, body)
@@ -156,7 +151,7 @@ def update_client(call: Call) -> Reply:
         return 200, _shown(client, call, with_secret=reveal)
 
 
-@_register("delete_clients_by_id")
+@HANDLERS.route("delete_clients_by_id")
 def delete_client(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -170,7 +165,7 @@ def delete_client(call: Call) -> Reply:
         return 204, None
 
 
-@_register("post_rotate-secret")
+@HANDLERS.route("post_rotate-secret")
 def rotate_secret(call: Call) -> Reply:
     with call.tenant.lock:
         client = call.tenant.clients.get(call.params["id"])

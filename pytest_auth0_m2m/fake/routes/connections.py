@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..common import Reply, mgmt_error, not_found_error, paginate, select_fields
-from . import Call, Handler, register
+from . import Call, HandlerTable
 
-HANDLERS: dict[str, Handler] = {}
-
-
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
+HANDLERS = HandlerTable()
 
 
 def _connection(call: Call) -> dict[str, Any]:
@@ -22,7 +17,7 @@ def _connection(call: Call) -> dict[str, Any]:
     return connection
 
 
-@_register("post_connections")
+@HANDLERS.route("post_connections")
 def create_connection(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -31,7 +26,7 @@ def create_connection(call: Call) -> Reply:
         return 201, dict(call.tenant.add_connection(body))
 
 
-@_register("get_connections")
+@HANDLERS.route("get_connections")
 def list_connections(call: Call) -> Reply:
     with call.tenant.lock:
         items = [dict(c) for c in call.tenant.connections.values()]
@@ -44,13 +39,13 @@ def list_connections(call: Call) -> Reply:
     return 200, paginate(items, call.args, "connections", checkpoint=True)
 
 
-@_register("get_connections_by_id")
+@HANDLERS.route("get_connections_by_id")
 def get_connection(call: Call) -> Reply:
     with call.tenant.lock:
         return 200, select_fields([_connection(call)], call.args)[0]
 
 
-@_register("patch_connections_by_id")
+@HANDLERS.route("patch_connections_by_id")
 def update_connection(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -59,7 +54,7 @@ def update_connection(call: Call) -> Reply:
         return 200, dict(connection)
 
 
-@_register("delete_connections_by_id")
+@HANDLERS.route("delete_connections_by_id")
 def delete_connection(call: Call) -> Reply:
     with call.tenant.lock:
         connection = _connection(call)
@@ -67,7 +62,7 @@ def delete_connection(call: Call) -> Reply:
         return 204, None
 
 
-@_register("get_client_connections")
+@HANDLERS.route("get_client_connections")
 def client_connections(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:

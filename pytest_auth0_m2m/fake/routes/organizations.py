@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from ..common import (
@@ -14,16 +13,13 @@ from ..common import (
     paginate,
     require_string_list,
 )
-from . import Call, Handler, register
+from . import Call, HandlerTable
+from .users import add_users_to, member_summaries
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS = HandlerTable()
 
 # Auth0: lowercase letters, digits, "-" and "_", 1 to 50 characters, starting alphanumeric.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
-
-
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
 
 
 def _missing() -> Exception:
@@ -48,7 +44,7 @@ def _check_name(call: Call, name: str, org_id: str | None = None) -> None:
             raise mgmt_error(409, "An organization with this name already exists.", "conflict")
 
 
-@_register("post_organizations")
+@HANDLERS.route("post_organizations")
 def create_org(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -56,7 +52,7 @@ def create_org(call: Call) -> Reply:
         return 201, dict(call.tenant.add_organization(body))
 
 
-@_register("get_organizations")
+@HANDLERS.route("get_organizations")
 def list_orgs(call: Call) -> Reply:
     with call.tenant.lock:
         items = [dict(o) for o in call.tenant.organizations.values()]
@@ -67,13 +63,13 @@ def list_orgs(call: Call) -> Reply:
     return 200, paginate(items, call.args, "organizations", checkpoint=True)
 
 
-@_register("get_organizations_by_id")
+@HANDLERS.route("get_organizations_by_id")
 def get_org(call: Call) -> Reply:
     with call.tenant.lock:
         return 200, dict(_org(call))
 
 
-@_register("get_name_by_name")
+@HANDLERS.route("get_name_by_name")
 def get_org_by_name(call: Call) -> Reply:
     with call.tenant.lock:
         for org in call.tenant.organizations.values():
@@ -82,7 +78,7 @@ def get_org_by_name(call: Call) -> Reply:
     raise _missing()
 
 
-@_register("patch_organizations_by_id")
+@HANDLERS.route("patch_organizations_by_id")
 def update_org(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -93,7 +89,7 @@ def update_org(call: Call) -> Reply:
         return 200, dict(org)
 
 
-@_register("delete_organizations_by_id")
+@HANDLERS.route("delete_organizations_by_id")
 def delete_org(call: Call) -> Reply:
     with call.tenant.lock:
         org = _org(call)
@@ -102,23 +98,17 @@ def delete_org(call: Call) -> Reply:
         return 204, None
 
 
-@_register("post_members")
+@HANDLERS.route("post_members")
 def add_members(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
         org = _org(call)
         ids = require_string_list(call.body(), "members")
-        for user_id in ids:
-            if user_id not in tenant.users:
-                raise not_found_error("The user does not exist.", "inexistent_user")
-        members = tenant.org_members.setdefault(org["id"], [])
-        for user_id in ids:
-            if user_id not in members:
-                members.append(user_id)
+        add_users_to(tenant, tenant.org_members.setdefault(org["id"], []), ids)
         return 204, None
 
 
-@_register("delete_members")
+@HANDLERS.route("delete_members")
 def remove_members(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -130,20 +120,10 @@ def remove_members(call: Call) -> Reply:
         return 204, None
 
 
-@_register("get_organization_members")
+@HANDLERS.route("get_organization_members")
 def list_members(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
         org = _org(call)
-        items = []
-        for user_id in tenant.org_members.get(org["id"], []):
-            user = tenant.users.get(user_id, {})
-            items.append(
-                {
-                    "user_id": user_id,
-                    "email": user.get("email"),
-                    "picture": user.get("picture"),
-                    "name": user.get("name"),
-                }
-            )
+        items = member_summaries(tenant, tenant.org_members.get(org["id"], []))
     return 200, paginate(items, call.args, "members", checkpoint=True, id_field="user_id")

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..common import Reply, bad_body, mgmt_error, not_found_error, paginate, select_fields
-from . import Call, Handler, register
+from . import Call, HandlerTable
 
-HANDLERS: dict[str, Handler] = {}
-
-
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
+HANDLERS = HandlerTable()
 
 
 def _find(call: Call) -> dict[str, Any]:
@@ -33,7 +28,7 @@ def _check_scopes(scopes: Any) -> list[dict[str, Any]]:
     return [dict(s) for s in scopes]
 
 
-@_register("post_resource-servers")
+@HANDLERS.route("post_resource-servers")
 def create_server(call: Call) -> Reply:
     body = call.body()
     if "scopes" in body:
@@ -48,7 +43,7 @@ def create_server(call: Call) -> Reply:
         return 201, dict(call.tenant.add_resource_server(body))
 
 
-@_register("get_resource-servers")
+@HANDLERS.route("get_resource-servers")
 def list_servers(call: Call) -> Reply:
     with call.tenant.lock:
         items = [dict(s) for s in call.tenant.resource_servers.values()]
@@ -58,13 +53,13 @@ def list_servers(call: Call) -> Reply:
     return 200, paginate(items, call.args, "resource_servers")
 
 
-@_register("get_resource-servers_by_id")
+@HANDLERS.route("get_resource-servers_by_id")
 def get_server(call: Call) -> Reply:
     with call.tenant.lock:
         return 200, select_fields([_find(call)], call.args)[0]
 
 
-@_register("patch_resource-servers_by_id")
+@HANDLERS.route("patch_resource-servers_by_id")
 def update_server(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -79,7 +74,7 @@ def update_server(call: Call) -> Reply:
         return 200, dict(server)
 
 
-@_register("delete_resource-servers_by_id")
+@HANDLERS.route("delete_resource-servers_by_id")
 def delete_server(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..common import (
@@ -13,14 +12,10 @@ from ..common import (
     paginate,
     require_string_list,
 )
-from . import Call, Handler, register
-from .users import missing_user
+from . import Call, HandlerTable
+from .users import add_users_to, member_summaries
 
-HANDLERS: dict[str, Handler] = {}
-
-
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
+HANDLERS = HandlerTable()
 
 
 def _role(call: Call) -> dict[str, Any]:
@@ -38,7 +33,7 @@ def _check_name(call: Call, name: str, role_id: str | None = None) -> None:
             raise mgmt_error(409, "Role name already exists", "conflict")
 
 
-@_register("post_roles")
+@HANDLERS.route("post_roles")
 def create_role(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -46,7 +41,7 @@ def create_role(call: Call) -> Reply:
         return 200, dict(call.tenant.add_role(body))
 
 
-@_register("get_roles")
+@HANDLERS.route("get_roles")
 def list_roles(call: Call) -> Reply:
     with call.tenant.lock:
         roles = [dict(r) for r in call.tenant.roles.values()]
@@ -56,13 +51,13 @@ def list_roles(call: Call) -> Reply:
     return 200, paginate(roles, call.args, "roles")
 
 
-@_register("get_roles_by_id")
+@HANDLERS.route("get_roles_by_id")
 def get_role(call: Call) -> Reply:
     with call.tenant.lock:
         return 200, dict(_role(call))
 
 
-@_register("patch_roles_by_id")
+@HANDLERS.route("patch_roles_by_id")
 def update_role(call: Call) -> Reply:
     body = call.body()
     with call.tenant.lock:
@@ -73,7 +68,7 @@ def update_role(call: Call) -> Reply:
         return 200, dict(role)
 
 
-@_register("delete_roles_by_id")
+@HANDLERS.route("delete_roles_by_id")
 def delete_role(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -102,7 +97,7 @@ def _permissions(call: Call) -> list[tuple[str, str]]:
     return pairs
 
 
-@_register("post_role_permission_assignment")
+@HANDLERS.route("post_role_permission_assignment")
 def add_permissions(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -123,7 +118,7 @@ def add_permissions(call: Call) -> Reply:
         return 201, None
 
 
-@_register("delete_role_permission_assignment")
+@HANDLERS.route("delete_role_permission_assignment")
 def remove_permissions(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -134,7 +129,7 @@ def remove_permissions(call: Call) -> Reply:
         return 200, None
 
 
-@_register("get_role_permission")
+@HANDLERS.route("get_role_permission")
 def list_permissions(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -157,36 +152,20 @@ def list_permissions(call: Call) -> Reply:
     return 200, paginate(items, call.args, "permissions")
 
 
-@_register("post_role_users")
+@HANDLERS.route("post_role_users")
 def add_users(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
         role = _role(call)
         ids = require_string_list(call.body(), "users")
-        for user_id in ids:
-            if user_id not in tenant.users:
-                raise missing_user()
-        members = tenant.role_users.setdefault(role["id"], [])
-        for user_id in ids:
-            if user_id not in members:
-                members.append(user_id)
+        add_users_to(tenant, tenant.role_users.setdefault(role["id"], []), ids)
         return 200, None
 
 
-@_register("get_role_user")
+@HANDLERS.route("get_role_user")
 def list_users(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
         role = _role(call)
-        items = []
-        for user_id in tenant.role_users.get(role["id"], []):
-            user = tenant.users.get(user_id, {})
-            items.append(
-                {
-                    "user_id": user_id,
-                    "email": user.get("email"),
-                    "picture": user.get("picture"),
-                    "name": user.get("name"),
-                }
-            )
+        items = member_summaries(tenant, tenant.role_users.get(role["id"], []))
     return 200, paginate(items, call.args, "users", checkpoint=True, id_field="user_id")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable
 from typing import Any
 
 from ..common import (
@@ -17,19 +16,42 @@ from ..common import (
     require_string_list,
     select_fields,
 )
-from . import Call, Handler, register
+from ..tenant import Tenant
+from . import Call, HandlerTable
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS = HandlerTable()
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-def _register(operation_id: str) -> Callable[[Handler], Handler]:
-    return register(HANDLERS, operation_id)
-
-
 def missing_user() -> Exception:
     return not_found_error("The user does not exist.", "inexistent_user")
+
+
+def add_users_to(tenant: Tenant, members: list[str], user_ids: list[str]) -> None:
+    """Adds each user not yet in ``members`` (a role's or an organization's), in order.
+
+    Auth0's 404 if any id is not a user, and then nothing is added.
+    """
+    if any(user_id not in tenant.users for user_id in user_ids):
+        raise missing_user()
+    members.extend(dict.fromkeys(u for u in user_ids if u not in members))
+
+
+def member_summaries(tenant: Tenant, members: list[str]) -> list[dict[str, Any]]:
+    """The short user objects Auth0 lists for a role's users and an organization's members."""
+    summaries = []
+    for user_id in members:
+        user = tenant.users.get(user_id, {})
+        summaries.append(
+            {
+                "user_id": user_id,
+                "email": user.get("email"),
+                "picture": user.get("picture"),
+                "name": user.get("name"),
+            }
+        )
+    return summaries
 
 
 def _user(call: Call) -> dict[str, Any]:
@@ -48,7 +70,7 @@ def _check_email(body: dict[str, Any]) -> None:
         )
 
 
-@_register("post_users")
+@HANDLERS.route("post_users")
 def create_user(call: Call) -> Reply:
     body = call.body()
     _check_email(body)
@@ -129,7 +151,7 @@ def _search(users: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
     return [u for u in users if any(all(term_ok(u, t) for t in c) for c in clauses if c)]
 
 
-@_register("get_users")
+@HANDLERS.route("get_users")
 def list_users(call: Call) -> Reply:
     args = call.args
     engine = args.get("search_engine")
@@ -159,13 +181,13 @@ def list_users(call: Call) -> Reply:
     return 200, paginate(users, args, "users")
 
 
-@_register("get_users_by_id")
+@HANDLERS.route("get_users_by_id")
 def get_user(call: Call) -> Reply:
     with call.tenant.lock:
         return 200, select_fields([_user(call)], call.args)[0]
 
 
-@_register("get_users-by-email")
+@HANDLERS.route("get_users-by-email")
 def users_by_email(call: Call) -> Reply:
     email = call.args.get("email")
     if not email:
@@ -179,7 +201,7 @@ def users_by_email(call: Call) -> Reply:
         return 200, select_fields(found, call.args)
 
 
-@_register("patch_users_by_id")
+@HANDLERS.route("patch_users_by_id")
 def update_user(call: Call) -> Reply:
     body = call.body()
     _check_email(body)
@@ -211,7 +233,7 @@ def update_user(call: Call) -> Reply:
         return 200, dict(user)
 
 
-@_register("delete_users_by_id")
+@HANDLERS.route("delete_users_by_id")
 def delete_user(call: Call) -> Reply:
     with call.tenant.lock:
         call.tenant.delete_user(call.params["id"])
@@ -227,7 +249,7 @@ def _role_ids(call: Call) -> list[str]:
     return ids
 
 
-@_register("get_user_roles")
+@HANDLERS.route("get_user_roles")
 def user_roles(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -240,7 +262,7 @@ def user_roles(call: Call) -> Reply:
     return 200, paginate(roles, call.args, "roles")
 
 
-@_register("post_user_roles")
+@HANDLERS.route("post_user_roles")
 def assign_user_roles(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -252,7 +274,7 @@ def assign_user_roles(call: Call) -> Reply:
         return 204, None
 
 
-@_register("delete_user_roles")
+@HANDLERS.route("delete_user_roles")
 def remove_user_roles(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
@@ -264,7 +286,7 @@ def remove_user_roles(call: Call) -> Reply:
         return 204, None
 
 
-@_register("get_user_organizations")
+@HANDLERS.route("get_user_organizations")
 def user_organizations(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
