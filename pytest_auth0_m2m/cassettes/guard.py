@@ -1,15 +1,30 @@
 """The guard over what is written: a serialized cassette is searched for every secret the
-session knows, in every form it may take; a hit stops the write."""
+session knows, in every form it may take; a hit stops the write.
+
+How a secret is searched for, once per secret and then cached (``needles``): as itself, as hex
+(lower and upper case), as the base64 and base64url text it has at each of the 3 byte
+alignments it can take inside a longer blob, and as its two halves (a secret cut in two leaves
+one piece holding a whole half). What the secret may be wrapped in is undone on the cassette's
+side instead (``text_views``): URL-encoding, JSON escapes (``\\uXXXX`` too), line wraps (MIME
+base64, YAML folding, a token split by a line break), each alone and together. Binary bodies
+(YAML ``!!binary``) are searched decoded: as UTF-8, inflated when gzip, and as UTF-16/32 (LE and
+BE) when they hold NUL bytes. All views are joined into one text, so a clean cassette costs one
+substring search per needle.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
+from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import serialize
 
 from pytest_auth0_m2m.cassettes.placeholders import (
@@ -20,7 +35,13 @@ from pytest_auth0_m2m.cassettes.placeholders import (
 from pytest_auth0_m2m.cassettes.redaction import Redactor, body_bytes, gunzipped, header_items
 from pytest_auth0_m2m.cassettes.registry import MIN_SECRET_LENGTH, Secret, SecretRegistry
 
-# --- The guard -------------------------------------------------------------------------------
+# A half shorter than this could match by accident; shorter secrets are searched whole only.
+MIN_HALF_LENGTH = 12
+WIDE_ENCODINGS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+SPLIT = "split in parts"
+_SEPARATOR = "\x00"  # between views: no needle holds it (a secret with NUL is never split on it)
+
+# --- The forms of a secret -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -35,7 +56,11 @@ class Finding:
 
 
 def _base64_cores(value: bytes, alphabet: Callable[[bytes], bytes]) -> list[str]:
-    """The base64 text of ``value`` at each of the 3 byte alignments it can have in a blob."""
+    """The base64 text of ``value`` at each of the 3 byte alignments it can have in a blob.
+
+    Only the characters made of ``value``'s bits alone are kept: the first and last ones also
+    carry bits of whatever surrounds it, so they change with the neighbours.
+    """
     cores = []
     n = len(value)
     for offset in range(3):
@@ -48,10 +73,33 @@ def _base64_cores(value: bytes, alphabet: Callable[[bytes], bytes]) -> list[str]
     return cores
 
 
-def secret_forms(value: str) -> list[tuple[str, str]]:
-    """(form, text) for every way ``value`` may be written in a cassette."""
-    forms: dict[str, str] = {}
+@functools.lru_cache(maxsize=4096)
+def needles(value: str) -> tuple[tuple[str, str], ...]:
+    """(text, form) searched for in a cassette's views; made once per secret."""
+    found: dict[str, str] = {}
+
+    def add(text: str, form: str) -> None:
+        if len(text) >= MIN_SECRET_LENGTH:
+            found.setdefault(text, form)
+
     raw = value.encode("utf-8")
+    add(value, "plain")
+    add(raw.hex(), "hex")
+    add(raw.hex().upper(), "hex")
+    for core in _base64_cores(raw, base64.b64encode):
+        add(core, "base64")
+    for core in _base64_cores(raw, base64.urlsafe_b64encode):
+        add(core, "base64url")
+    half = len(value) // 2
+    if half >= MIN_HALF_LENGTH:
+        add(value[:half], SPLIT)
+        add(value[half:], SPLIT)
+    return tuple(found.items())
+
+
+def secret_forms(value: str) -> list[tuple[str, str]]:
+    """(form, text) for every way ``value`` may be written literally (also used for masking)."""
+    forms: dict[str, str] = {}
 
     def add(form: str, text: str) -> None:
         if text and text not in forms:
@@ -63,50 +111,163 @@ def secret_forms(value: str) -> list[tuple[str, str]]:
     add("URL-encoded", quote(value, safe="/:"))
     add("JSON-escaped", json.dumps(value)[1:-1])
     add("JSON-escaped", json.dumps(value, ensure_ascii=True)[1:-1])
-    for core in _base64_cores(raw, base64.b64encode):
-        add("base64", core)
-    for core in _base64_cores(raw, base64.urlsafe_b64encode):
-        add("base64url", core)
+    for text, form in needles(value):
+        add(form, text)
     return [(form, text) for text, form in forms.items()]
+
+
+# --- The views of a cassette -----------------------------------------------------------------
+
+# JSON's escapes (a surrogate pair is one character) and YAML's \xNN and \UXXXXXXXX.
+_JSON_ESCAPE = re.compile(
+    r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+    r"|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|[\"\\/bfnrt])"
+)
+_JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_WRAP = re.compile(r"\\?\s+")  # whitespace, and YAML's backslash before a folded line break
+
+
+def _json_unescaped(text: str) -> str:
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if len(code) == 11:  # a surrogate pair
+            high, low = int(code[1:5], 16), int(code[7:], 16)
+            return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        if code[0] in "uUx":
+            number = int(code[1:], 16)
+            return chr(number) if number <= 0x10FFFF else match.group(0)
+        return _JSON_SIMPLE.get(code, code)
+
+    return _JSON_ESCAPE.sub(one, text)
+
+
+def _unwrapped(text: str) -> str:
+    return _WRAP.sub("", text)
+
+
+def _url_decoded(text: str) -> str:
+    return unquote_plus(text, errors="replace")
+
+
+def text_views(text: str) -> list[tuple[str, str]]:
+    """(how, text): ``text`` as written, and with each wrapping a secret may be in undone."""
+    views: dict[str, str] = {text: "plain"}
+    steps: list[tuple[str, Callable[[str], str], Callable[[str], bool]]] = [
+        ("URL-encoded", _url_decoded, lambda t: "%" in t or "+" in t),
+        ("JSON-escaped", _json_unescaped, lambda t: "\\" in t),
+        ("line-wrapped", _unwrapped, lambda t: _WRAP.search(t) is not None),
+    ]
+    for how, step, applies in steps:
+        for view, name in list(views.items()):
+            if applies(view):
+                new = step(view)
+                if new not in views:
+                    views[new] = how if name == "plain" else f"{name}, {how}"
+    # YAML may fold a line in the middle of a JSON escape: unwrap, then unescape.
+    folded = _unwrapped(text)
+    if "\\" in folded:
+        views.setdefault(_json_unescaped(folded), "line-wrapped, JSON-escaped")
+    return [(name, view) for view, name in views.items()]
+
+
+def binary_texts(data: bytes) -> list[tuple[str, str]]:
+    """(how, text) a binary body may hold: UTF-8, gzip-inflated, UTF-16/32 when it has NULs."""
+    texts: list[tuple[str, str]] = []
+    blobs = [("plain", data)]
+    inflated = gunzipped(data)
+    if inflated is not None:
+        blobs.append(("gzip-compressed", inflated))
+    for how, blob in blobs:
+        texts.append((how, blob.decode("utf-8", "replace")))
+        if b"\0" in blob:
+            for encoding in WIDE_ENCODINGS:
+                wide = encoding.upper() if how == "plain" else f"{how}, {encoding.upper()}"
+                texts.append((wide, blob.decode(encoding, "replace")))
+    return texts
+
+
+def _all_views(pieces: Sequence[str | bytes]) -> list[tuple[str, str]]:
+    views: list[tuple[str, str]] = []
+    for piece in pieces:
+        if isinstance(piece, str) and "\0" in piece:
+            # UTF-16/32 that is also valid UTF-8: vcrpy stores such a body as text.
+            piece = piece.encode("utf-8", "surrogatepass")
+        if isinstance(piece, str):
+            views.extend(text_views(piece))
+        else:
+            for how, text in binary_texts(piece):
+                views.extend(
+                    (name if how == "plain" else how if name == "plain" else f"{how}, {name}", view)
+                    for name, view in text_views(text)
+                )
+    return views
 
 
 class SecretScanner:
     """Searches text and bytes for a set of secrets in all their forms."""
 
     def __init__(self, secrets: Sequence[Secret]) -> None:
-        self._needles: list[tuple[str, str, str]] = []  # (text, what, form)
-        for secret in secrets:
-            for form, text in secret_forms(secret.value):
-                self._needles.append((text, secret.what, form))
+        self._secrets = [s for s in secrets if len(s.value) >= MIN_SECRET_LENGTH]
 
     def __bool__(self) -> bool:
-        return bool(self._needles)
+        return bool(self._secrets)
+
+    def search(self, views: Sequence[tuple[str, str]]) -> list[tuple[str, str, int]]:
+        """(what, form, offset) of every secret in ``views`` (see ``text_views``)."""
+        joined = _SEPARATOR.join(view for _, view in views)
+        hits: list[tuple[str, str, int]] = []
+        for secret in self._secrets:
+            forms = needles(secret.value)
+            if not any(text in joined for text, _ in forms):
+                continue
+            # Found: say in which view (the first, the most direct one) and in what form.
+            hits.extend(self._locate(secret, forms, views))
+        return hits
+
+    @staticmethod
+    def _locate(
+        secret: Secret, forms: Sequence[tuple[str, str]], views: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str, int]]:
+        whole = [f for f in forms if f[1] != SPLIT]
+        parts = [f for f in forms if f[1] == SPLIT]
+        for group in (whole, parts):  # a whole form in any view says more than a part
+            for how, view in views:
+                for text, form in group:
+                    index = view.find(text)
+                    if index < 0:
+                        continue
+                    if how == "plain":
+                        label = form
+                    elif form == "plain":
+                        label = how
+                    else:
+                        label = f"{form}, {how}"
+                    return [(secret.what, label, index if how == "plain" else -1)]
+        return []
 
     def scan_text(self, text: str) -> list[tuple[str, str, int]]:
-        """(what, form, offset) of every secret form found in ``text``."""
-        hits = []
-        for needle, what, form in self._needles:
-            index = text.find(needle)
-            if index >= 0:
-                hits.append((what, form, index))
-        return hits
+        """(what, form, offset) of every secret found in ``text`` (offset -1: in a view)."""
+        return self.search(text_views(text))
+
+    def scan_bytes(self, data: bytes) -> list[tuple[str, str, int]]:
+        return self.search(_all_views([data]))
+
+    def scan(self, pieces: Sequence[str | bytes]) -> list[tuple[str, str, int]]:
+        """Every piece and all its views at once: the clean case is one pass per needle."""
+        return self.search(_all_views(pieces))
 
     def mask(self, text: str) -> str:
         """``text`` with every secret form replaced by ``***`` (for labels that get printed)."""
-        for needle, _, _ in sorted(self._needles, key=lambda n: -len(n[0])):
-            text = text.replace(needle, "***")
-        return text
+        return mask_secrets(text, self._secrets)
 
-    def scan_bytes(self, data: bytes) -> list[tuple[str, str, int]]:
-        hits = []
-        for needle, what, form in self._needles:
-            index = data.find(needle.encode("utf-8"))
-            if index >= 0:
-                hits.append((what, form, index))
-        inflated = gunzipped(data)
-        if inflated is not None:
-            hits.extend((w, f"{f}, gzip-compressed", i) for w, f, i in self.scan_bytes(inflated))
-        return hits
+
+def mask_secrets(text: str, secrets: Sequence[Secret], mark: str = "***") -> str:
+    """``text`` with each secret (in any literal form) and any JWT replaced by ``mark``."""
+    forms = {form for s in secrets for _, form in secret_forms(s.value)}
+    for form in sorted(forms, key=len, reverse=True):
+        if form in text:
+            text = text.replace(form, mark)
+    return JWT_PATTERN.sub(mark, text)
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str | bytes]]:
@@ -138,6 +299,18 @@ def tenant_tokens(text: str, tenant_hosts: Sequence[str]) -> list[str]:
     return tokens
 
 
+def _binary_pieces(cassette_dict: Mapping[str, Any]) -> list[bytes]:
+    pieces: list[bytes] = []
+    for request in cassette_dict.get("requests", []):
+        body = body_bytes(getattr(request, "body", None))
+        if body:
+            pieces.append(body)
+    for _, piece in _strings(list(cassette_dict.get("responses", [])), ""):
+        if isinstance(piece, bytes):
+            pieces.append(piece)
+    return pieces
+
+
 def guard(
     cassette_dict: Mapping[str, Any],
     serializer: Any,
@@ -153,21 +326,10 @@ def guard(
     text = (
         serialized.decode("utf-8", "replace") if isinstance(serialized, bytes) else str(serialized)
     )
-    issued = [
-        Secret(token, "an access token issued by the tenant")
-        for token in tenant_tokens(text, tenant_hosts)
-    ]
-    scanner = SecretScanner([*secrets, *issued])
-    if not scanner:
-        return []
-    findings: dict[tuple[str, str, str], Finding] = {}
     requests = list(cassette_dict.get("requests", []))
     responses = list(cassette_dict.get("responses", []))
-    for index, (request, response) in enumerate(zip(requests, responses, strict=False), 1):
-        # Printed in the refusal: a secret in the URL's path must not be shown either.
-        label = scanner.mask(
-            f"interaction {index} ({getattr(request, 'method', '?')} {_safe_uri(request)})"
-        )
+    places: list[tuple[int, Any, str, list[str | bytes]]] = []  # (number, request, part, ...)
+    for number, (request, response) in enumerate(zip(requests, responses, strict=False), 1):
         parts: list[tuple[str, Any]] = [
             ("request URL", getattr(request, "uri", "")),
             ("request headers", dict(header_items(getattr(request, "headers", None)))),
@@ -176,23 +338,39 @@ def guard(
             ("response body", response.get("body") if isinstance(response, dict) else None),
         ]
         for part, value in parts:
-            for _, piece in _strings(value, ""):
-                if isinstance(piece, str):
-                    hits = scanner.scan_text(piece)
-                else:
-                    hits = scanner.scan_bytes(piece)
-                for what, form, _ in hits:
-                    key = (what, form, f"{label} {part}")
-                    findings.setdefault(key, Finding(what, form, f"{label} {part}"))
-    for what, form, offset in scanner.scan_text(text):
-        line = text.count("\n", 0, offset) + 1
-        if not any(f.what == what for f in findings.values()):
-            findings.setdefault((what, form, ""), Finding(what, form, f"line {line}"))
+            places.append((number, request, part, [piece for _, piece in _strings(value, "")]))
     if "metadata" in cassette_dict:
-        for _, value in _strings(cassette_dict["metadata"], "metadata"):
-            hits = scanner.scan_text(value) if isinstance(value, str) else scanner.scan_bytes(value)
-            for what, form, _ in hits:
-                findings.setdefault((what, form, "metadata"), Finding(what, form, "metadata"))
+        pieces = [value for _, value in _strings(cassette_dict["metadata"], "metadata")]
+        places.append((0, None, "metadata", pieces))
+    everything: list[str | bytes] = [text, *(p for *_, pieces in places for p in pieces)]
+    views = _all_views(everything)
+    issued = {
+        token: Secret(token, "an access token issued by the tenant")
+        for _, view in views
+        for token in tenant_tokens(view, tenant_hosts)
+    }
+    scanner = SecretScanner([*secrets, *issued.values()])
+    if not scanner or not scanner.search(views):
+        return []  # the common case: one search per needle over every view at once
+    findings: dict[tuple[str, str, str], Finding] = {}
+    labels: dict[int, str] = {}
+    for number, request, part, pieces in places:
+        if request is None:
+            where = part
+        else:
+            # Printed in the refusal: a secret in the URL's path must not be shown either.
+            if number not in labels:
+                method = getattr(request, "method", "?")
+                labels[number] = scanner.mask(
+                    f"interaction {number} ({method} {_safe_uri(request)})"
+                )
+            where = f"{labels[number]} {part}"
+        for what, form, _ in scanner.scan(pieces):
+            findings.setdefault((what, form, where), Finding(what, form, where))
+    for what, form, offset in scanner.scan_text(text):
+        if not any(f.what == what for f in findings.values()):
+            where = f"line {text.count(chr(10), 0, offset) + 1}" if offset >= 0 else "the file"
+            findings.setdefault((what, form, ""), Finding(what, form, where))
     return list(findings.values())
 
 
@@ -226,12 +404,25 @@ class CassetteSecretError(Exception):
         )
 
 
+class UnreadableCassette(Exception):
+    """A cassette file that exists but cannot be replayed (empty, truncated, not a cassette)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cassette {path} cannot be read: {reason}")
+
+
 class GuardedPersister:
     """A vcrpy persister that redacts and guards a cassette right before it is written.
 
     Wraps whatever persister vcrpy would have used, so the user's own persister still writes.
     On a leak nothing is written and ``on_leak`` gets the error; the error is not raised here,
     because vcrpy would then skip undoing its HTTP patches. Without ``on_leak`` it is raised.
+
+    With ``on_unreadable``, a cassette file that exists but is empty or cannot be loaded is
+    reported there and then treated as missing (vcrpy would otherwise either raise the YAML
+    error or, for an empty file, silently replay nothing).
     """
 
     def __init__(
@@ -240,14 +431,33 @@ class GuardedPersister:
         registry: SecretRegistry,
         redactor: Callable[[], Redactor | None] = lambda: None,
         on_leak: Callable[[CassetteSecretError], None] | None = None,
+        on_unreadable: Callable[[UnreadableCassette], None] | None = None,
     ) -> None:
         self.inner = inner
         self._registry = registry
         self._redactor = redactor
         self._on_leak = on_leak
+        self._on_unreadable = on_unreadable
 
     def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
-        return self.inner.load_cassette(cassette_path, serializer)
+        if self._on_unreadable is None:
+            return self.inner.load_cassette(cassette_path, serializer)
+        path = Path(str(cassette_path))
+        try:
+            blank = path.is_file() and not path.read_bytes().strip()
+        except OSError:
+            blank = False
+        if blank:
+            self._on_unreadable(UnreadableCassette(str(cassette_path), "the file is empty"))
+            raise CassetteNotFoundError()
+        try:
+            return self.inner.load_cassette(cassette_path, serializer)
+        except CassetteNotFoundError:
+            raise
+        except Exception as exc:  # YAML/JSON errors, a truncated or foreign file, bad bytes
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            self._on_unreadable(UnreadableCassette(str(cassette_path), reason.rstrip(": ")))
+            raise CassetteNotFoundError() from exc
 
     def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
         redactor = self._redactor()
@@ -262,4 +472,7 @@ class GuardedPersister:
                 raise error
             self._on_leak(error)
             return
+        # vcrpy's FilesystemPersister checks for the folder, then makes it: two xdist workers
+        # recording the first cassettes of one module race there (FileExistsError).
+        Path(str(cassette_path)).parent.mkdir(parents=True, exist_ok=True)
         self.inner.save_cassette(cassette_path, cassette_dict, serializer=serializer)
