@@ -61,6 +61,39 @@ class AppCredentials:
         )
 
 
+class MaskedSecret(str):
+    """A credential that is a ``str`` everywhere but in its ``repr``.
+
+    Fixture values are printed by pytest (assertion rewriting, ``-l``/``--showlocals``, ``-vv``
+    diffs use the plugin's ``pytest_assertrepr_compare``): the repr names what it is and shows
+    at most its last 4 characters, never the credential. ``str(value)`` is the credential.
+    """
+
+    __slots__ = ()
+    kind = "secret"
+
+    def __repr__(self) -> str:
+        tail = f" …{str.__getitem__(self, slice(-4, None))}" if len(self) >= 24 else ""
+        return f"'<{self.kind}{tail}>'"
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+
+class AccessToken(MaskedSecret):
+    """An access token handed to a test (``mgmt_token``): a usable ``str``, a masked repr."""
+
+    __slots__ = ()
+    kind = "token"
+
+
+class ClientSecret(MaskedSecret):
+    """An app's client secret (``m2m_credentials.client_secret``): a ``str``, a masked repr."""
+
+    __slots__ = ()
+    kind = "client secret"
+
+
 class TokenSource(Protocol):
     """Per-scope-set credentials and tokens for one pytest process."""
 

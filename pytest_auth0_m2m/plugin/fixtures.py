@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from pytest_auth0_m2m.auth0.endpoints import (
     RECORDINGS_DOMAIN,
+    AccessToken,
     AppCredentials,
+    ClientSecret,
+    MaskedSecret,
     TenantEndpoints,
     TokenSource,
 )
+from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, recording_disabled
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
@@ -128,8 +133,36 @@ def _token(request: pytest.FixtureRequest, fixture: str) -> str:
 
 @pytest.fixture
 def mgmt_token(request: pytest.FixtureRequest) -> str:
-    """An access token whose scope claim is exactly the test's mgmt_scopes."""
-    return _token(request, "mgmt_token")
+    """An access token whose scope claim is exactly the test's mgmt_scopes.
+
+    A ``str`` (an ``AccessToken``) whose repr is masked, so that assertion output, ``-l`` and
+    ``--showlocals`` never print it.
+    """
+    return AccessToken(_token(request, "mgmt_token"))
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, MaskedSecret):
+        return repr(value)
+    text = repr(value)
+    # The other side may be a real token the test got elsewhere: shown by its shape only.
+    return JWT_PATTERN.sub("<JWT>", text) if len(text) < 200 else f"<{type(value).__name__}>"
+
+
+def pytest_assertrepr_compare(
+    config: pytest.Config, op: str, left: Any, right: Any
+) -> list[str] | None:
+    """A comparison with a token or client secret explains itself without showing them.
+
+    pytest's own explanation would diff the strings' text (``-vv`` prints all of it).
+    """
+    if not isinstance(left, MaskedSecret) and not isinstance(right, MaskedSecret):
+        return None
+    return [
+        f"{_shown(left)} {op} {_shown(right)}",
+        "(pytest-auth0-m2m does not print a credential: compare its claims, its length or "
+        "a hash of it instead)",
+    ]
 
 
 @pytest.fixture
@@ -137,7 +170,8 @@ def m2m_credentials(request: pytest.FixtureRequest) -> AppCredentials:
     """The test's scope-set M2M app: .domain, .client_id, .client_secret, .audience, .token_url."""
     scopes = _scopes_for(request, "m2m_credentials")
     source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
-    return source.credentials(scopes)
+    credentials = source.credentials(scopes)
+    return dataclasses.replace(credentials, client_secret=ClientSecret(credentials.client_secret))
 
 
 @pytest.fixture

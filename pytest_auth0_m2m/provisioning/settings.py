@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -71,7 +71,8 @@ class Settings:
     fake: Setting[bool]
     domain: Setting[str | None]
     client_id: str | None
-    client_secret: str | None
+    # Settings show up in tracebacks and --showlocals: the secret never does.
+    client_secret: str | None = field(repr=False)
     allowed_domains: tuple[str, ...]
     record_mode: str
     cassette_dir: Path
