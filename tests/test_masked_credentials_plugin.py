@@ -72,3 +72,34 @@ def test_token(mgmt_token, mgmt_client):
 """
     )
     project.runpytest_subprocess("--auth0-fake", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize("record", [[], ["--record-mode=once"]], ids=["journal", "cassette"])
+def test_a_token_in_a_request_path_is_masked_in_the_report(
+    project: pytest.Pytester, record: list[str]
+) -> None:
+    project.makepyfile(
+        test_path="""
+import pytest
+from pathlib import Path
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_path(mgmt_token, mgmt_client, m2m_credentials):
+    Path("token.txt").write_text(str(mgmt_token))
+    mgmt_client.get(f"/nothing-here/{mgmt_token}")
+    mgmt_client.get(f"/nothing-either/{m2m_credentials.client_secret}?q={mgmt_token}")
+"""
+    )
+    report = project.path / "scopes.json"
+    result = project.runpytest_subprocess(
+        "--auth0-fake", "-p", "no:cacheprovider", f"--mgmt-scopes-report={report}", *record
+    )
+    output = result.stdout.str() + result.stderr.str()
+    token = Path(project.path, "token.txt").read_text()
+    text = report.read_text()
+    assert "/api/v2/nothing-here/***" in output
+    assert "/api/v2/nothing-either/***" in output
+    assert "/api/v2/nothing-here/***" in text
+    for piece in _pieces(token):
+        assert piece not in output
+        assert piece not in text

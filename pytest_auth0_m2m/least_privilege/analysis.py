@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,6 +39,7 @@ from pytest_auth0_m2m.auth0.scopes import (
     ScopeRequest,
     catalogue,
 )
+from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
 from pytest_auth0_m2m.cassettes.redaction import gunzipped
 
 REPORT_VERSION = 1
@@ -552,17 +553,30 @@ class ScopeUsage:
         )
 
 
+MASK = "***"
+
+
+def masked(text: str, mask: Callable[[str], str] | None = None) -> str:
+    """``text`` as the report shows it: JWTs and, through ``mask``, known secrets replaced."""
+    if mask is not None:
+        text = mask(text)
+    return JWT_PATTERN.sub(MASK, text)
+
+
 def analyse(
     nodeid: str,
     exchanges: Iterable[Exchange] | None,
     declared: ScopeRequest | None,
     hosts: frozenset[str] | None = None,
     cat: Catalogue | None = None,
+    mask: Callable[[str], str] | None = None,
 ) -> ScopeUsage:
     """One test's scope usage from its traffic (None: its traffic could not be observed).
 
     ``hosts``: the tenant's ``host[:port]`` names (see ``api_hosts``); requests to any other
-    host are ignored. None accepts any host.
+    host are ignored. None accepts any host. ``mask`` replaces the secrets it knows in what the
+    report shows of a request (its path, Auth0's message); JWTs are always masked. Paths are
+    matched to operations unmasked.
     """
     declared_scopes = declared.scopes if declared is not None else None
     strict = declared.strict if declared is not None else None
@@ -583,15 +597,16 @@ def analyse(
         requests += 1
         method = exchange.method.upper()
         operation = cat.match(method, path)
+        shown = masked(path, mask)
         if operation is None:
-            key = (method, path, exchange.status)
-            unknown.setdefault(key, UnknownCall(method, path, exchange.status))
+            key = (method, shown, exchange.status)
+            unknown.setdefault(key, UnknownCall(method, shown, exchange.status))
             if exchange.status == 403 and _is_insufficient_scope(exchange.body, None, granted):
-                denials.append(_denial(method, path, None, exchange.body, granted))
+                denials.append(_denial(method, shown, None, exchange.body, granted, mask))
             continue
         statuses.setdefault(operation, Counter())[exchange.status] += 1
         if exchange.status == 403 and _is_insufficient_scope(exchange.body, operation, granted):
-            denials.append(_denial(method, path, operation, exchange.body, granted))
+            denials.append(_denial(method, shown, operation, exchange.body, granted, mask))
         elif _passed_scope_check(exchange.status, exchange.body):
             requirements.extend(operation.groups)
     used = minimal_cover(requirements, granted)
@@ -621,11 +636,17 @@ def analyse(
 
 
 def _denial(
-    method: str, path: str, operation: Operation | None, body: Any, granted: frozenset[str]
+    method: str,
+    path: str,
+    operation: Operation | None,
+    body: Any,
+    granted: frozenset[str],
+    mask: Callable[[str], str] | None = None,
 ) -> Denial:
     message = body.get("message") if isinstance(body, Mapping) else None
     message = message if isinstance(message, str) else None
     parsed = insufficient_scope.parse(message) if message else None
+    message = masked(message, mask) if message is not None else None
     if operation is not None:
         # The catalogue's rule is exact; the message flattens "all of" rules on some tenants.
         needed = tuple(operation.unmet_groups(granted)) or operation.groups

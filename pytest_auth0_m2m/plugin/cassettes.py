@@ -148,7 +148,7 @@ def _display(config: pytest.Config, path: str) -> str:
         return path
 
 
-def _emulator_secrets(fake: Any) -> list[Secret]:
+def emulator_secrets(fake: Any) -> list[Secret]:
     with fake.tenant.lock:
         clients = list(fake.tenant.clients.values())
     return [
@@ -181,7 +181,7 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
         if settings.mode == "fake":
             fake = request.getfixturevalue("auth0_fake")
             registry.add_provisioner(fake.provisioner.client_id, fake.provisioner.client_secret)
-            registry.add_source(lambda: _emulator_secrets(fake))
+            registry.add_source(lambda: emulator_secrets(fake))
         else:
             registry.add_provisioner(settings.client_id, settings.client_secret)
         declared = declared_scopes(item)

@@ -14,14 +14,17 @@ from typing import Any
 
 import pytest
 
+from pytest_auth0_m2m.cassettes.guard import mask_secrets
+from pytest_auth0_m2m.cassettes.registry import Secret
 from pytest_auth0_m2m.least_privilege import analysis as lp
-from pytest_auth0_m2m.plugin.cassettes import is_ours
+from pytest_auth0_m2m.plugin.cassettes import emulator_secrets, is_ours, secret_registry
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, is_xdist_worker
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
 TRAFFIC_KEY = pytest.StashKey[tuple["lp.TrafficWatch | None", frozenset[str]]]()
 OUTCOME_KEY = pytest.StashKey[str]()
 USAGE_KEY = pytest.StashKey[lp.ScopeUsage]()
+FAKE_KEY = pytest.StashKey[Any]()  # the emulator of a fake session: its secrets are masked
 SCOPES_REPORT_KEY = pytest.StashKey["_ScopesReport"]()
 REPORT_ATTR = "auth0_m2m_scopes"  # on teardown reports: the test's ScopeUsage as JSON
 SECTION = "auth0-m2m least privilege"
@@ -52,6 +55,8 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
     elif fake is not None and journal is not None:
         watch = lp.TrafficWatch.on_journal(journal, fake.url, {fake.provisioner.client_id})
     item.stash[TRAFFIC_KEY] = (watch, _api_hosts(settings, fake))
+    if fake is not None:
+        item.stash[FAKE_KEY] = fake
     yield
 
 
@@ -61,7 +66,19 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
         return None
     watch, hosts = watched
     traffic = watch.exchanges() if watch is not None else None
-    usage = lp.analyse(item.nodeid, traffic, declared_scopes(item), hosts)
+    registry = secret_registry(item.config)
+    known: list[Secret] = []
+
+    def mask(text: str) -> str:
+        # A token or secret in a request path must not reach the terminal nor the JSON report,
+        # even when the guard refused the cassette that held it.
+        if not known:
+            # Without cassettes nothing fed the registry: the emulator knows the apps' secrets.
+            fake = item.stash.get(FAKE_KEY, None)
+            known.extend(registry.secrets() + (emulator_secrets(fake) if fake else []))
+        return mask_secrets(text, known, lp.MASK)
+
+    usage = lp.analyse(item.nodeid, traffic, declared_scopes(item), hosts, mask=mask)
     return usage.with_outcome(outcome) if outcome is not None else usage
 
 
