@@ -7,16 +7,24 @@ import gzip
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from vcr.persisters.filesystem import CassetteNotFoundError, FilesystemPersister
 from vcr.request import Request
 from vcr.serializers import jsonserializer, yamlserializer
 
 from pytest_auth0_m2m.cassettes import placeholders
-from pytest_auth0_m2m.cassettes.guard import guard, needles, text_views
-from pytest_auth0_m2m.cassettes.registry import Secret
+from pytest_auth0_m2m.cassettes.guard import (
+    GuardedPersister,
+    UnreadableCassette,
+    guard,
+    needles,
+    text_views,
+)
+from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0." + "Sig-n4tur3_" * 12
 CLIENT_SECRET = "Zq8/kP+w=Lr_3vT-9uYx2mNbC4dE5fGh6jKl7"
@@ -150,3 +158,40 @@ def test_guard_is_fast_on_a_clean_cassette() -> None:
     assert guard(data, yamlserializer, secrets) == []
     elapsed = time.perf_counter() - start
     assert elapsed < 1.0, f"{elapsed:.3f} s"
+
+
+def test_the_persister_makes_the_folder_before_vcrpy_can_race_for_it(tmp_path: Path) -> None:
+    seen: list[bool] = []
+
+    class Inner:
+        @staticmethod
+        def save_cassette(path: str, cassette_dict: Any, serializer: Any) -> None:
+            # vcrpy's FilesystemPersister checks, then mkdirs without exist_ok: a race between
+            # xdist workers unless the folder is already there.
+            seen.append(Path(path).parent.is_dir())
+
+    persister = GuardedPersister(Inner(), SecretRegistry())
+    target = tmp_path / "a" / "b" / "c.yaml"
+    (tmp_path / "a").mkdir()  # another worker made part of it already
+    persister.save_cassette(str(target), cassette(b"clean"), yamlserializer)
+    persister.save_cassette(str(target), cassette(b"clean"), yamlserializer)
+    assert seen == [True, True]
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "- a list\n", "interactions: [", "{: :\n\t"])
+def test_an_unreadable_cassette_is_reported_and_treated_as_missing(
+    tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    reported: list[UnreadableCassette] = []
+    persister = GuardedPersister(
+        FilesystemPersister, SecretRegistry(), on_unreadable=reported.append
+    )
+    with pytest.raises(CassetteNotFoundError):
+        persister.load_cassette(str(path), yamlserializer)
+    assert [r.path for r in reported] == [str(path)]
+    # Without the callback (cassettes not the plugin's), vcrpy's behaviour is unchanged.
+    plain = GuardedPersister(FilesystemPersister, SecretRegistry())
+    with pytest.raises(Exception):  # noqa: B017 - whatever vcrpy raises
+        plain.load_cassette(str(path), yamlserializer)

@@ -455,8 +455,9 @@ class GuardedPersister:
         except CassetteNotFoundError:
             raise
         except Exception as exc:  # YAML/JSON errors, a truncated or foreign file, bad bytes
-            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            self._on_unreadable(UnreadableCassette(str(cassette_path), reason.rstrip(": ")))
+            # The error's text may quote the file (a secret, even): only its kind is told.
+            reason = f"not a readable cassette ({type(exc).__name__})"
+            self._on_unreadable(UnreadableCassette(str(cassette_path), reason))
             raise CassetteNotFoundError() from exc
 
     def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:

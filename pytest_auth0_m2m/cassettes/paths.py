@@ -16,8 +16,22 @@ def cassette_dir_for(cassette_root: Path, rootdir: Path, module_path: Path) -> P
     return cassette_root / relative.with_suffix("")
 
 
+def _quoted(nodeid: str) -> str:
+    return f"'{nodeid}'" if any(c in nodeid for c in " []()") else nodeid
+
+
+def unreadable_cassette_message(nodeid: str, cassette: str, reason: str) -> str:
+    """One line: the cassette exists but cannot be replayed (empty, truncated, not YAML)."""
+    return (
+        f"pytest-auth0-m2m: cassette {cassette} cannot be replayed: {reason}; record it "
+        f"again with: pytest {_quoted(nodeid)} --record-mode=rewrite --auth0-fake "
+        "(or against your dev tenant with AUTH0_DOMAIN, AUTH0_CLIENT_ID and "
+        "AUTH0_CLIENT_SECRET set instead of --auth0-fake)"
+    )
+
+
 def missing_cassette_message(nodeid: str, cassette: str) -> str:
-    quoted = f"'{nodeid}'" if any(c in nodeid for c in " []()") else nodeid
+    quoted = _quoted(nodeid)
     return (
         f"pytest-auth0-m2m: no cassette for {nodeid}: expected {cassette}.\n"
         "This session replays (record mode 'none'), so it contacts no tenant. Record the "

@@ -16,8 +16,12 @@ from typing import Any
 import pytest
 
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
-from pytest_auth0_m2m.cassettes.guard import GuardedPersister
-from pytest_auth0_m2m.cassettes.paths import cassette_dir_for, missing_cassette_message
+from pytest_auth0_m2m.cassettes.guard import GuardedPersister, UnreadableCassette
+from pytest_auth0_m2m.cassettes.paths import (
+    cassette_dir_for,
+    missing_cassette_message,
+    unreadable_cassette_message,
+)
 from pytest_auth0_m2m.cassettes.redaction import Redactor
 from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes
@@ -25,6 +29,8 @@ from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes
 REGISTRY_KEY = pytest.StashKey[SecretRegistry]()
 LEAKS_KEY = pytest.StashKey[list[str]]()
 MISSING_CASSETTE_KEY = pytest.StashKey[str]()
+# Cassettes of ours that exist but could not be loaded: path -> reason (one process's).
+UNREADABLE_KEY = pytest.StashKey[dict[str, str]]()
 # Our vcr marker carries this flag: the VCR config wrapper knows the cassette is one of ours.
 CASSETTE_FLAG = "auth0_m2m"
 # vcr_config / vcr marker key: extra header names to keep in cassettes (never credentials).
@@ -101,6 +107,9 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     settings = config.stash[SETTINGS_KEY]
     removed: set[str] = set()
 
+    def unreadable(error: UnreadableCassette) -> None:
+        config.stash.setdefault(UNREADABLE_KEY, {})[os.path.abspath(error.path)] = error.reason
+
     def get_merged_config(**kwargs: Any) -> dict[str, Any]:
         merged: dict[str, Any] = original(**kwargs)
         ours = bool(kwargs.get(CASSETTE_FLAG))
@@ -130,6 +139,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
             registry,
             redactor if ours else lambda: None,
             on_leak=lambda error: config.stash.setdefault(LEAKS_KEY, []).append(str(error)),
+            on_unreadable=unreadable if ours else None,
         )
         return merged
 
@@ -170,8 +180,15 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
     cassette = request.getfixturevalue("vcr")
     path = _cassette_path(cassette) if cassette is not None else None
     registry = secret_registry(config)
+    unreadable = config.stash.get(UNREADABLE_KEY, {})
+    reason = unreadable.pop(os.path.abspath(path), None) if path is not None else None
     if settings.mode == "replay":
-        if path is not None and not os.path.exists(path) and len(cassette) == 0:
+        if path is not None and reason is not None:
+            # Treated as missing by vcrpy; recording modes simply record it again.
+            item.stash[MISSING_CASSETTE_KEY] = unreadable_cassette_message(
+                item.nodeid, _display(config, path), reason
+            )
+        elif path is not None and not os.path.exists(path) and len(cassette) == 0:
             item.stash[MISSING_CASSETTE_KEY] = missing_cassette_message(
                 item.nodeid, _display(config, path)
             )
