@@ -2,8 +2,16 @@
 
 The session guard knows the exact secrets of the run that records; this command knows none, so
 it looks for shapes instead: Authorization and cookie headers, HTTP Basic credentials, bearer
-tokens, client secrets that are not the placeholder, and JWTs not signed by the public replay key.
-Meant for CI and pre-commit, over cassettes from any source. Never prints a secret.
+tokens, client secrets that are not the placeholder, JWTs not signed by the public replay key,
+high-entropy values under secret-looking keys (the keyword-plus-entropy idea of secret scanners
+such as detect-secrets, with rules of its own) and, given the names of the fields Auth0 defines as
+secret, any such field whose value is not a placeholder.
+
+Every rule runs over the file as written and over its decoded views: URL-encoding and JSON (and
+YAML) escapes undone, line wraps joined (MIME base64, folded YAML, a token split by a line
+break), base64/base64url and hex runs decoded at each alignment, and binary bodies decoded
+(gzip, UTF-16/32). A finding names the file, line and field, never the value.
+Meant for CI and pre-commit, over cassettes from any source.
 """
 
 from __future__ import annotations
@@ -11,21 +19,26 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import bisect
+import itertools
 import json
+import math
 import re
 import sys
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+from pytest_auth0_m2m.cassettes.guard import JSON_ESCAPE, WRAP, binary_texts, json_unescape_one
 from pytest_auth0_m2m.cassettes.placeholders import (
     JWT_PATTERN,
     PLACEHOLDER_CLIENT_SECRET,
     PLACEHOLDER_OPAQUE_TOKEN,
     is_replay_token,
 )
-from pytest_auth0_m2m.cassettes.redaction import gunzipped
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -65,33 +78,321 @@ def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def scan_text(path: Path, text: str) -> list[Problem]:
-    """Secret shapes in a cassette's text."""
-    problems: list[Problem] = []
+# --- Views: the file with each wrapping undone, every offset traced back to the file ---------
+
+
+@dataclass
+class View:
+    """A decoded view of a cassette's text; ``origin`` maps its offsets back to the file."""
+
+    text: str
+    how: str = ""  # "" for the file as written, else e.g. "URL-encoded, line-wrapped"
+    parent: View | None = None
+    # (offset here, offset in parent, copied): a copied run maps char by char, a replacement
+    # maps to where the replaced text began.
+    marks: list[tuple[int, int, bool]] = field(default_factory=list)
+    wrapped: bool = False  # whitespace removed: values run into their neighbours
+
+    def origin(self, offset: int) -> int:
+        if self.parent is None:
+            return offset
+        starts = [m[0] for m in self.marks]
+        index = max(0, bisect.bisect_right(starts, offset) - 1)
+        start, parent_start, copied = self.marks[index] if self.marks else (0, 0, True)
+        return self.parent.origin(parent_start + (offset - start if copied else 0))
+
+    def root(self) -> View:
+        return self if self.parent is None else self.parent.root()
+
+
+def _derive(
+    view: View, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], how: str
+) -> View | None:
+    pieces: list[str] = []
+    marks: list[tuple[int, int, bool]] = []
+    position = length = 0
+    for match in pattern.finditer(view.text):
+        if match.start() > position:
+            marks.append((length, position, True))
+            pieces.append(view.text[position : match.start()])
+            length += match.start() - position
+        new = replace(match)
+        if new:
+            marks.append((length, match.start(), False))
+            pieces.append(new)
+            length += len(new)
+        position = match.end()
+    if not marks and position == 0:
+        return None  # nothing matched
+    if position < len(view.text):
+        marks.append((length, position, True))
+        pieces.append(view.text[position:])
+    name = how if not view.how else f"{view.how}, {how}"
+    return View("".join(pieces), name, view, marks, view.wrapped or how == "line-wrapped")
+
+
+_URL_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+|\+")
+
+
+def _url_one(match: re.Match[str]) -> str:
+    return " " if match.group(0) == "+" else unquote(match.group(0), errors="replace")
+
+
+def views(text: str) -> list[View]:
+    """The file as written, then URL-decoded, JSON/YAML-unescaped and unwrapped, combined."""
+    result = [View(text)]
+    seen = {text}
+    steps: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str], str]] = [
+        (_URL_ESCAPES, _url_one, "URL-encoded"),
+        (JSON_ESCAPE, json_unescape_one, "JSON-escaped"),
+        # JSON text inside a double-quoted YAML string is escaped twice.
+        (JSON_ESCAPE, json_unescape_one, "JSON-escaped"),
+        (WRAP, lambda _match: "", "line-wrapped"),
+    ]
+    for pattern, replace, how in steps:
+        for view in list(result):
+            derived = _derive(view, pattern, replace, how)
+            if derived is not None and derived.text not in seen:
+                seen.add(derived.text)
+                result.append(derived)
+    # YAML folds a long double-quoted line with a backslash, even inside an escape: join the
+    # lines first, then unescape.
+    joined: View | None = _derive(result[0], WRAP, lambda _match: "", "line-wrapped")
+    for _ in range(2):
+        joined = _derive(joined, JSON_ESCAPE, json_unescape_one, "JSON-escaped") if joined else None
+        if joined is not None and joined.text not in seen:
+            seen.add(joined.text)
+            result.append(joined)
+    return result
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+# key = value, key: value, "key": "value" (JSON, YAML, forms, query strings).
+_FIELD = re.compile(
+    r"""(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})["']?\s*(?::|=)\s*["']?"""
+    r"""(?P<value>[^"'&\s,}\]\\]{1,4000})"""
+)
+_QUOTED_FIELD = re.compile(
+    r"""["'](?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80})["']\s*:\s*["'](?P<value>[^"'\\]{1,4000})["']"""
+)
+SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "credential",
+        "credentials",
+        "privatekey",
+        "signing",
+        "recovery",
+        "ticket",
+        "otp",
+        "totp",
+        "salt",
+        "authorization",
+        "cookie",
+        "key",
+        "keys",
+        "auth",
+    }
+)
+# The last word of a key that names a property of a secret, not the secret itself.
+NOT_SECRET_ENDINGS = frozenset(
+    {
+        "type",
+        "types",
+        "method",
+        "methods",
+        "lifetime",
+        "expiration",
+        "expires",
+        "exp",
+        "in",
+        "at",
+        "alg",
+        "algorithm",
+        "length",
+        "count",
+        "policy",
+        "name",
+        "mode",
+        "enabled",
+        "format",
+        "endpoint",
+        "scope",
+        "scopes",
+        "usage",
+        "header",
+        "version",
+        "status",
+        "strategy",
+        "template",
+        "hint",
+        "required",
+        "supported",
+        "kid",
+        "ttl",
+        "leeway",
+        "dialect",
+    }
+)
+MIN_ENTROPY = 3.0  # bits per character (Shannon) of the value's own characters
+MIN_ENTROPY_LENGTH = 8
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def key_words(key: str) -> list[str]:
+    """``client_secret`` -> client, secret; ``apiKey`` -> api, key; ``x.api_key`` -> ..."""
+    words = [w.lower() for w in _WORD.findall(key)]
+    joined = [a + b for a, b in itertools.pairwise(words)]  # api+key, private+key
+    return words + [j for j in joined if j in SECRET_WORDS]
+
+
+def secret_looking(key: str) -> bool:
+    words = key_words(key)
+    plain = [w.lower() for w in _WORD.findall(key)]
+    if not words or (plain and plain[-1] in NOT_SECRET_ENDINGS):
+        return False
+    return any(word in SECRET_WORDS for word in words)
+
+
+def entropy(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    return (
+        value in PLACEHOLDERS
+        or "redacted" in value.lower()
+        or PLACEHOLDER_OPAQUE_TOKEN in value
+        or is_replay_token(value)
+    )
+
+
+def high_entropy(value: str) -> bool:
+    if len(value) < MIN_ENTROPY_LENGTH or is_placeholder(value):
+        return False
+    if value.lower() in {"true", "false", "null", "none"} or value.replace(".", "").isdigit():
+        return False
+    return entropy(value) >= MIN_ENTROPY
+
+
+def _rules(view: View, secret_fields: frozenset[str]) -> Iterator[tuple[int, str]]:
+    """(offset in the view, kind) for each secret shape in it."""
+    text = view.text
+    root = view.root().text
     for match in JWT_PATTERN.finditer(text):
-        if not is_replay_token(match.group(0)):
-            problems.append(
-                Problem(path, _line(text, match.start()), "a JWT not signed by the replay key")
-            )
+        token = match.group(0)
+        if is_replay_token(token):
+            continue
+        if view.wrapped:
+            # Joined lines may run a placeholder into the next line's text: judge what the
+            # file has at that place first.
+            head = JWT_PATTERN.match(root, view.origin(match.start()))
+            if (
+                head is not None
+                and token.startswith(head.group(0))
+                and (is_replay_token(head.group(0)) or token == head.group(0))
+            ):
+                continue
+        yield match.start(), "a JWT not signed by the replay key"
+    if view.wrapped:
+        # Values run into their neighbours here: only JWTs and quoted values are judged.
+        yield from _field_rules(text, _QUOTED_FIELD, secret_fields)
+        return
     for match in _BASIC.finditer(text):
         if _looks_like_basic(match.group(1)):
-            problems.append(Problem(path, _line(text, match.start()), "HTTP Basic credentials"))
+            yield match.start(), "HTTP Basic credentials"
     for match in _BEARER.finditer(text):
         if not is_replay_token(match.group(1)) and match.group(1) not in PLACEHOLDERS:
-            problems.append(Problem(path, _line(text, match.start()), "a bearer token"))
+            yield match.start(), "a bearer token"
     for match in _SECRET_FIELD.finditer(text):
         if match.group("value") not in PLACEHOLDERS:
-            problems.append(
-                Problem(path, _line(text, match.start()), f"a {match.group('key').lower()} value")
-            )
+            yield match.start(), f"a {match.group('key').lower()} value"
     for match in _TOKEN_FIELD.finditer(text):
         value = match.group("value")
         # JWTs are judged above by their signature; here: opaque tokens that are not ours.
         if value not in PLACEHOLDERS and not value.startswith("eyJ"):
-            problems.append(
-                Problem(path, _line(text, match.start()), f"an opaque {match.group('key').lower()}")
-            )
-    return problems
+            yield match.start(), f"an opaque {match.group('key').lower()}"
+    yield from _field_rules(text, _FIELD, secret_fields)
+
+
+def _field_rules(
+    text: str, pattern: re.Pattern[str], secret_fields: frozenset[str]
+) -> Iterator[tuple[int, str]]:
+    for match in pattern.finditer(text):
+        key, value = match.group("key"), match.group("value")
+        name = key.rsplit(".", 1)[-1]
+        if (key in secret_fields or name in secret_fields) and not is_placeholder(value):
+            yield match.start(), f"a value in secret field {key}"
+        elif secret_looking(name) and high_entropy(value) and not value.startswith("eyJ"):
+            yield match.start(), f"a high-entropy value in field {key}"
+
+
+_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]{24,}")
+_HEX_RUN = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-fA-F]{2}){12,}(?![0-9A-Za-z])")
+
+
+def _decoded_runs(text: str) -> Iterator[tuple[int, str, bytes]]:
+    """(offset, how, bytes) for each hex or base64 run, at each of its 4 alignments."""
+    for match in _HEX_RUN.finditer(text):
+        yield match.start(), "hex", bytes.fromhex(match.group(0))
+    for match in _B64_RUN.finditer(text):
+        run = match.group(0)
+        how = "base64url" if ("-" in run or "_" in run) else "base64"
+        standard = run.replace("-", "+").replace("_", "/")
+        for skip in range(4):
+            chunk = standard[skip:]
+            chunk = chunk[: len(chunk) - len(chunk) % 4]
+            try:
+                yield match.start(), how, base64.b64decode(chunk)
+            except (binascii.Error, ValueError):
+                continue
+
+
+def _problems_in(
+    path: Path, text: str, secret_fields: frozenset[str], decode: bool = True
+) -> list[tuple[int, str]]:
+    """(offset in ``text``, kind) of every finding in ``text`` and its views."""
+    found: list[tuple[int, str]] = []
+    for view in views(text):
+        suffix = f" ({view.how})" if view.how else ""
+        for offset, kind in _rules(view, secret_fields):
+            found.append((view.origin(offset), kind + suffix))
+        if not decode:
+            continue
+        for offset, how, blob in _decoded_runs(view.text):
+            if len(blob) < 8:
+                continue
+            for binary_how, decoded in binary_texts(blob):
+                label = how if binary_how == "plain" else f"{how}, {binary_how}"
+                inner = _problems_in(path, decoded, secret_fields, decode=False)
+                for _, kind in inner:
+                    found.append(
+                        (
+                            view.origin(offset),
+                            f"{kind} ({label}{', ' + view.how if view.how else ''})",
+                        )
+                    )
+    return found
+
+
+def scan_text(path: Path, text: str, secret_fields: frozenset[str] = frozenset()) -> list[Problem]:
+    """Secret shapes in a cassette's text, as written and in every view of it."""
+    best: dict[tuple[int, str], Problem] = {}
+    for offset, kind in _problems_in(path, text, secret_fields):
+        line = _line(text, offset)
+        base = kind.split(" (", 1)[0]
+        # One finding per line and kind: the most direct view that shows it.
+        best.setdefault((line, base), Problem(path, line, kind))
+    return list(best.values())
 
 
 def _looks_like_basic(credentials: str) -> bool:
@@ -123,8 +424,11 @@ def _header_names(message: Any) -> list[str]:
 
 
 def _binary_bodies(value: Any) -> Iterator[bytes]:
+    """Bodies as loaded: ``!!binary`` ones, and text that holds NULs (UTF-16/32 as UTF-8)."""
     if isinstance(value, (bytes, bytearray)):
         yield bytes(value)
+    elif isinstance(value, str) and "\0" in value:
+        yield value.encode("utf-8", "surrogatepass")
     elif isinstance(value, dict):
         for item in value.values():
             yield from _binary_bodies(item)
@@ -133,9 +437,13 @@ def _binary_bodies(value: Any) -> Iterator[bytes]:
             yield from _binary_bodies(item)
 
 
-def scan_structure(path: Path, text: str, data: Any) -> list[Problem]:
-    """Secret headers by name, and secrets inside binary (e.g. gzip) bodies."""
+def scan_structure(
+    path: Path, text: str, data: Any, secret_fields: frozenset[str] = frozenset()
+) -> list[Problem]:
+    """Secret headers by name, and secrets inside binary (gzip, UTF-16/32) bodies."""
     problems: list[Problem] = []
+    binary_lines = [_line(text, m.start()) for m in re.finditer(r"!!binary", text)]
+    blobs_seen = 0
     for number, interaction in _interactions(data):
         for side in ("request", "response"):
             for name in _header_names(interaction.get(side)):
@@ -149,25 +457,33 @@ def scan_structure(path: Path, text: str, data: Any) -> list[Problem]:
                         )
                     )
         for blob in _binary_bodies(interaction):
-            blob = gunzipped(blob) or blob
-            inner = scan_text(path, blob.decode("utf-8", "replace"))
-            for problem in inner:
-                kind = f"{problem.kind} in a binary body of interaction {number}"
-                problems.append(Problem(path, 1, kind))
+            line = binary_lines[blobs_seen] if blobs_seen < len(binary_lines) else 1
+            blobs_seen += 1
+            kinds: dict[str, None] = {}
+            for how, decoded in binary_texts(blob):
+                for problem in scan_text(path, decoded, secret_fields):
+                    encoding = "" if how == "plain" else f" ({how})"
+                    kinds.setdefault(
+                        f"{problem.kind} in a binary body of interaction {number}{encoding}"
+                    )
+            problems.extend(Problem(path, line, kind) for kind in kinds)
     return problems
 
 
-def audit_file(path: Path) -> list[Problem]:
+def audit_file(path: Path, secret_fields: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every finding in one cassette. ``secret_fields``: names of fields that hold a secret
+    (e.g. Auth0's ``password``, ``recovery_code``): any value there that is not a placeholder
+    is one."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         return [Problem(path, 0, f"cannot be read ({exc.strerror})")]
-    problems = scan_text(path, text)
+    problems = scan_text(path, text, secret_fields)
     try:
         data = _load(text, path.suffix.lower())
     except Exception:  # not a vcrpy cassette: the text scan above is all we can do
         data = None
-    problems.extend(scan_structure(path, text, data))
+    problems.extend(scan_structure(path, text, data, secret_fields))
     return sorted(set(problems), key=lambda p: (p.line, p.kind))
 
 

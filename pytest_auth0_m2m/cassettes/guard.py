@@ -119,30 +119,32 @@ def secret_forms(value: str) -> list[tuple[str, str]]:
 # --- The views of a cassette -----------------------------------------------------------------
 
 # JSON's escapes (a surrogate pair is one character) and YAML's \xNN and \UXXXXXXXX.
-_JSON_ESCAPE = re.compile(
+JSON_ESCAPE = re.compile(
     r"\\(u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
     r"|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|[\"\\/bfnrt])"
 )
 _JSON_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_WRAP = re.compile(r"\\?\s+")  # whitespace, and YAML's backslash before a folded line break
+WRAP = re.compile(r"\\?\s+")  # whitespace, and YAML's backslash before a folded line break
+
+
+def json_unescape_one(match: re.Match[str]) -> str:
+    """The character one match of ``JSON_ESCAPE`` stands for."""
+    code = match.group(1)
+    if len(code) == 11:  # a surrogate pair
+        high, low = int(code[1:5], 16), int(code[7:], 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    if code[0] in "uUx":
+        number = int(code[1:], 16)
+        return chr(number) if number <= 0x10FFFF else match.group(0)
+    return _JSON_SIMPLE.get(code, code)
 
 
 def _json_unescaped(text: str) -> str:
-    def one(match: re.Match[str]) -> str:
-        code = match.group(1)
-        if len(code) == 11:  # a surrogate pair
-            high, low = int(code[1:5], 16), int(code[7:], 16)
-            return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
-        if code[0] in "uUx":
-            number = int(code[1:], 16)
-            return chr(number) if number <= 0x10FFFF else match.group(0)
-        return _JSON_SIMPLE.get(code, code)
-
-    return _JSON_ESCAPE.sub(one, text)
+    return JSON_ESCAPE.sub(json_unescape_one, text)
 
 
 def _unwrapped(text: str) -> str:
-    return _WRAP.sub("", text)
+    return WRAP.sub("", text)
 
 
 def _url_decoded(text: str) -> str:
@@ -155,7 +157,7 @@ def text_views(text: str) -> list[tuple[str, str]]:
     steps: list[tuple[str, Callable[[str], str], Callable[[str], bool]]] = [
         ("URL-encoded", _url_decoded, lambda t: "%" in t or "+" in t),
         ("JSON-escaped", _json_unescaped, lambda t: "\\" in t),
-        ("line-wrapped", _unwrapped, lambda t: _WRAP.search(t) is not None),
+        ("line-wrapped", _unwrapped, lambda t: WRAP.search(t) is not None),
     ]
     for how, step, applies in steps:
         for view, name in list(views.items()):
