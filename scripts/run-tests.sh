@@ -10,6 +10,7 @@ source scripts/venv.sh
 "$PY" -m ruff format --check .
 "$PY" -m mypy
 "$PY" scripts/generate_catalogue.py --check || [ ! -f ../shared/auth0/management-api-oas.json ]
+"$PY" scripts/generate_secret_fields.py --check
 
 set +e
 "$PY" -m pytest -n 2 -p no:cacheprovider "$@"
