@@ -31,8 +31,12 @@ BODIES = {
         "a JWT not signed by the replay key",
     ),
     "api key": (
-        json.dumps({"credentials": {"api_key": API_KEY}}),
-        "a high-entropy value in field api_key",
+        json.dumps({"credentials": {"webhook_signing_key": API_KEY}}),
+        "a high-entropy value in field webhook_signing_key",
+    ),
+    "catalogue field": (
+        json.dumps({"user_id": "auth0|1", "recovery_code": RECOVERY}),
+        "a value in secret field recovery_code",
     ),
 }
 

@@ -329,6 +329,8 @@ def _field_rules(
 ) -> Iterator[tuple[int, str]]:
     for match in pattern.finditer(text):
         key, value = match.group("key"), match.group("value")
+        if value[:1] in ("{", "[") or value in ("true", "false", "null"):
+            continue  # not a scalar: the fields inside it are judged on their own
         name = key.rsplit(".", 1)[-1]
         if (key in secret_fields or name in secret_fields) and not is_placeholder(value):
             yield match.start(), f"a value in secret field {key}"
@@ -518,8 +520,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    from pytest_auth0_m2m.auth0.secret_fields import secret_names
+
+    fields = secret_names()  # Auth0's secret field names, from its specs
     files = list(cassette_files(args.paths))
-    problems = [problem for path in files for problem in audit_file(path)]
+    problems = [problem for path in files for problem in audit_file(path, fields)]
     for problem in problems:
         print(problem)
     if problems:
