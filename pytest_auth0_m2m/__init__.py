@@ -3,6 +3,7 @@
 The names below are the ones a user annotates fixtures with or builds on::
 
     def test_x(auth0_tenant: TenantEndpoints, m2m_credentials: AppCredentials) -> None: ...
+    def test_z(mgmt_token: AccessToken) -> None: ...  # a str whose repr is masked
     def test_y(auth0_fake: FakeAuth0) -> None: ...
 
 ``FakeAuth0`` is imported on first use, so a session that never runs the emulator never loads
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_auth0_m2m.auth0.endpoints import (
     RECORDINGS_DOMAIN,
+    AccessToken,
     AppCredentials,
+    ClientSecret,
     TenantEndpoints,
     TokenSource,
 )
@@ -28,7 +31,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "RECORDINGS_DOMAIN",
+    "AccessToken",
     "AppCredentials",
+    "ClientSecret",
     "FakeAuth0",
     "ScopeError",
     "ScopeRequest",
