@@ -7,16 +7,25 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import functools
 import json
 import re
+import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from vcr.filters import decode_response
 from vcr.request import Request
 
+from pytest_auth0_m2m.auth0.secret_fields import (
+    NO_FIELDS,
+    REDACTED,
+    PathTree,
+    SecretFields,
+    secret_catalogue,
+)
 from pytest_auth0_m2m.cassettes.placeholders import (
     PLACEHOLDER_CLIENT_SECRET,
     is_placeholder_secret,
@@ -48,6 +57,19 @@ INTERNAL_USER_AGENT = "pytest-auth0-m2m"
 
 SECRET_KEYS = frozenset({"client_secret", "client_assertion"})
 TOKEN_KEYS = frozenset({"access_token", "id_token", "refresh_token"})
+# Query parameters of a secret URL (a ticket URL) that are no credential: kept as they are.
+URL_KEPT_PARAMS = frozenset({"client_id", "tenant", "organization", "organization_name"})
+# Echoes shorter than this are not replaced in text (they would match by accident).
+MIN_ECHO_LENGTH = 6
+
+# vcrpy redacts a request and then its response, one after the other in the same thread
+# (Cassette.append): the response is redacted with the fields of the request's operation.
+_last_request = threading.local()
+
+
+def _last_fields() -> SecretFields:
+    fields = getattr(_last_request, "fields", None)
+    return fields if isinstance(fields, SecretFields) else NO_FIELDS
 
 
 # --- Redaction -------------------------------------------------------------------------------
@@ -120,13 +142,29 @@ class Redactor:
         request_headers: Iterable[str] = (),
         response_headers: Iterable[str] = (),
         seen: Seen | None = None,
+        echoes: Callable[[], Iterable[str]] | None = None,
+        redacted: Seen | None = None,
     ) -> None:
+        self.catalogue = secret_catalogue()
+        self.seen: Seen = seen or _no_op_seen
+        # Told every value redacted from a secret field: a secret, and an echo to mask later
+        # (``echoes``: e.g. a password Auth0 quotes back in a 400). Without them, this
+        # redactor remembers its own.
+        own: list[str] = []
+
+        def remember(value: str, what: str) -> None:
+            self.seen(value, what)
+            if value not in own:
+                own.append(value)
+                own.sort(key=len, reverse=True)
+
+        self.redacted: Seen = redacted or remember
+        self.echoes: Callable[[], Iterable[str]] = echoes or (lambda: own)
         self.rewrite: Callable[[str], str] = rewrite or same_text
         extra_request = {h.lower() for h in request_headers} - NEVER_KEPT_HEADERS
         extra_response = {h.lower() for h in response_headers} - NEVER_KEPT_HEADERS
         self.request_headers = DEFAULT_REQUEST_HEADERS | extra_request
         self.response_headers = DEFAULT_RESPONSE_HEADERS | extra_response
-        self.seen: Seen = seen or _no_op_seen
 
     @classmethod
     def for_registry(
@@ -141,6 +179,8 @@ class Redactor:
             request_headers=request_headers,
             response_headers=response_headers,
             seen=registry.add_secret,
+            echoes=registry.redacted_values,
+            redacted=registry.add_redacted,
         )
 
     # -- requests --
@@ -162,13 +202,16 @@ class Redactor:
                 content_type = text
             if lower in self.request_headers:
                 kept[name] = self.rewrite(text)
+        fields = self.catalogue.fields(str(request.method), urlsplit(request.uri).path)
+        _last_request.fields = fields
         # Shallow: every mutable part (uri, headers, body) is replaced below.
         new = copy.copy(request)
-        new.uri = self._uri(request.uri)
-        new.headers = kept
         raw = body_bytes(request.body)
         if raw is not None:
-            new.body = self.body(raw, content_type)
+            new.body = self.body(raw, content_type, fields.request_tree)
+        # After the body: a value redacted there is masked in the URL too.
+        new.uri = self._uri(request.uri, fields)
+        new.headers = kept
         return new
 
     def _note_authorization(self, value: str) -> None:
@@ -187,14 +230,16 @@ class Redactor:
         else:
             self.seen(credentials or value, "an Authorization header")
 
-    def _uri(self, uri: str) -> str:
+    def _uri(self, uri: str, fields: SecretFields = NO_FIELDS) -> str:
         parts = urlsplit(uri)
         if parts.query:
             pairs = parse_qsl(parts.query, keep_blank_values=True)
-            if any(key in SECRET_KEYS or key in TOKEN_KEYS for key, _ in pairs):
-                query = urlencode([(k, self._form_value(k, v)) for k, v in pairs])
+            if any(self._is_secret_key(key) or key in fields.query for key, _ in pairs):
+                query = urlencode(
+                    [(k, self._field_value(k, v, k in fields.query)) for k, v in pairs]
+                )
                 parts = parts._replace(query=query)
-        return self.rewrite(urlunsplit(parts))
+        return self.rewrite(self._echoes_masked(urlunsplit(parts)))
 
     # -- responses --
 
@@ -216,11 +261,14 @@ class Redactor:
             if lower in self.response_headers:
                 kept[name] = [self.rewrite(str(v)) for v in items]
         new["headers"] = kept
+        fields = _last_fields()
+        # An unknown operation's response: every operation's response paths apply.
+        tree = fields.response_tree if fields.operation else self.catalogue.any_response_tree
         body = new.get("body")
         if isinstance(body, dict) and "string" in body:
             raw = body_bytes(body["string"])
             if raw is not None:
-                redacted = self.body(raw, content_type)
+                redacted = self.body(raw, content_type, tree)
                 # Keep str bodies str (cassettes loaded from disk hold text).
                 body["string"] = (
                     redacted.decode("utf-8", "replace")
@@ -231,25 +279,35 @@ class Redactor:
 
     # -- bodies --
 
-    def body(self, raw: bytes, content_type: str = "") -> bytes:
-        """Secrets replaced in JSON (any type, any charset) or form bodies; tenant rewritten."""
+    def body(self, raw: bytes, content_type: str = "", tree: PathTree | None = None) -> bytes:
+        """Secrets replaced in JSON (any type, any charset), form or multipart bodies, by the
+        operation's secret field paths (``tree``) and the catalogue's secret names; values
+        redacted before masked wherever they reappear; tenant rewritten."""
         if not raw:
             return raw
+        tree = tree or NO_FIELDS.request_tree
+        if "multipart/" in content_type.lower():
+            multipart = self._multipart(raw, content_type, tree)
+            if multipart is not None:
+                return multipart
         charset = _charset(content_type)
-        try:
-            text = raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        text: str | None = None
+        # Zero bytes or a BOM decide first: UTF-16 text of ASCII is valid UTF-8 too.
+        for candidate in (*_sniffed_charsets(raw), charset, "utf-8"):
             try:
-                text = raw.decode("utf-8")
-                charset = "utf-8"
-            except UnicodeDecodeError:
-                return raw  # binary: nothing we can read, the guard still scans its bytes
-        replaced = self._json_text(text)
+                text = raw.decode(candidate)
+            except (LookupError, UnicodeDecodeError):
+                continue
+            charset = candidate
+            break
+        if text is None:
+            return raw  # binary: nothing we can read, the guard still scans its bytes
+        replaced = self._json_text(text, tree)
         if replaced is None:
-            replaced = self._form_text(text, content_type)
+            replaced = self._form_text(text, content_type, tree)
         if replaced is None:
             replaced = self._loose_text(text)
-        out = self.rewrite(replaced)
+        out = self.rewrite(self._echoes_masked(replaced))
         if out == text:
             return raw
         try:
@@ -257,7 +315,19 @@ class Redactor:
         except (LookupError, UnicodeEncodeError):
             return out.encode("utf-8")
 
-    def _json_text(self, text: str) -> str | None:
+    def _is_secret_key(self, key: str) -> bool:
+        return key in SECRET_KEYS or key in TOKEN_KEYS or self.catalogue.is_secret_name(key)
+
+    def _echoes_masked(self, text: str) -> str:
+        for value in self.echoes():
+            if len(value) < MIN_ECHO_LENGTH:
+                continue
+            for form in _echo_forms(value):
+                if form in text:
+                    text = text.replace(form, REDACTED)
+        return text
+
+    def _json_text(self, text: str, tree: PathTree) -> str | None:
         stripped = text.strip()
         if not stripped or stripped[0] not in "{[":
             return None
@@ -265,33 +335,96 @@ class Redactor:
             data = json.loads(stripped)
         except ValueError:
             return None
-        changed, new = self._json_value(data)
+        changed, new = self._json_value(data, None, [tree])
         if not changed:
             return text
         return json.dumps(new, separators=(",", ":"), ensure_ascii=False)
 
-    def _json_value(self, value: Any, key: str | None = None) -> tuple[bool, Any]:
+    def _json_value(
+        self, value: Any, key: str | None, nodes: list[PathTree], secret: bool = False
+    ) -> tuple[bool, Any]:
         if isinstance(value, dict):
             changed = False
             out: dict[str, Any] = {}
             for k, v in value.items():
-                c, out[k] = self._json_value(v, k)
+                below = [child for node in nodes for child in node.key(k)]
+                is_secret = secret or any(n.secret for n in below)
+                c, out[k] = self._json_value(v, k, below, is_secret)
                 changed = changed or c
             return changed, out
         if isinstance(value, list):
             changed = False
             items = []
+            below = [item for item in (node.items() for node in nodes) if item is not None]
+            is_secret = secret or any(n.secret for n in below)
             for v in value:
-                c, item = self._json_value(v, key)
+                c, item = self._json_value(v, key, below, is_secret)
                 changed = changed or c
                 items.append(item)
             return changed, items
         if isinstance(value, str) and key is not None:
-            new = self._secret_value(key, value)
+            new = self._field_value(key, value, secret)
+            if new == value and not secret and value[:1] in "{[":
+                new = self._nested_json(value)
             if key == "tenant" and value in getattr(self.rewrite, "tenant_names", ()):
                 new = RECORDINGS_TENANT
             return new != value, new
+        if isinstance(value, str) and secret:
+            new = self._field_value("", value, True)
+            return new != value, new
         return False, value
+
+    def _nested_json(self, value: str) -> str:
+        # JSON inside a JSON string (metadata, a log line): its secret names redacted too.
+        try:
+            inner = json.loads(value)
+        except ValueError:
+            return value
+        if not isinstance(inner, (dict, list)):
+            return value
+        changed, new = self._json_value(inner, None, [])
+        return json.dumps(new, separators=(",", ":"), ensure_ascii=False) if changed else value
+
+    def _field_value(self, key: str, value: str, secret: bool = False) -> str:
+        """The value to record for field ``key``: a placeholder when it is secret (by the
+        operation's paths, ``secret``, or by its name), else ``value``."""
+        if key in SECRET_KEYS or key in TOKEN_KEYS:
+            return self._secret_value(key, value)
+        if not value or not (secret or self.catalogue.is_secret_name(key)):
+            return value
+        if value == REDACTED or is_placeholder_secret(value):
+            return value
+        label = f"the {key} field" if key else "a secret field"
+        if re.match(r"https?://", value):
+            return self._url_value(value, label)
+        self.redacted(value, label)
+        return REDACTED
+
+    def _url_value(self, url: str, label: str) -> str:
+        """A secret URL (a ticket URL) stays a URL: its credential parts are redacted."""
+        self.redacted(url, label)
+        parts = urlsplit(url)
+        if parts.query:
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+            kept = []
+            for name, value in pairs:
+                if name in URL_KEPT_PARAMS or not value:
+                    kept.append((name, value))
+                    continue
+                self.redacted(value, f"{label}'s {name}")
+                kept.append((name, REDACTED))
+            parts = parts._replace(query=urlencode(kept))
+        else:
+            head, _, last = parts.path.rpartition("/")
+            if last:
+                self.redacted(last, label)
+                parts = parts._replace(path=f"{head}/{REDACTED}")
+        if parts.fragment:
+            self.redacted(parts.fragment, label)
+            parts = parts._replace(fragment=REDACTED)
+        out = urlunsplit(parts)
+        # urlunsplit drops an empty fragment: Auth0's ticket URLs end in "#".
+        return out + "#" if url.endswith("#") and not out.endswith("#") else out
 
     def _secret_value(self, key: str, value: str) -> str:
         if key in SECRET_KEYS and value:
@@ -304,9 +437,10 @@ class Redactor:
             return placeholder_for(value, self.rewrite)
         return value
 
-    _form_value = _secret_value
+    def _form_value(self, key: str, value: str) -> str:
+        return self._field_value(key, value)
 
-    def _form_text(self, text: str, content_type: str) -> str | None:
+    def _form_text(self, text: str, content_type: str, tree: PathTree) -> str | None:
         is_form = "x-www-form-urlencoded" in content_type.lower()
         if not is_form and not re.fullmatch(r"[\w.~%+\-]+=[^\s]*", text.strip()):
             return None
@@ -314,24 +448,59 @@ class Redactor:
             pairs = parse_qsl(text.strip(), keep_blank_values=True, strict_parsing=True)
         except ValueError:
             return None
-        if not any(key in SECRET_KEYS or key in TOKEN_KEYS for key, _ in pairs):
-            return text
-        return urlencode([(key, self._form_value(key, value)) for key, value in pairs])
 
-    _LOOSE = re.compile(
-        r"""(?P<pre>["']?(?P<name>"""
-        + "|".join(sorted(SECRET_KEYS | TOKEN_KEYS))
-        + r""")["']?\s*[:=]\s*["']?)(?P<value>[^"'&\s,}]+)"""
-    )
+        def secret(key: str) -> bool:
+            return any(n.secret for n in tree.key(key))
+
+        if not any(self._is_secret_key(key) or secret(key) for key, _ in pairs):
+            return text
+        return urlencode(
+            [(key, self._field_value(key, value, secret(key))) for key, value in pairs]
+        )
+
+    def _multipart(self, raw: bytes, content_type: str, tree: PathTree) -> bytes | None:
+        """A multipart body with each secret part redacted, and the JSON of every part (a
+        users-imports file) redacted by name; None when it is not one."""
+        match = re.search(r'boundary="?([^";]+)"?', content_type, re.IGNORECASE)
+        if not match:
+            return None
+        delimiter = b"--" + match.group(1).encode("latin-1")
+        chunks = raw.split(delimiter)
+        if len(chunks) < 3:
+            return None
+        out = [chunks[0]]
+        for chunk in chunks[1:]:
+            head, sep, content = chunk.partition(b"\r\n\r\n")
+            if not sep or chunk.startswith(b"--"):
+                out.append(chunk)
+                continue
+            name_match = re.search(rb'name="([^"]*)"', head)
+            name = name_match.group(1).decode("utf-8", "replace") if name_match else ""
+            body, tail = (
+                (content[:-2], content[-2:]) if content.endswith(b"\r\n") else (content, b"")
+            )
+            out.append(head + sep + self._part(name, body, tree) + tail)
+        return delimiter.join(out)
+
+    def _part(self, name: str, body: bytes, tree: PathTree) -> bytes:
+        is_secret = any(n.secret for n in tree.key(name))
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return body
+        replaced = self._json_text(text, PathTree())
+        if replaced is not None:
+            return self.rewrite(self._echoes_masked(replaced)).encode("utf-8")
+        if (is_secret or self._is_secret_key(name)) and text:
+            return self._field_value(name, text, True).encode("utf-8")
+        return self.rewrite(self._echoes_masked(text)).encode("utf-8")
 
     def _loose_text(self, text: str) -> str:
-        # Neither JSON nor a form (truncated JSON, multipart, text): replace key=value shapes.
+        # Neither JSON nor a form (truncated JSON, text): replace key=value shapes.
         def sub(match: re.Match[str]) -> str:
-            return match.group("pre") + self._secret_value(
-                match.group("name"), match.group("value")
-            )
+            return match.group("pre") + self._field_value(match.group("name"), match.group("value"))
 
-        return self._LOOSE.sub(sub, text)
+        return _loose_pattern(self.catalogue.names).sub(sub, text)
 
     # -- cassettes --
 
@@ -352,3 +521,42 @@ class Redactor:
         out["requests"] = requests
         out["responses"] = responses
         return out
+
+
+@functools.cache
+def _loose_pattern(names: frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(n) for n in sorted(SECRET_KEYS | TOKEN_KEYS | names))
+    return re.compile(
+        r"""(?P<pre>["']?\b(?P<name>"""
+        + alternatives
+        + r""")["']?\s*[:=]\s*["']?)(?P<value>[^"'&\s,}]+)"""
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _echo_forms(value: str) -> tuple[str, ...]:
+    """A value as it can reappear in a body or URL: plain, URL-encoded, JSON-escaped."""
+    escaped = json.dumps(value, ensure_ascii=False)[1:-1]
+    ascii_escaped = json.dumps(value)[1:-1]
+    return tuple(
+        dict.fromkeys(
+            (value, quote(value, safe=""), quote_plus(value, safe=""), escaped, ascii_escaped)
+        )
+    )
+
+
+def _sniffed_charsets(raw: bytes) -> tuple[str, ...]:
+    """Charsets a body's first bytes show: a BOM's, or UTF-16/32 by their zero bytes."""
+    if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return ("utf-32",)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return ("utf-16",)
+    if len(raw) >= 4 and raw[1:4] == b"\x00\x00\x00":
+        return ("utf-32-le",)
+    if len(raw) >= 4 and raw[:3] == b"\x00\x00\x00":
+        return ("utf-32-be",)
+    if len(raw) >= 2 and raw[1:2] == b"\x00":
+        return ("utf-16-le",)
+    if len(raw) >= 2 and raw[:1] == b"\x00":
+        return ("utf-16-be",)
+    return ()

@@ -53,6 +53,9 @@ class SecretRegistry:
         # remembered, so a replayed request costs no RSA check and no regex compilation.
         self._placeholders: set[str] = set()
         self._rewriter: Rewriter | None = None
+        # Values redaction took out of a secret field: masked wherever they reappear (Auth0
+        # quotes a rejected password in its 400 message). A tuple, copied on news only.
+        self._redacted: tuple[str, ...] = ()
 
     def add_secret(self, value: str | None, what: str) -> None:
         """Guard ``value``: a cassette holding it (in any encoding) is not written."""
@@ -67,6 +70,21 @@ class SecretRegistry:
             return
         with self._lock:
             self._secrets.setdefault(value, what)
+
+    def add_redacted(self, value: str | None, what: str) -> None:
+        """A value redaction replaced in a secret field: guarded, and masked by redaction
+        wherever it shows again in this session (an echo in an error message, a URL)."""
+        self.add_secret(value, what)
+        if not value or len(value) < MIN_SECRET_LENGTH:
+            return
+        with self._lock:
+            if value not in self._redacted:
+                # Longest first: a value inside another is masked after it.
+                self._redacted = tuple(sorted((*self._redacted, value), key=len, reverse=True))
+
+    def redacted_values(self) -> tuple[str, ...]:
+        """Every value ``add_redacted`` was told, longest first."""
+        return self._redacted
 
     def add_token(self, token: str | None, what: str = "an access token") -> None:
         """Guard a raw token the session was issued or saw on the wire."""
