@@ -63,3 +63,26 @@ def test_a_spoiled_cassette_fails_replay_with_one_line(
     project.runpytest_subprocess("--block-network", "-p", "no:cacheprovider").assert_outcomes(
         passed=1
     )
+
+
+def test_fresh_recordings_under_xdist_make_their_folders_without_a_race(
+    project: pytest.Pytester,
+) -> None:
+    """Smoke test of the race (it showed in 2 of 28 runs): many workers, one new folder each
+    module; the guarded persister makes folders with exist_ok before vcrpy looks."""
+    body = "\n".join(
+        f"""
+@pytest.mark.mgmt_scopes("read:users")
+def test_{n}(mgmt_client):
+    assert mgmt_client.get("users").status_code == 200
+"""
+        for n in range(6)
+    )
+    for module in ("a", "b"):
+        project.makepyfile(**{f"sub/test_{module}": "import pytest\n" + body})
+    result = project.runpytest_subprocess(
+        "--auth0-fake", "-p", "no:cacheprovider", "--record-mode=once", "-n", "4"
+    )
+    result.assert_outcomes(passed=12)
+    assert "FileExistsError" not in result.stdout.str()
+    assert len(list((project.path / "cassettes" / "sub").rglob("*.yaml"))) == 12
