@@ -37,7 +37,7 @@ MAX_DEPTH = 8
 _SECRET_NAME = re.compile(
     r"password|passwd|passphrase|secret|ticket|recoverycode|otp|apikey|accesskey|privatekey|"
     r"signingkey|encryptionkey|sharedkey|hash$|passwordhash|salt$|bearer|credentials?$|"
-    r"authorization|token|^code$|^pin$|^pem$|^cert(ificate)?key$|^key$|cookie|session$"
+    r"authorization|token|^pin$|^pem$|^cert(ificate)?key$|cookie|session$"
 )
 # A name matching _SECRET_NAME but with one of these parts is a *setting about* a secret.
 _SETTING_PART = re.compile(
@@ -56,8 +56,12 @@ _SECRET_DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 
-# Reviewed corrections: (api, path or "*" for every operation, JSON path) -> secret or not,
-# with the reason. A path ending in a name applies wherever that name is the last segment.
+# Reviewed corrections: (api or "*", operation or "*", JSON path) -> secret or not, with the
+# reason. An override's path matches a field path that ends with it (at a segment boundary);
+# the longest matching override wins. An override for one operation (not "*") also adds its
+# path to that operation (response side for GET, request side otherwise).
+# Not secret by the name rules on purpose: "code" (error codes, Actions' source code) and "key"
+# (a form field's or rules config's name); the credentials among them are listed here.
 OVERRIDES: list[tuple[str, str, str, bool, str]] = [
     # -- never secret --
     ("*", "*", "token_lifetime", False, "a duration setting, not a token"),
@@ -67,6 +71,11 @@ OVERRIDES: list[tuple[str, str, str, bool, str]] = [
     ("*", "*", "pem", False, "a public key or certificate (client credentials, JWE key)"),
     ("*", "*", "change_password", False, "a connection's custom script: code, not a credential"),
     ("*", "*", "id_token_signed_response_algs", False, "a list of algorithm names"),
+    ("*", "*", "private_key_jwt.credentials", False, "ids of a client's public-key credentials"),
+    ("*", "*", "tls_client_auth.credentials", False, "ids of a client's certificate credentials"),
+    ("*", "*", "signed_request_object.credentials", False, "ids of public-key credentials"),
+    ("*", "*", "token_vault_privileged_access.credentials", False, "ids of credentials"),
+    ("*", "*", "rate_limit_policies[*].configuration", False, "rate limits, no credential"),
     # -- always secret --
     ("*", "*", "password_hash", True, "a bcrypt/argon hash of a user's password"),
     ("*", "*", "custom_password_hash", True, "a user's imported hash, its salt and algorithm"),
@@ -85,6 +94,12 @@ OVERRIDES: list[tuple[str, str, str, bool, str]] = [
     ("*", "*", "ticket_id", True, "the id of a ticket URL is its credential"),
     ("*", "*", "invitation_url", True, "holds the invitation ticket id"),
     ("*", "*", "credentials", True, "email/sms provider and similar credential objects"),
+    ("*", "*", "secrets[*].value", True, "an Action's secret values (their names are kept)"),
+    ("*", "*", "device_code", True, "the device flow's code, exchanged for tokens"),
+    ("authentication", "POST /oauth/token", "code", True, "an authorization code, for tokens"),
+    ("management", "POST /flows/vault/connections", "setup.code", True, "an OAuth code"),
+    ("management", "PATCH /flows/vault/connections/{id}", "setup.code", True, "an OAuth code"),
+    ("management", "PUT /rules-configs/{key}", "value", True, "rules configs hold rules' secrets"),
     ("management", "POST /device-credentials", "value", True, "the device credential itself"),
     ("management", "GET /device-credentials", "[*].value", True, "device credential values"),
     ("management", "POST /jobs/users-imports", "users", True, "the import file: hashes"),
@@ -167,13 +182,14 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _override(api: str, op_key: str, path: str) -> bool | None:
-    last = path.rsplit(".", 1)[-1]
+    best: tuple[int, bool] | None = None
     for o_api, o_op, o_path, secret, _why in OVERRIDES:
         if o_api not in ("*", api) or o_op not in ("*", op_key):
             continue
-        if o_path == path or ("." not in o_path and "[" not in o_path and o_path == last):
-            return secret
-    return None
+        ends = path == o_path or path.endswith("." + o_path) or path.endswith("]." + o_path)
+        if ends and (best is None or len(o_path) > best[0]):
+            best = (len(o_path), secret)
+    return None if best is None else best[1]
 
 
 def _secret_paths(api: str, op_key: str, found: Iterator[tuple[str, str, str]]) -> list[str]:

@@ -392,3 +392,14 @@ def test_settings_about_secrets_are_kept(registry: SecretRegistry) -> None:
     }
     rec = Recorded(registry, "POST", f"{BASE}/clients", body, body, status=201)
     assert rec.request_json() == body
+
+
+def test_error_codes_and_action_code_are_kept(registry: SecretRegistry) -> None:
+    action = {"name": "a", "code": "exports.onExecutePostLogin = async () => {};"}
+    action["secrets"] = [{"name": "API_KEY", "value": SECRET}]
+    error = {"statusCode": 400, "errorCode": "invalid_body", "code": "invalid_body"}
+    rec = Recorded(registry, "POST", f"{BASE}/actions/actions", action, error, status=400)
+    rec.assert_absent(registry, SECRET)
+    assert rec.request_json()["code"] == action["code"]
+    assert rec.request_json()["secrets"] == [{"name": "API_KEY", "value": REDACTED}]
+    assert rec.response_json()["code"] == "invalid_body"

@@ -76,6 +76,9 @@ def test_check_mode_flags_a_stale_file_and_writes_nothing(tmp_path: Path) -> Non
         ("POST", "/oauth/token", "response", "refresh_token"),
         ("POST", "/dbconnections/signup", "request", "password"),
         ("POST", "/mfa/associate", "response", "secret"),
+        ("POST", "/api/v2/actions/actions", "request", "secrets[*].value"),
+        ("PUT", "/api/v2/rules-configs/MY_KEY", "request", "value"),
+        ("POST", "/oauth/token", "request", "code"),
     ],
 )
 def test_the_kinds_auth0_defines_are_secret(method: str, path: str, side: str, field: str) -> None:
@@ -114,7 +117,7 @@ def test_names_usable_when_no_operation_matches() -> None:
     assert catalogue.fields("GET", "/api/v2/no-such-thing") is NO_FIELDS
     for name in ("password", "password_hash", "totp_secret", "httpAuthorization", "ticket"):
         assert catalogue.is_secret_name(name)
-    for generic in ("value", "code", "credentials", "users"):
+    for generic in ("value", "code", "key", "credentials", "users"):
         assert not catalogue.is_secret_name(generic)
 
 
