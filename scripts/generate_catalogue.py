@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SPEC = ROOT.parent / "shared" / "auth0" / "management-api-oas.json"
+DEFAULT_SPEC = ROOT / "specs" / "auth0" / "management-api-oas.json"
 DEFAULT_OUT_DIR = ROOT / "pytest_auth0_m2m" / "data"
 CATALOGUE_FILE = "catalogue.json"
 FAKE_SCHEMAS_FILE = "fake_schemas.json"

@@ -15,7 +15,7 @@ from pytest_auth0_m2m.auth0.scopes import ScopeError, catalogue, parse_marker_ar
 from pytest_auth0_m2m.fake.schemas import PATH_PARAMS, SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "auth0" / "management-api-oas.json"
+SPEC = ROOT / "specs" / "auth0" / "management-api-oas.json"
 DATA = ROOT / "pytest_auth0_m2m" / "data"
 GENERATOR = ROOT / "scripts" / "generate_catalogue.py"
 
