@@ -127,3 +127,24 @@ def test_every_override_is_reviewed_with_a_reason() -> None:
         assert op == "*" or " /" in op
         assert path
         assert len(why) > 10, f"override {path!r} needs its reason"
+
+
+def test_secret_values_lists_every_string_under_a_secret_field() -> None:
+    catalogue = secret_catalogue()
+    fields = catalogue.fields("POST", "/api/v2/connections")
+    body = {
+        "name": "db",
+        "options": {"configuration": {"A": "one-secret", "B": ["two-secret"]}, "x": "kept"},
+        "meta": {"password": "three-secret", "password_hash": ""},
+    }
+    assert list(catalogue.secret_values(body, fields.request_tree)) == [
+        ("options.configuration.A", "one-secret"),
+        ("options.configuration.B[0]", "two-secret"),
+        ("meta.password", "three-secret"),
+    ]
+    # Without an operation, only the names count ("configuration" is one; "value" is not).
+    assert len(list(catalogue.secret_values(body))) == 3
+    listing = [{"id": "dcr_1", "value": "devcred-secret"}]
+    tree = catalogue.fields("GET", "/api/v2/device-credentials").response_tree
+    assert list(catalogue.secret_values(listing, tree)) == [("[0].value", "devcred-secret")]
+    assert list(catalogue.secret_values(listing)) == []

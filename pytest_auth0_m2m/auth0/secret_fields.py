@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -147,6 +147,34 @@ class SecretCatalogue:
 
     def is_secret_name(self, name: str) -> bool:
         return name in self.names
+
+    def secret_values(
+        self, document: Any, tree: PathTree | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """``(field path, value)`` for every non-empty string of a parsed JSON ``document``
+        under a secret field: one of ``tree``'s paths (an operation's ``request_tree`` or
+        ``response_tree``; ``any_response_tree`` for a response of an unknown operation) or a
+        key in ``names``. Paths are concrete (``users[0].password``). For the guard and audit:
+        a value that is not ``REDACTED`` (or another placeholder) there is a leak."""
+        yield from self._values(document, "", [tree] if tree is not None else [], False)
+
+    def _values(
+        self, value: Any, path: str, nodes: list[PathTree], secret: bool
+    ) -> Iterator[tuple[str, str]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                below = [child for node in nodes for child in node.key(str(key))]
+                is_secret = secret or str(key) in self.names or any(n.secret for n in below)
+                yield from self._values(
+                    item, f"{path}.{key}" if path else str(key), below, is_secret
+                )
+        elif isinstance(value, list):
+            below = [item for item in (node.items() for node in nodes) if item is not None]
+            is_secret = secret or any(n.secret for n in below)
+            for i, item in enumerate(value):
+                yield from self._values(item, f"{path}[{i}]", below, is_secret)
+        elif isinstance(value, str) and value and secret:
+            yield path, value
 
 
 def _parse_api(ops: Mapping[str, Any]) -> dict[str, SecretFields]:
