@@ -187,6 +187,7 @@ class Redactor:
 
     def request(self, request: Request) -> Request | None:
         """A redacted copy of a vcrpy request; None for the plugin's own traffic."""
+        _last_request.fields = NO_FIELDS
         headers = list(header_items(request.headers))
         if is_internal(headers):
             return None
