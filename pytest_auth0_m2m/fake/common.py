@@ -90,6 +90,18 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
+def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Auth0's metadata PATCH: merged one level deep; a key sent as null is removed, others kept
+    (users' app_metadata/user_metadata and clients' client_metadata alike)."""
+    merged = dict(current or {})
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
 def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
     """Check ``body`` against the operation's schema the way Auth0 words its 400s."""
     if not isinstance(body, dict):

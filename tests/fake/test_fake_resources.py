@@ -654,3 +654,45 @@ def test_path_parameter_limits_are_invalid_uri(fake: FakeAuth0, http: httpx.Clie
         headers=bearer(fake, "read:organization_invitations"),
     )
     assert r.json()["errorCode"] == "invalid_uri"
+
+
+def test_patch_client_metadata_merges_one_level(fake: FakeAuth0, http: httpx.Client) -> None:
+    """Auth0 merges client_metadata on PATCH: other keys kept, a null removes its key, and the
+    10-key cap holds for the merged object."""
+    headers = bearer(fake, "create:clients", "read:clients", "update:clients")
+    r = http.post(
+        "/api/v2/clients",
+        headers=headers,
+        json={"name": "m", "client_metadata": {"keep": "1", "drop": "2"}},
+    )
+    client_id = r.json()["client_id"]
+    r = http.patch(
+        f"/api/v2/clients/{client_id}",
+        headers=headers,
+        json={"client_metadata": {"drop": None, "new": "3"}},
+    )
+    assert r.status_code == 200
+    assert r.json()["client_metadata"] == {"keep": "1", "new": "3"}
+    assert http.get(f"/api/v2/clients/{client_id}", headers=headers).json()["client_metadata"] == {
+        "keep": "1",
+        "new": "3",
+    }
+    more = {f"k{i}": "v" for i in range(8)}  # 2 + 8 = 10 keys: allowed
+    r = http.patch(f"/api/v2/clients/{client_id}", headers=headers, json={"client_metadata": more})
+    assert r.status_code == 200
+    assert len(r.json()["client_metadata"]) == 10
+    r = http.patch(
+        f"/api/v2/clients/{client_id}", headers=headers, json={"client_metadata": {"k11": "v"}}
+    )
+    assert r.status_code == 400
+    assert r.json()["errorCode"] == "invalid_body"
+    assert "maximum 10" in r.json()["message"]
+    # A removal and an addition in one PATCH stay within the cap.
+    r = http.patch(
+        f"/api/v2/clients/{client_id}",
+        headers=headers,
+        json={"client_metadata": {"k0": None, "k11": "v"}},
+    )
+    assert r.status_code == 200
+    assert "k0" not in r.json()["client_metadata"]
+    assert r.json()["client_metadata"]["k11"] == "v"

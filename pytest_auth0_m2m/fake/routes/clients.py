@@ -9,6 +9,7 @@ from ..common import (
     bad_body,
     bad_query,
     json_type,
+    merge_metadata,
     not_found_error,
     paginate,
     select_fields,
@@ -43,7 +44,14 @@ def _about(operation_id: str, name: str) -> str:
     return f" ({spec[1]})" if spec and spec[1] else ""
 
 
-def _check(operation_id: str, body: dict[str, Any]) -> None:
+def _too_many_keys(operation_id: str, count: int) -> Exception:
+    return bad_body(
+        f"'Too many properties defined ({count}), maximum 10' on property "
+        f"client_metadata{_about(operation_id, 'client_metadata')}."
+    )
+
+
+def _check(operation_id: str, body: dict[str, Any], *, nulls: bool = False) -> None:
     """Auth0's semantic checks beyond JSON types (docs/auth0-wire.md: name, description,
     metadata)."""
     name = body.get("name")
@@ -76,11 +84,10 @@ def _check(operation_id: str, body: dict[str, Any]) -> None:
     metadata = body.get("client_metadata")
     if metadata is not None:
         if len(metadata) > 10:
-            raise bad_body(
-                f"'Too many properties defined ({len(metadata)}), maximum 10' on property "
-                f"client_metadata{_about(operation_id, 'client_metadata')}."
-            )
+            raise _too_many_keys(operation_id, len(metadata))
         for key, value in metadata.items():
+            if value is None and nulls:
+                continue  # a PATCH removes the key
             if not isinstance(value, str):
                 raise bad_body(
                     f"'Expected type string but found type {json_type(value)}' on property "
@@ -137,11 +144,20 @@ def get_client(call: Call) -> Reply:
 @HANDLERS.route("patch_clients_by_id")
 def update_client(call: Call) -> Reply:
     body = call.body()
-    _check(call.operation.operation_id, body)
+    operation_id = call.operation.operation_id
+    _check(operation_id, body, nulls=True)
     with call.tenant.lock:
         client = call.tenant.clients.get(call.params["id"])
         if client is None:
             raise _missing()
+        metadata = body.get("client_metadata")
+        if isinstance(metadata, dict):
+            # Auth0 merges client_metadata one level deep; a key sent as null is removed. The
+            # 10-key cap holds for the merged object (docs/auth0-wire.md).
+            merged = merge_metadata(client.get("client_metadata"), metadata)
+            if len(merged) > 10:
+                raise _too_many_keys(operation_id, len(merged))
+            body = {**body, "client_metadata": merged}
         for key, value in body.items():
             if value is None:
                 client.pop(key, None)

@@ -10,6 +10,7 @@ from ..common import (
     Reply,
     bad_body,
     bad_query,
+    merge_metadata,
     mgmt_error,
     not_found_error,
     paginate,
@@ -218,13 +219,7 @@ def update_user(call: Call) -> Reply:
                 continue
             if key in ("app_metadata", "user_metadata") and isinstance(value, dict):
                 # Auth0 merges metadata one level deep; a null value removes the key.
-                merged = dict(user.get(key) or {})
-                for meta_key, meta_value in value.items():
-                    if meta_value is None:
-                        merged.pop(meta_key, None)
-                    else:
-                        merged[meta_key] = meta_value
-                user[key] = merged
+                user[key] = merge_metadata(user.get(key), value)
             elif value is None:
                 user.pop(key, None)
             else:
