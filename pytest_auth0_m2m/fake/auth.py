@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from jwt.algorithms import RSAAlgorithm
 
 from ..auth0.scopes import Operation
 from .common import ApiError, random_id
@@ -23,11 +24,6 @@ from .tenant import Tenant
 
 GRANT_TYPES_URI = "https://auth0.com/docs/clients/client-grant-types"
 _TOKEN_CACHE_MAX = 10_000
-
-
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def unauthorized(message: str) -> ApiError:
@@ -87,12 +83,12 @@ class Signer:
             .sign(self._key, hashes.SHA256())
         )
         der = cert.public_bytes(serialization.Encoding.DER)
-        numbers = self._public.public_numbers()
+        jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self._public, as_dict=True)
         return {
-            "kty": "RSA",
+            "kty": jwk["kty"],
             "use": "sig",
-            "n": _b64url_uint(numbers.n),
-            "e": _b64url_uint(numbers.e),
+            "n": jwk["n"],
+            "e": jwk["e"],
             "kid": self.kid,
             "x5t": base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode(),
             "x5c": [base64.b64encode(der).decode("ascii")],
