@@ -195,3 +195,58 @@ def test_an_unreadable_cassette_is_reported_and_treated_as_missing(
     plain = GuardedPersister(FilesystemPersister, SecretRegistry())
     with pytest.raises(Exception):  # noqa: B017 - whatever vcrpy raises
         plain.load_cassette(str(path), yamlserializer)
+
+
+# --- Values under fields Auth0's specs mark secret --------------------------------------------
+
+UNKNOWN_PASSWORD = "Unregistered-pass-7781"  # never registered: only the catalogue knows it
+
+
+@pytest.mark.parametrize(
+    ("uri", "request_body", "response_body", "field"),
+    [
+        (
+            "https://tenant.auth0.invalid/api/v2/users",
+            json.dumps({"email": "a@example.com", "password": UNKNOWN_PASSWORD}).encode(),
+            "{}",
+            "password",
+        ),
+        (
+            "https://tenant.auth0.invalid/api/v2/tickets/password-change",
+            b"{}",
+            json.dumps({"ticket": f"https://t.example/lo/reset?ticket={UNKNOWN_PASSWORD}#"}),
+            "ticket",
+        ),
+        (
+            "https://tenant.auth0.invalid/api/v2/resource-servers",
+            b"{}",
+            json.dumps({"identifier": "https://api", "signing_secret": UNKNOWN_PASSWORD}),
+            "signing_secret",
+        ),
+        (
+            "https://tenant.auth0.invalid/api/v2/unknown-path",
+            b"{}",
+            json.dumps({"nested": {"recovery_code": UNKNOWN_PASSWORD}}),
+            "nested.recovery_code",
+        ),
+    ],
+    ids=["user password", "ticket URL", "signing secret", "unknown operation"],
+)
+def test_a_value_under_a_secret_field_is_refused_though_never_registered(
+    uri: str, request_body: bytes, response_body: str, field: str
+) -> None:
+    findings = guard(cassette(request_body, response_body, uri=uri), yamlserializer, [])
+    assert [f.what for f in findings] == [f"a value of Auth0's secret field {field}"]
+    assert UNKNOWN_PASSWORD not in "\n".join(str(f) for f in findings)
+
+
+def test_placeholders_under_secret_fields_pass() -> None:
+    body = json.dumps(
+        {
+            "password": "REDACTED",
+            "ticket": "https://tenant.auth0.invalid/lo/reset?ticket=REDACTED#",
+            "signing_secret": "REDACTED",
+        }
+    )
+    uri = "https://tenant.auth0.invalid/api/v2/users"
+    assert guard(cassette(body.encode(), body, uri=uri), yamlserializer, []) == []

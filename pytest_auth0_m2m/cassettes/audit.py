@@ -37,6 +37,7 @@ from pytest_auth0_m2m.cassettes.placeholders import (
     JWT_PATTERN,
     PLACEHOLDER_CLIENT_SECRET,
     PLACEHOLDER_OPAQUE_TOKEN,
+    is_placeholder,
     is_replay_token,
 )
 
@@ -265,15 +266,6 @@ def entropy(value: str) -> float:
     counts = Counter(value)
     n = len(value)
     return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def is_placeholder(value: str) -> bool:
-    return (
-        value in PLACEHOLDERS
-        or "redacted" in value.lower()
-        or PLACEHOLDER_OPAQUE_TOKEN in value
-        or is_replay_token(value)
-    )
 
 
 def high_entropy(value: str) -> bool:

@@ -27,12 +27,20 @@ from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import serialize
 
+from pytest_auth0_m2m.auth0.secret_fields import PathTree, secret_catalogue
 from pytest_auth0_m2m.cassettes.placeholders import (
     JWT_PATTERN,
+    is_placeholder,
     is_placeholder_secret,
     unverified_claims,
 )
-from pytest_auth0_m2m.cassettes.redaction import Redactor, body_bytes, gunzipped, header_items
+from pytest_auth0_m2m.cassettes.redaction import (
+    Redactor,
+    body_bytes,
+    decoded_text,
+    gunzipped,
+    header_items,
+)
 from pytest_auth0_m2m.cassettes.registry import MIN_SECRET_LENGTH, Secret, SecretRegistry
 
 # A half shorter than this could match by accident; shorter secrets are searched whole only.
@@ -313,6 +321,63 @@ def _binary_pieces(cassette_dict: Mapping[str, Any]) -> list[bytes]:
     return pieces
 
 
+def _json_document(body: Any, content_type: str) -> Any:
+    raw = body_bytes(body)
+    if not raw:
+        return None
+    raw = gunzipped(raw) or raw
+    decoded = decoded_text(raw, content_type)
+    if decoded is None:
+        return None
+    try:
+        return json.loads(decoded[0])
+    except ValueError:
+        return None
+
+
+def _content_type(headers: Any) -> str:
+    for name, value in header_items(headers):
+        if name.lower() == "content-type":
+            return str(value[0] if isinstance(value, list) and value else value)
+    return ""
+
+
+def catalogue_leaks(request: Any, response: Any) -> list[tuple[str, str]]:
+    """``(part, field path)`` of every value under a field Auth0's specs mark secret, in the
+    interaction's JSON bodies, that is not a placeholder: what redaction should have replaced.
+
+    The second line of defence: it holds whatever hook or serializer ran after redaction."""
+    catalogue = secret_catalogue()
+    fields = catalogue.fields(
+        getattr(request, "method", ""), urlsplit(getattr(request, "uri", "")).path
+    )
+    response = response if isinstance(response, Mapping) else {}
+    body = response.get("body")
+    bodies: list[tuple[str, Any, str, PathTree]] = [
+        (
+            "request body",
+            getattr(request, "body", None),
+            _content_type(getattr(request, "headers", None)),
+            fields.request_tree,
+        ),
+        (
+            "response body",
+            body.get("string") if isinstance(body, Mapping) else body,
+            _content_type(response.get("headers")),
+            fields.response_tree if fields.operation else catalogue.any_response_tree,
+        ),
+    ]
+    leaks = []
+    for part, raw, content_type, tree in bodies:
+        document = _json_document(raw, content_type)
+        if document is None:
+            continue
+        for path, value in catalogue.secret_values(document, tree):
+            if not is_placeholder(value):
+                leaks.append((part, path))
+    return leaks
+
+
 def guard(
     cassette_dict: Mapping[str, Any],
     serializer: Any,
@@ -352,21 +417,25 @@ def guard(
         for token in tenant_tokens(view, tenant_hosts)
     }
     scanner = SecretScanner([*secrets, *issued.values()])
-    if not scanner or not scanner.search(views):
-        return []  # the common case: one search per needle over every view at once
     findings: dict[tuple[str, str, str], Finding] = {}
     labels: dict[int, str] = {}
+
+    def label(number: int, request: Any) -> str:
+        # Printed in the refusal: a secret in the URL's path must not be shown either.
+        if number not in labels:
+            method = getattr(request, "method", "?")
+            labels[number] = scanner.mask(f"interaction {number} ({method} {_safe_uri(request)})")
+        return labels[number]
+
+    for number, (request, response) in enumerate(zip(requests, responses, strict=False), 1):
+        for part, path in catalogue_leaks(request, response):
+            what = f"a value of Auth0's secret field {path}"
+            where = f"{label(number, request)} {part}"
+            findings.setdefault((what, "plain", where), Finding(what, "plain", where))
+    if not scanner or not scanner.search(views):
+        return list(findings.values())  # the common case: one search per needle over all views
     for number, request, part, pieces in places:
-        if request is None:
-            where = part
-        else:
-            # Printed in the refusal: a secret in the URL's path must not be shown either.
-            if number not in labels:
-                method = getattr(request, "method", "?")
-                labels[number] = scanner.mask(
-                    f"interaction {number} ({method} {_safe_uri(request)})"
-                )
-            where = f"{labels[number]} {part}"
+        where = part if request is None else f"{label(number, request)} {part}"
         for what, form, _ in scanner.scan(pieces):
             findings.setdefault((what, form, where), Finding(what, form, where))
     for what, form, offset in scanner.scan_text(text):

@@ -193,6 +193,18 @@ def is_placeholder_secret(value: str) -> bool:
     return value in (PLACEHOLDER_CLIENT_SECRET, PLACEHOLDER_OPAQUE_TOKEN) or is_replay_token(value)
 
 
+def is_placeholder(value: str) -> bool:
+    """Whether a value under a secret field is one the plugin wrote (so no leak): a placeholder
+    secret or token, a replay token, empty, or a redacted value kept in shape (a ticket URL
+    whose ticket reads REDACTED)."""
+    return (
+        value in ("", PLACEHOLDER_CLIENT_SECRET, PLACEHOLDER_OPAQUE_TOKEN)
+        or "redacted" in value.lower()
+        or PLACEHOLDER_OPAQUE_TOKEN in value
+        or is_replay_token(value)
+    )
+
+
 class ReplaySource:
     """The ``TokenSource`` of a replay session: no network, no tenant, only placeholders.
 

@@ -291,18 +291,10 @@ class Redactor:
             multipart = self._multipart(raw, content_type, tree)
             if multipart is not None:
                 return multipart
-        charset = _charset(content_type)
-        text: str | None = None
-        # Zero bytes or a BOM decide first: UTF-16 text of ASCII is valid UTF-8 too.
-        for candidate in (*_sniffed_charsets(raw), charset, "utf-8"):
-            try:
-                text = raw.decode(candidate)
-            except (LookupError, UnicodeDecodeError):
-                continue
-            charset = candidate
-            break
-        if text is None:
+        decoded = decoded_text(raw, content_type)
+        if decoded is None:
             return raw  # binary: nothing we can read, the guard still scans its bytes
+        text, charset = decoded
         replaced = self._json_text(text, tree)
         if replaced is None:
             replaced = self._form_text(text, content_type, tree)
@@ -544,6 +536,20 @@ def _echo_forms(value: str) -> tuple[str, ...]:
             (value, quote(value, safe=""), quote_plus(value, safe=""), escaped, ascii_escaped)
         )
     )
+
+
+def decoded_text(raw: bytes, content_type: str = "") -> tuple[str, str] | None:
+    """``(text, charset)`` of a body, or None when it is binary.
+
+    Zero bytes or a BOM decide first (UTF-16 text of ASCII is valid UTF-8 too), then the
+    declared charset, then UTF-8.
+    """
+    for candidate in (*_sniffed_charsets(raw), _charset(content_type), "utf-8"):
+        try:
+            return raw.decode(candidate), candidate
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return None
 
 
 def _sniffed_charsets(raw: bytes) -> tuple[str, ...]:
