@@ -1,9 +1,8 @@
-"""The emulator's HTTP side: werkzeug serving in a daemon thread, routing, and dispatch."""
+"""The emulator's HTTP side: cheroot serving in a daemon thread, werkzeug routing, dispatch."""
 
 from __future__ import annotations
 
 import functools
-import ipaddress
 import json
 import socket
 import ssl
@@ -11,20 +10,22 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+from cheroot.wsgi import Server as WSGIServer
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.routing.exceptions import RoutingException
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from ..auth0.endpoints import TenantEndpoints
+from ..auth0.hosts import is_loopback, netloc
 from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
 from .common import ApiError, dumps, mgmt_body, validate_path
@@ -48,7 +49,11 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 MAX_BODY_BYTES = 1 << 20
-TLS_HANDSHAKE_TIMEOUT = 10.0
+# Worker threads: each keeps one request busy, idle keep-alive connections wait in cheroot's
+# selector and cost no thread.
+SERVER_THREADS = 4
+# Seconds a connection may sit idle (and a TLS handshake may take) before cheroot drops it.
+CONNECTION_TIMEOUT = 10
 ROUTE_CACHE_SIZE = 4096
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
 JSON_TYPE = "application/json; charset=utf-8"
@@ -95,107 +100,29 @@ def _url_map() -> Map:
     return url_map
 
 
-def _handler_class(
-    connections: set[socket.socket],
-    lock: threading.Lock,
-    tls_context: ssl.SSLContext | None,
-) -> type[WSGIRequestHandler]:
-    class _Handler(WSGIRequestHandler):
-        # HTTP/1.1 so clients keep connections alive; every response carries Content-Length.
-        protocol_version = "HTTP/1.1"
-        # Headers and body go out in two writes; without TCP_NODELAY the second waits for
-        # the client's delayed ACK (tens of milliseconds per request).
-        disable_nagle_algorithm = True
+class _WorkerHandshakeAdapter(BuiltinSSLAdapter):
+    """TLS whose handshake runs in the connection's worker thread, on its first read.
 
-        def setup(self) -> None:
-            if tls_context is not None:
-                # The handshake runs here, in the connection's own thread: done by the
-                # listening socket (werkzeug's way) a silent client would stall every accept
-                # and make stop() wait for it.
-                self.request.settimeout(TLS_HANDSHAKE_TIMEOUT)
-                self.request = tls_context.wrap_socket(self.request, server_side=True)
-                self.request.settimeout(None)
-            super().setup()
+    cheroot's own adapter shakes hands in the accepting thread: a client that connects and
+    stays silent would stall every other accept (and stop()) for the connection timeout.
+    """
 
-        def finish(self) -> None:
-            try:
-                super().finish()
-            finally:
-                if tls_context is not None:
-                    # socketserver closes the plain socket it accepted, which wrap_socket
-                    # detached: the TLS socket is ours to close.
-                    self.request.close()
-
-        def handle(self) -> None:
-            # Tracked so stop() can close idle keep-alive connections instead of leaving
-            # handler threads answering for a stopped emulator.
-            with lock:
-                connections.add(self.connection)
-            try:
-                super().handle()
-            finally:
-                with lock:
-                    connections.discard(self.connection)
-
-        def log(self, type: str, message: str, *args: Any) -> None:
-            # A request line per call would flood test output and halve throughput.
-            return
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            return
-
-        def run_wsgi(self) -> None:
-            # werkzeug's own run_wsgi always answers "Connection: close" and then waits to
-            # drain the socket, which rules out keep-alive. The emulator's app always reads
-            # the whole request body and returns one buffered body with Content-Length (or
-            # asks for "Connection: close" itself), so the connection can safely stay open.
-            if self.headers.get("Expect", "").strip().lower() == "100-continue":
-                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-            environ = self.make_environ()
-            answer: list[Any] = []
-
-            def start_response(
-                status: str, headers: list[tuple[str, str]], exc_info: Any = None
-            ) -> Callable[[bytes], object]:
-                answer[:] = [status, headers]
-                return lambda data: None
-
-            try:
-                payload = b"".join(self.server.app(environ, start_response))
-            except Exception:  # the app answers every error itself; this is a last resort
-                answer[:] = ["500 Internal Server Error", [("Content-Type", JSON_TYPE)]]
-                payload = dumps(mgmt_body(500, "Internal Server Error"))
-                answer[1].append(("Content-Length", str(len(payload))))
-            status, headers = answer
-            code, _, reason = str(status).partition(" ")
-            self.send_response(int(code), reason)
-            for key, value in headers:
-                self.send_header(key, value)
-            # Headers and body leave in one write (see flush_headers): one syscall, one packet.
-            self._body = payload if environ["REQUEST_METHOD"] != "HEAD" else b""
-            self.end_headers()
-            self.wfile.flush()
-
-        def flush_headers(self) -> None:
-            buffered: list[bytes] = getattr(self, "_headers_buffer", [])
-            self.wfile.write(b"".join(buffered) + getattr(self, "_body", b""))
-            self._headers_buffer: list[bytes] = []
-            self._body = b""
-
-    return _Handler
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:
+        tls_socket = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return tls_socket, {"HTTPS": "on", "wsgi.url_scheme": "https"}
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+class _QuietServer(WSGIServer):
+    def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        # Failed handshakes and dropped sockets are the client's problem; the app's own
+        # crashes are kept in FakeAuth0.server_errors.
+        return
 
 
-def _ignore_error(request: object, client_address: object) -> None:
-    return
+def _ssl_adapter(tls: TlsMaterial) -> BuiltinSSLAdapter:
+    adapter = _WorkerHandshakeAdapter(str(tls.cert_path), str(tls.key_path))
+    adapter.context = tls.server_context
+    return adapter
 
 
 class FakeAuth0:
@@ -212,7 +139,7 @@ class FakeAuth0:
         host: str = "127.0.0.1",
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
-        if not _is_loopback(host):
+        if not is_loopback(host):
             # Admin routes are unauthenticated and the CLI prints a secret: local use only.
             raise ValueError(
                 f"FakeAuth0 serves on a loopback address only, got host={host!r}; "
@@ -220,7 +147,7 @@ class FakeAuth0:
             )
         self.tls = tls
         self._port = port
-        self._host = host
+        self._host = host.strip("[]")
         self._clock: Callable[[], float] = clock or time.time
         self.token_lifetime = token_lifetime
         self.max_body_bytes = max_body_bytes
@@ -234,14 +161,12 @@ class FakeAuth0:
         self._adapter: MapAdapter = _url_map().bind("localhost")
         # werkzeug's matcher costs more than the rest of a request; clients repeat paths.
         self._routes: dict[tuple[str, str], tuple[Any, dict[str, str]]] = {}
-        self._server: BaseWSGIServer | None = None
+        self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._tenant: Tenant | None = None
         self._signer: Signer | None = None
         self._tls: TlsMaterial | None = None
         self._domain: str | None = None
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
         # Tracebacks of handler crashes, for debugging the emulator; never sent to clients.
         self.server_errors: list[str] = []
 
@@ -251,42 +176,28 @@ class FakeAuth0:
         if self._server is not None:
             raise RuntimeError("FakeAuth0 is already started")
         self._tls = make_tls_material() if self.tls else None
+        server = _QuietServer(
+            (self._host, self._port),
+            self._wsgi,
+            numthreads=SERVER_THREADS,
+            server_name="fake-auth0",
+            timeout=CONNECTION_TIMEOUT,
+            shutdown_timeout=1,
+        )
+        if self._tls is not None:
+            server.ssl_adapter = _ssl_adapter(self._tls)
         try:
-            # Bound here, not by werkzeug: on a busy port werkzeug prints and calls sys.exit,
-            # where a library must raise OSError.
-            family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-            listener = socket.create_server((self._host, self._port), family=family)
+            server.prepare()  # binds now: a busy port raises OSError here
         except BaseException:
             if self._tls is not None:
                 self._tls.cleanup()
             raise
-        with listener:
-            server = make_server(
-                self._host,
-                listener.getsockname()[1],
-                self._wsgi,
-                threaded=True,
-                request_handler=_handler_class(
-                    self._connections,
-                    self._connections_lock,
-                    self._tls.server_context if self._tls else None,
-                ),
-                fd=listener.fileno(),  # werkzeug serves a duplicate of this descriptor
-            )
-        # Failed handshakes and dropped sockets are the client's problem: socketserver would
-        # print a traceback for each one.
-        server.handle_error = _ignore_error  # type: ignore[method-assign]
-        host = "localhost" if self.tls else self._host
-        self._domain = f"{host}:{server.port}"
+        port = int(server.bind_addr[1])
+        self._domain = netloc("localhost" if self.tls else self._host, port)
         self._signer = Signer(f"https://{self._domain}/", self._clock)
         self._tenant = Tenant(self._domain, self._clock, self.token_lifetime, self.provisioner)
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-auth0-{server.port}",
-            daemon=True,
-        )
+        self._thread = threading.Thread(target=server.serve, name=f"fake-auth0-{port}", daemon=True)
         self._thread.start()
         return self
 
@@ -294,13 +205,7 @@ class FakeAuth0:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
-        with self._connections_lock:
-            open_connections = list(self._connections)
-        for conn in open_connections:
-            with suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        server.server_close()
+        server.stop()
         if self._thread is not None:
             self._thread.join(timeout=2)
         if self._tls is not None:
@@ -451,7 +356,8 @@ class FakeAuth0:
             if length < 0 or length > self.max_body_bytes:
                 return None
             return bytes(stream.read(length)) if length else b""
-        if environ.get("wsgi.input_terminated"):
+        chunked = "chunked" in str(environ.get("HTTP_TRANSFER_ENCODING", "")).lower()
+        if chunked or environ.get("wsgi.input_terminated"):
             data = bytes(stream.read(self.max_body_bytes + 1))
             return None if len(data) > self.max_body_bytes else data
         return b""
