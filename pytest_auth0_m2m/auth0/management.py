@@ -9,6 +9,8 @@ carry Auth0's status, ``errorCode`` and message, and never a secret or a token.
 from __future__ import annotations
 
 import email.utils
+import hashlib
+import hmac
 import json
 import random
 import re
@@ -384,6 +386,11 @@ class ManagementClient:
                 self._token_scopes = response.scope
                 self._token_expires = clock() + response.expires_in
             return {"Authorization": f"Bearer {self._token}"}
+
+    def derive_key(self, label: bytes) -> bytes:
+        """HMAC-SHA256 of ``label`` keyed by the provisioner's client secret: a key only the
+        holder of that secret can compute, while the secret itself stays in this object."""
+        return hmac.new(self._client_secret.encode(), label, hashlib.sha256).digest()
 
     def provisioner_scopes(self) -> frozenset[str]:
         """The scopes on the provisioner's grant (from its token response), fetching if needed."""

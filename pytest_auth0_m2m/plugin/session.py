@@ -172,6 +172,12 @@ def summary_line(totals: dict[str, int]) -> str:
         f"grants {get('grants_created', 0)} created, {get('grants_deleted', 0)} deleted; "
         f"tokens {get('tokens_fetched', 0)} fetched, {get('tokens_cached', 0)} cached; "
         f"{get('rate_limit_waits', 0)} rate-limit waits (429)"
+        + (
+            f"; {get('apps_ignored', 0)} app(s) ignored: tagged as this plugin's but the tag "
+            "does not verify (`python -m pytest_auth0_m2m sweep` lists them)"
+            if get("apps_ignored", 0)
+            else ""
+        )
     )
 
 

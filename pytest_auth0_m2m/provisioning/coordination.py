@@ -23,7 +23,7 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -236,6 +236,12 @@ class RunState:
         with self.edit() as data:
             data.setdefault("apps", {})[client_id] = scope_hash
 
+    def record_ignored(self, client_ids: Iterable[str]) -> None:
+        """Apps whose tag did not verify, seen by any process of the run (counted once)."""
+        with self.edit() as data:
+            known = set(data.get("ignored", []))
+            data["ignored"] = sorted(known | set(client_ids))
+
     def record_stats(self, process: str, stats: Mapping[str, int]) -> None:
         with self.edit() as data:
             data.setdefault("stats", {})[process] = dict(stats)
@@ -250,9 +256,12 @@ class RunState:
 
     def totals(self) -> dict[str, int]:
         totals: dict[str, int] = {}
-        for stats in self.load().get("stats", {}).values():
+        data = self.load()
+        for stats in data.get("stats", {}).values():
             for key, value in stats.items():
                 totals[key] = totals.get(key, 0) + int(value)
+        if data.get("ignored"):
+            totals["apps_ignored"] = len(data["ignored"])
         return totals
 
     def remove(self) -> None:

@@ -2,7 +2,9 @@
 
 Auth0 puts every granted scope in a client-credentials token (docs/auth0-wire.md), so a token
 with exactly a test's scopes needs an app whose grant is exactly those scopes: one app per scope
-set, found again by the scope hash in its ``client_metadata`` and reused across runs. Grants are
+set, found again by the scope hash in its ``client_metadata`` and reused across runs, but only if
+its tag verifies (provisioning/tags.py): an app anyone else tagged is never granted, reused or
+swept. Grants are
 made on first use and deleted at the end of the run unless another run still holds a lease on
 the app.
 """
@@ -35,6 +37,7 @@ from pytest_auth0_m2m.provisioning.coordination import (
     host_id,
     parse_leases,
 )
+from pytest_auth0_m2m.provisioning.tags import META_TAG, AppTagger
 from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
 # client_metadata keys (at most 10, string values of at most 255 characters).
@@ -43,6 +46,7 @@ META_HASH = "scope_hash"
 META_CREATED = "created_at"
 META_USED = "last_used"
 META_LEASES = "leases"
+# META_TAG ("tag", provisioning/tags.py): the HMAC that proves the provisioner made the app.
 
 NAME_PREFIX = "pytest-auth0-m2m"
 NAME_MAX = 128
@@ -107,6 +111,7 @@ class ProvisionStats:
     grants_deleted: int = 0
     tokens_fetched: int = 0
     tokens_cached: int = 0
+    apps_retagged: int = 0  # verified with AUTH0_PREVIOUS_CLIENT_SECRET, tagged again
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -135,8 +140,10 @@ class Provisioner:
         stats: ProvisionStats | None = None,
         clock: Callable[[], float] = time.time,
         settle: Settle | None = None,
+        tagger: AppTagger | None = None,
     ) -> None:
         self.mgmt = mgmt
+        self.tagger = tagger if tagger is not None else AppTagger.for_client(mgmt)
         self.run = run
         self.stats = stats if stats is not None else ProvisionStats()
         self.clock = clock
@@ -146,6 +153,14 @@ class Provisioner:
         self._leased: set[str] = set()
         self._granted: set[str] = set()
         self._resolved: set[str] = set()  # scope hashes whose app this process has counted
+        self.ignored: set[str] = set()  # plugin-looking apps whose tag does not verify
+
+    def trusted(self, client: JSONDict) -> bool:
+        """A plugin app whose tag verifies: the only kind this run reuses, grants or deletes."""
+        return is_plugin_app(client) and (
+            self.tagger.verify(client, _metadata(client).get(META_HASH, ""), self.audience)
+            is not None
+        )
 
     # --- apps ------------------------------------------------------------------------------
 
@@ -155,9 +170,32 @@ class Provisioner:
         )
         by_hash: dict[str, list[JSONDict]] = {}
         for client in clients:
-            if is_plugin_app(client):
-                by_hash.setdefault(_metadata(client).get(META_HASH, ""), []).append(client)
+            if not is_plugin_app(client):
+                continue
+            key = _metadata(client).get(META_HASH, "")
+            verdict = self.tagger.verify(client, key, self.audience)
+            if verdict is None:
+                # Planted, or made before tags (or under a secret no longer known): left alone.
+                self.ignored.add(str(client.get("client_id")))
+                continue
+            if verdict == "previous":
+                self._tag(client, key)
+                self.stats.apps_retagged += 1
+            by_hash.setdefault(key, []).append(client)
+        if self.ignored:
+            self.run.state.record_ignored(self.ignored)
         return {key: _oldest(group) for key, group in by_hash.items()}
+
+    def _tag(self, client: JSONDict, key: str) -> None:
+        """Write the app's tag (one key: Auth0 merges client_metadata)."""
+        client_id = str(client["client_id"])
+        tag = self.tagger.tag(client_id, key, self.audience)
+        self.mgmt.update_client(client_id, {"client_metadata": {META_TAG: tag}})
+        metadata = client.get("client_metadata")
+        client["client_metadata"] = {
+            **(metadata if isinstance(metadata, dict) else {}),
+            META_TAG: tag,
+        }
 
     def find_app(self, scopes: frozenset[str], fresh: bool = False) -> JSONDict | None:
         if self._apps is None or fresh:
@@ -177,6 +215,7 @@ class Provisioner:
                 self._count_reuse(key)
                 return app
             now = int(self.clock())
+            lease = self.run.lease(now).encode()
             body = {
                 "name": app_name(scopes),
                 "description": f"{NAME_PREFIX}: one app per scope set; swept by "
@@ -189,10 +228,29 @@ class Provisioner:
                     META_HASH: key,
                     META_CREATED: str(now),
                     META_USED: str(now),
-                    META_LEASES: self.run.lease(now).encode(),
+                    META_LEASES: lease,
                 },
             }
-            app = self.mgmt.create_client(body, lookup=lambda: self.find_app(scopes, fresh=True))
+
+            def lookup() -> JSONDict | None:
+                # An ambiguous failure may have hidden the create: the app is ours if it is
+                # untagged and carries exactly the lease (run id, pid, expiry) this POST sent.
+                for client in self.mgmt.list_clients(
+                    fields=["client_id", "name", "client_metadata", "client_secret"]
+                ):
+                    metadata = _metadata(client)
+                    if (
+                        is_plugin_app(client)
+                        and metadata.get(META_HASH) == key
+                        and metadata.get(META_LEASES) == lease
+                        and META_TAG not in metadata
+                    ):
+                        return client
+                return None
+
+            app = self.mgmt.create_client(body, lookup=lookup)
+            # The client id exists only now: the tag is written right after the create.
+            self._tag(app, key)
             self.stats.apps_created += 1
             self._resolved.add(key)
             self._leased.add(app["client_id"])
@@ -248,7 +306,7 @@ class Provisioner:
         read = read or self._read(client_id)
         for attempt in range(LEASE_ATTEMPTS + 1):
             client = read.client
-            if client is None or not is_plugin_app(client):
+            if client is None or not self.trusted(client):
                 return client, False
             leases = parse_leases(_metadata(client).get(META_LEASES))
             if done(leases):
@@ -289,10 +347,10 @@ class Provisioner:
         client, held = self._settle_leases(
             client_id, add, lambda leases: self._holds(leases, self.clock())
         )
-        if client is None or not is_plugin_app(client):
+        if client is None or not self.trusted(client):
             raise ProvisioningError(
                 f"pytest-auth0-m2m: app {client_id} vanished while in use (swept by another "
-                "job?). Run the tests again; they will make a new one."
+                "job, or its tag was removed?). Run the tests again; they will make a new one."
             )
         if not held:
             raise ProvisioningError(
@@ -368,7 +426,7 @@ class Provisioner:
         reads: dict[str, _Read | None] = {}
         for client_id, ending in apps:
             read = reads[client_id] = self._read(client_id)
-            if read.client is not None and is_plugin_app(read.client):
+            if read.client is not None and self.trusted(read.client):
                 leases = parse_leases(_metadata(read.client).get(META_LEASES))
                 if not dropped(ending)(leases):
                     self._write(client_id, read, dropper(ending)(leases))
@@ -389,7 +447,7 @@ class Provisioner:
             client, settled = self._settle_leases(
                 client_id, dropper(ending), dropped(ending), read=reads[client_id]
             )
-            if client is None or not is_plugin_app(client):
+            if client is None or not self.trusted(client):
                 results[client_id] = "gone"
                 continue
             now = self.clock()
@@ -539,22 +597,39 @@ class Leftover:
     idle_seconds: float
 
 
+class Found(NamedTuple):
+    leftovers: list[Leftover]
+    held: list[str]  # names of apps a live run holds
+    ignored: list[str]  # "client_id 'name'" of plugin-looking apps whose tag does not verify
+
+
 def find_leftovers(
-    mgmt: ManagementClient, *, older_than: float = 0.0, clock: Callable[[], float] = time.time
-) -> tuple[list[Leftover], list[str]]:
-    """This plugin's apps that no live run holds (idle at least ``older_than`` seconds), with
-    their grants; and the names of apps skipped because a run holds them."""
+    mgmt: ManagementClient,
+    *,
+    older_than: float = 0.0,
+    clock: Callable[[], float] = time.time,
+    tagger: AppTagger | None = None,
+) -> Found:
+    """This plugin's apps (their tag verified) that no live run holds (idle at least
+    ``older_than`` seconds), with their grants; the names of apps skipped because a run holds
+    them; and the apps that look like this plugin's but whose tag does not verify."""
+    tagger = tagger if tagger is not None else AppTagger.for_client(mgmt)
+    audience = mgmt.endpoints.audience
     now = clock()
     here = host_id()
     leftovers: list[Leftover] = []
     held: list[str] = []
-    clients = [
-        c
-        for c in mgmt.list_clients(fields=["client_id", "name", "client_metadata"])
-        if is_plugin_app(c)
-    ]
+    ignored: list[str] = []
+    clients: list[JSONDict] = []
+    for c in mgmt.list_clients(fields=["client_id", "name", "client_metadata"]):
+        if not is_plugin_app(c):
+            continue
+        if tagger.verify(c, _metadata(c).get(META_HASH, ""), audience) is None:
+            ignored.append(f"{c.get('client_id')} {str(c.get('name'))!r}")
+        else:
+            clients.append(c)
     if not clients:
-        return [], []
+        return Found([], [], ignored)
     grants_by_client: dict[str, list[str]] = {}
     for grant in mgmt.list_grants():
         grants_by_client.setdefault(str(grant.get("client_id")), []).append(str(grant["id"]))
@@ -579,7 +654,7 @@ def find_leftovers(
                 idle,
             )
         )
-    return leftovers, held
+    return Found(leftovers, held, ignored)
 
 
 def sweep(mgmt: ManagementClient, leftovers: Iterable[Leftover]) -> tuple[int, int]:

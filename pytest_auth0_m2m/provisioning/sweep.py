@@ -77,9 +77,19 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         with ManagementClient(endpoints, client_id, client_secret) as mgmt:
-            leftovers, held = find_leftovers(mgmt, older_than=args.older_than)
+            leftovers, held, ignored = find_leftovers(mgmt, older_than=args.older_than)
             for name in held:
                 print(f"in use (a live run holds a lease), skipped: {name}")
+            for name in ignored:
+                print(
+                    f"tag does not verify (not made with this provisioner's secret), "
+                    f"never touched: app {name}"
+                )
+            if ignored:
+                print(
+                    f"{len(ignored)} app(s) ignored: their tag does not verify; delete them "
+                    "by hand if they are yours (see README, Safety)"
+                )
             if not leftovers:
                 print(f"nothing to sweep in {endpoints.domain}")
                 return 0
