@@ -103,6 +103,10 @@ OVERRIDES: list[tuple[str, str, str, bool, str]] = [
     ("management", "POST /device-credentials", "value", True, "the device credential itself"),
     ("management", "GET /device-credentials", "[*].value", True, "device credential values"),
     ("management", "POST /jobs/users-imports", "users", True, "the import file: hashes"),
+    ("management", "POST /hooks/{id}/secrets", "*", True, "a hook's secrets: name -> value"),
+    ("management", "PATCH /hooks/{id}/secrets", "*", True, "a hook's secrets: name -> value"),
+    ("authentication", "POST /oauth/token", "code_verifier", True, "PKCE: redeems the code"),
+    ("*", "*", "new_password", True, "a ticket's or reset's new password (older Auth0 APIs)"),
 ]
 
 

@@ -403,3 +403,29 @@ def test_error_codes_and_action_code_are_kept(registry: SecretRegistry) -> None:
     assert rec.request_json()["code"] == action["code"]
     assert rec.request_json()["secrets"] == [{"name": "API_KEY", "value": REDACTED}]
     assert rec.response_json()["code"] == "invalid_body"
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_hook_secrets_are_redacted_by_value_whatever_their_names(
+    registry: SecretRegistry, method: str
+) -> None:
+    # A hook's secrets are a map of names the user picks to values: no name says "secret".
+    recorded = Recorded(registry, method, f"{BASE}/hooks/h1/secrets", {"MY_KEY": SECRET})
+    assert all(form not in recorded.text for form in forms(SECRET))
+    assert json.loads(recorded.request_bytes) == {"MY_KEY": REDACTED}
+
+
+def test_pkce_code_verifier_and_new_password_are_redacted(registry: SecretRegistry) -> None:
+    form = urlencode({"grant_type": "authorization_code", "code_verifier": SECRET})
+    recorded = Recorded(
+        registry,
+        "POST",
+        f"https://{DOMAIN}/oauth/token",
+        form,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert all(f not in recorded.text for f in forms(SECRET))
+    ticket = Recorded(
+        registry, "POST", f"{BASE}/tickets/password-change", {"new_password": PASSWORD}
+    )
+    assert all(f not in ticket.text for f in forms(PASSWORD))
