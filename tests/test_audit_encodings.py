@@ -166,3 +166,20 @@ def test_secret_looking_keys_and_entropy() -> None:
     assert secret_looking("password_hash")
     assert entropy("aaaaaaaa") == 0
     assert entropy(API_KEY) > 4
+
+
+@pytest.mark.parametrize(
+    "query", ["password=Summer2024x", "password=Summer2024x&per_page=1", "a=1&password=Summer2024x"]
+)
+def test_a_secret_query_parameter_is_flagged_wherever_it_stands(tmp_path: Path, query: str) -> None:
+    data = copy.deepcopy(CLEAN)
+    data["interactions"][0]["request"]["uri"] = (  # type: ignore[index]
+        f"https://tenant.auth0.invalid/api/v2/users?{query}"
+    )
+    kinds = [p.kind for p in audit_file(write(tmp_path, data), frozenset({"password"}))]
+    assert kinds == ["a value in secret field password"]
+    ticket = copy.deepcopy(CLEAN)
+    ticket["interactions"][0]["response"]["body"]["string"] = json.dumps(  # type: ignore[index]
+        {"ticket": "https://tenant.auth0.invalid/lo/reset?ticket=REDACTED#"}
+    )
+    assert audit_file(write(tmp_path, ticket), frozenset({"ticket"})) == []

@@ -321,6 +321,13 @@ def _field_rules(
 ) -> Iterator[tuple[int, str]]:
     for match in pattern.finditer(text):
         key, value = match.group("key"), match.group("value")
+        if "?" in value:
+            # A URL's query is fields too, and its first one is inside this match's value.
+            start = match.start("value") + value.index("?") + 1
+            for offset, kind in _field_rules(
+                text[start : match.end("value")], pattern, secret_fields
+            ):
+                yield start + offset, kind
         if value[:1] in ("{", "[") or value in ("true", "false", "null"):
             continue  # not a scalar: the fields inside it are judged on their own
         name = key.rsplit(".", 1)[-1]
