@@ -24,11 +24,17 @@ SETS = (frozenset({"read:users"}), frozenset({"read:roles", "read:users"}))
 
 
 @pytest.fixture
-def env(tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(
+    tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The tenant's credentials, run from a project whose pytest ini allows the emulator."""
     tenant.reset()
     values = live_env(tenant)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
+    project = tmp_path_factory.mktemp("project")
+    (project / "pytest.ini").write_text("[pytest]\nauth0_allowed_domains = localhost:*\n")
+    monkeypatch.chdir(project)
     yield values
     tenant.reset()
 
@@ -156,3 +162,67 @@ def test_module_entry_point(env: dict[str, str]) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"nothing to sweep in {env['AUTH0_DOMAIN']}"
+
+
+@pytest.mark.parametrize(
+    ("ini_name", "ini_text"),
+    [
+        ("pytest.ini", "[pytest]\nauth0_allowed_domains = dev-*.eu.auth0.com\n"),
+        ("pytest.ini", "[pytest]\n"),
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nauth0_allowed_domains = ["dev-x.eu.auth0.com"]\n',
+        ),
+        ("tox.ini", "[pytest]\nauth0_allowed_domains =\n    dev-x.eu.auth0.com\n"),
+    ],
+)
+def test_a_tenant_outside_the_allowlist_is_refused_before_any_request(
+    env: dict[str, str],
+    tenant: FakeAuth0,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    ini_name: str,
+    ini_text: str,
+) -> None:
+    leave_leftovers(tenant, tmp_path / "run")
+    project = tmp_path / "other"
+    (project / "sub").mkdir(parents=True)
+    (project / ini_name).write_text(ini_text)
+    monkeypatch.chdir(project / "sub")  # found from a subdirectory, as pytest finds it
+    before = tenant.counters.snapshot()
+    assert main(["--yes"]) == 2
+    err = capsys.readouterr().err
+    assert f"tenant {env['AUTH0_DOMAIN']!r} is not in" in err
+    assert "nothing was read or deleted" in err
+    assert f"auth0_allowed_domains = {env['AUTH0_DOMAIN']}" in err
+    assert env["AUTH0_CLIENT_SECRET"] not in err
+    assert tenant.counters.snapshot() == before  # not even a token request
+    assert plugin_state(tenant) == (2, 2)
+
+
+def test_no_ini_at_all_is_refused(
+    env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # tmp_path's parents hold no pytest ini (the basetemp lives outside the repository).
+    assert main([]) == 2
+    assert "auth0_allowed_domains (no pytest ini found)" in capsys.readouterr().err
+
+
+def test_config_option_and_user_info_domain(
+    env: dict[str, str], tenant: FakeAuth0, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ini = tmp_path / "ci.ini"
+    ini.write_text("[pytest]\nauth0_allowed_domains = localhost:*\n")
+    assert main(["--config", str(ini)]) == 0
+    capsys.readouterr()
+    # localhost:P1@127.0.0.1:P2 would match localhost:* as a string; as a host it is refused.
+    domain = f"localhost:1@127.0.0.1:{tenant.port}"
+    before = tenant.counters.snapshot()
+    assert main(["--config", str(ini), "--domain", domain]) == 2
+    assert "user info" in capsys.readouterr().err
+    assert tenant.counters.snapshot() == before

@@ -6,7 +6,9 @@ Every module that compares, prints or allowlists a host goes through here, so a 
 
 from __future__ import annotations
 
+import fnmatch
 import ipaddress
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 # The emulator answers on 127.0.0.1 and, with TLS, on localhost: one server, several names.
@@ -100,3 +102,10 @@ def parse_domain(text: str) -> str:
             "emulator takes one"
         )
     return netloc(name, port)
+
+
+def allowed(domain: str, patterns: Iterable[str]) -> bool:
+    """The parsed ``host[:port]`` (``parse_domain``'s result) against the allowlist's globs,
+    case-insensitively: the one check of ``auth0_allowed_domains``, for the plugin and sweep."""
+    host = domain.lower()
+    return any(fnmatch.fnmatchcase(host, pattern.strip().lower()) for pattern in patterns)

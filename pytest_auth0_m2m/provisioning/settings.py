@@ -6,7 +6,6 @@ Pure: the plugin hands in the raw values it read from pytest and ``os.environ``.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +89,7 @@ class Settings:
         return "live"
 
     def domain_allowed(self, domain: str) -> bool:
-        return any(fnmatch.fnmatchcase(domain, p.lower()) for p in self.allowed_domains)
+        return hosts.allowed(domain, self.allowed_domains)
 
     def live_endpoints(self) -> TenantEndpoints:
         """The live tenant, once it is known to be configured and allowed; else SettingsError."""

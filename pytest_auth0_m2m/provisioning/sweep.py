@@ -2,16 +2,22 @@
 
 Dry-run by default: lists the apps this plugin made (recognised by their ``client_metadata``)
 that no live run holds, with their grants; ``--yes`` deletes them. Nothing else in the tenant is
-ever read for deletion, let alone deleted.
+ever read for deletion, let alone deleted. Like the plugin, it talks only to a tenant in
+``auth0_allowed_domains``, read from the pytest ini file pytest would use here (``pytest.ini``,
+``pyproject.toml``, ``tox.ini`` or ``setup.cfg``, from the current directory up; or ``--config``).
 """
 
 from __future__ import annotations
 
 import argparse
+import configparser
+import importlib
 import os
 import re
 import sys
+from pathlib import Path
 
+from pytest_auth0_m2m.auth0 import hosts
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
 from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
 from pytest_auth0_m2m.provisioning.provisioner import find_leftovers, sweep
@@ -21,6 +27,16 @@ from pytest_auth0_m2m.provisioning.settings import (
     ENV_DOMAIN,
     SettingsError,
     normalize_domain,
+)
+
+INI_ALLOWED = "auth0_allowed_domains"
+# pytest's order within one directory; pytest.ini wins even without its section.
+_INI_FILES = (
+    ("pytest.ini", "pytest"),
+    (".pytest.ini", "pytest"),
+    ("pyproject.toml", "tool.pytest.ini_options"),
+    ("tox.ini", "pytest"),
+    ("setup.cfg", "tool:pytest"),
 )
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -35,6 +51,41 @@ def parse_duration(text: str) -> float:
             f"invalid duration {text!r}: use a number with s, m, h or d, e.g. 2h"
         )
     return float(found.group(1)) * _UNITS[found.group(2) or "s"]
+
+
+def _lines(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else str(value or "").splitlines()
+    return tuple(str(item).strip().lower() for item in items if str(item).strip())
+
+
+def _read_ini(path: Path, section: str) -> tuple[str, ...] | None:
+    """The allowlist in one ini file; None if the file has no pytest section."""
+    if path.name == "pyproject.toml":
+        toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
+        table = toml.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("pytest", {})
+        options = table.get("ini_options") if isinstance(table, dict) else None
+        return None if not isinstance(options, dict) else _lines(options.get(INI_ALLOWED))
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    if not parser.has_section(section):
+        return () if path.name in ("pytest.ini", ".pytest.ini") else None
+    return _lines(parser.get(section, INI_ALLOWED, fallback=""))
+
+
+def allowed_domains(start: Path, config: Path | None = None) -> tuple[tuple[str, ...], Path | None]:
+    """``auth0_allowed_domains`` from ``config``, else from the first pytest ini file found from
+    ``start`` upwards (as pytest finds it), with the file it came from."""
+    if config is not None:
+        section = dict(_INI_FILES).get(config.name, "pytest")
+        return _read_ini(config, section) or (), config
+    for directory in (start, *start.parents):
+        for name, section in _INI_FILES:
+            path = directory / name
+            if path.is_file():
+                found = _read_ini(path, section)
+                if found is not None:
+                    return found, path
+    return (), None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +103,14 @@ def _parser() -> argparse.ArgumentParser:
         help="only apps unused for at least AGE (e.g. 30m, 2h, 1d)",
     )
     parser.add_argument("--domain", default=None, help=f"tenant domain (default: env {ENV_DOMAIN})")
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"the pytest ini file holding {INI_ALLOWED} (default: found as pytest finds it)",
+    )
     return parser
 
 
@@ -63,6 +122,23 @@ def main(argv: list[str]) -> int:
     if not domain:
         print(f"sweep: no tenant: set {ENV_DOMAIN} or pass --domain.", file=sys.stderr)
         return 2
+    try:
+        parsed = normalize_domain(domain)
+    except SettingsError as exc:
+        print(f"sweep: {exc}", file=sys.stderr)
+        return 2
+    patterns, source = allowed_domains(Path.cwd(), args.config)
+    if not hosts.allowed(parsed, patterns):
+        where = (
+            f"the {INI_ALLOWED} of {source}" if source else f"{INI_ALLOWED} (no pytest ini found)"
+        )
+        print(
+            f"sweep: tenant {parsed!r} is not in {where}, so nothing was read or deleted. If "
+            f"it is a dev tenant made for tests, add to your pytest ini:\n"
+            f"    {INI_ALLOWED} = {parsed}",
+            file=sys.stderr,
+        )
+        return 2
     if not client_id or not client_secret:
         print(
             f"sweep: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} to the provisioner app's "
@@ -70,11 +146,7 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        endpoints = TenantEndpoints(domain=normalize_domain(domain), mode="live")
-    except SettingsError as exc:
-        print(f"sweep: {exc}", file=sys.stderr)
-        return 2
+    endpoints = TenantEndpoints(domain=parsed, mode="live")
     try:
         with ManagementClient(endpoints, client_id, client_secret) as mgmt:
             leftovers, held, ignored = find_leftovers(mgmt, older_than=args.older_than)
