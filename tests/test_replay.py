@@ -247,3 +247,25 @@ def test_record_modes_give_the_same_cassettes_again(
         record(recorded, f"--record-mode={mode}").assert_outcomes(passed=5)
         assert _normalized(cassette_texts(root)) == first, mode
     replay(recorded, monkeypatch).assert_outcomes(passed=5)
+
+
+def test_a_secret_query_parameter_replays(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recorded as ?password=REDACTED; on replay the test still sends the real value.
+    project.makepyfile(
+        test_query="""
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_searches(mgmt_client):
+            r = mgmt_client.get("users", params={"password": "Query-Planted-991", "per_page": 1})
+            assert r.status_code in (200, 400)
+        """
+    )
+    record(project, "--record-mode=once").assert_outcomes(passed=1)
+    text = "\n".join(cassette_texts(project.path / "cassettes").values())
+    assert "Query-Planted-991" not in text
+    result = replay(project, monkeypatch)
+    result.assert_outcomes(passed=1)
+    assert "Query-Planted-991" not in result.stdout.str()

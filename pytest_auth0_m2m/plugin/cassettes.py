@@ -120,8 +120,14 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
             return Redactor.for_registry(registry, request_headers=keep, response_headers=keep)
 
         # Replay (record mode none) writes nothing, and what it sends is already made of
-        # placeholders on the recordings domain: redacting it for matching would be wasted work.
-        if ours and settings.record_mode != "none":
+        # placeholders on the recordings domain: redacting it for matching would be wasted work,
+        # except a query string, which is matched and may hold a value recorded as REDACTED.
+        if ours and settings.record_mode == "none":
+            merged["before_record_request"] = _then(
+                merged.get("before_record_request"),
+                lambda r: redactor().request(r) if "?" in r.uri else r,
+            )
+        elif ours:
             merged["before_record_request"] = _then(
                 merged.get("before_record_request"), lambda r: redactor().request(r)
             )
