@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import os
 import stat
+import tempfile
 import threading
+import time
 from pathlib import Path
 
-from pytest_auth0_m2m.provisioning.tokens import CachedToken, TokenCache, cache_key
+import pytest
+
+from pytest_auth0_m2m.provisioning.tokens import (
+    CachedToken,
+    TokenCache,
+    TokenCacheError,
+    cache_key,
+    private_dir,
+    user_cache_dir,
+)
 
 
 class Fetcher:
@@ -101,3 +114,128 @@ def test_concurrent_caches_make_one_request(tmp_path: Path) -> None:
         thread.join()
     assert fetch.calls == 1
     assert sorted(results) == [("token-1", False)] + [("token-1", True)] * 5
+
+
+# --- a private directory (issue 13, item 3): you are root here, so another owner is a chown ----
+
+OTHER_UID = 54321
+
+
+def test_a_directory_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
+    planted = tmp_path / "tokens"
+    planted.mkdir(mode=0o700)
+    os.chown(planted, OTHER_UID, OTHER_UID)  # another local user made it first
+    with pytest.raises(TokenCacheError, match=r"owned by uid 54321, not by this user") as info:
+        TokenCache(planted)
+    assert str(planted) in str(info.value)
+    assert not list(planted.iterdir())
+
+
+def test_a_parent_owned_by_someone_else_is_refused(tmp_path: Path) -> None:
+    """Whoever owns the parent can rename the tokens directory and put their own in its place."""
+    parent = tmp_path / "state"
+    parent.mkdir(mode=0o700)
+    (parent / "tokens").mkdir(mode=0o700)
+    os.chown(parent, OTHER_UID, OTHER_UID)
+    with pytest.raises(TokenCacheError, match="owned by uid 54321"):
+        TokenCache(parent / "tokens")
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
+def test_a_directory_group_or_others_can_write_is_refused(tmp_path: Path, mode: int) -> None:
+    shared = tmp_path / "tokens"
+    shared.mkdir()
+    shared.chmod(mode)
+    with pytest.raises(TokenCacheError, match="group or others can write to it"):
+        TokenCache(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == mode  # left as found: refused, not "fixed"
+
+
+def test_a_symlinked_directory_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (tmp_path / "tokens").symlink_to(elsewhere)
+    with pytest.raises(TokenCacheError, match="symbolic link"):
+        TokenCache(tmp_path / "tokens")
+
+
+def _entry(cache_dir: Path) -> Path:
+    return cache_dir / f"{cache_key('t.example', SCOPES, 'cid')}.json"
+
+
+def _plant(path: Path, token: str = "attacker-token") -> None:
+    path.write_text(
+        json.dumps({"access_token": token, "issued_at": time.time(), "expires_at": 4e9})
+    )
+    path.chmod(0o600)
+
+
+def test_a_token_file_owned_by_someone_else_is_ignored(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path / "tokens")
+    entry = _entry(tmp_path / "tokens")
+    _plant(entry)
+    os.chown(entry, OTHER_UID, OTHER_UID)
+    fetch = Fetcher()
+    with pytest.warns(UserWarning, match=r"ignored the cached token file .*owned by uid 54321"):
+        assert cache.get_or_fetch("t.example", SCOPES, "cid", fetch) == ("token-1", False)
+    assert fetch.calls == 1
+    assert entry.stat().st_uid == os.geteuid()  # replaced by this user's own file
+
+
+def test_a_token_file_others_can_read_is_ignored(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path / "tokens")
+    entry = _entry(tmp_path / "tokens")
+    _plant(entry)
+    entry.chmod(0o644)
+    with pytest.warns(UserWarning, match="its mode is 0644, not 0600") as record:
+        assert cache.get_or_fetch("t.example", SCOPES, "cid", Fetcher())[0] == "token-1"
+    assert "attacker-token" not in str(record[0].message)
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+
+
+def test_a_symlinked_token_file_is_not_followed(tmp_path: Path) -> None:
+    cache = TokenCache(tmp_path / "tokens")
+    target = tmp_path / "planted.json"
+    _plant(target)
+    _entry(tmp_path / "tokens").symlink_to(target)
+    with pytest.warns(UserWarning, match="symbolic link"):
+        assert cache.get_or_fetch("t.example", SCOPES, "cid", Fetcher())[0] == "token-1"
+    assert "attacker-token" in target.read_text()  # the link's target is not written to
+    assert not _entry(tmp_path / "tokens").is_symlink()
+
+
+def test_a_planted_temp_file_link_receives_nothing(tmp_path: Path) -> None:
+    """The temp file used to be ``KEY.PID.tmp``, opened with O_TRUNC through any link."""
+    cache_dir = tmp_path / "tokens"
+    cache = TokenCache(cache_dir)
+    victim = tmp_path / "victim"
+    victim.write_text("")
+    entry = _entry(cache_dir)
+    entry.with_suffix(f".{os.getpid()}.tmp").symlink_to(victim)
+    cache.get_or_fetch("t.example", SCOPES, "cid", Fetcher())
+    assert victim.read_text() == ""
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+
+
+def test_without_the_pytest_cache_the_user_cache_dir_is_used(tmp_path: Path) -> None:
+    assert user_cache_dir({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "pytest-auth0-m2m"
+    assert user_cache_dir({"XDG_CACHE_HOME": "relative"}) == (
+        Path.home() / ".cache" / "pytest-auth0-m2m"
+    )
+    assert not str(user_cache_dir({})).startswith(tempfile.gettempdir())
+    made = private_dir(user_cache_dir({"XDG_CACHE_HOME": str(tmp_path / "xdg")}))
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+
+
+def test_tighten_fixes_only_a_directory_this_user_owns(tmp_path: Path) -> None:
+    own = tmp_path / "own"
+    own.mkdir()
+    own.chmod(0o775)  # pytest's cache.mkdir under umask 002
+    assert stat.S_IMODE(private_dir(own, tighten=True).stat().st_mode) == 0o700
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    os.chown(theirs, OTHER_UID, OTHER_UID)
+    with pytest.raises(TokenCacheError):
+        private_dir(theirs, tighten=True)
+    assert stat.S_IMODE(theirs.stat().st_mode) == 0o777

@@ -28,7 +28,7 @@ from pytest_auth0_m2m.provisioning.provisioner import (
     ProvisioningError,
     ProvisionStats,
 )
-from pytest_auth0_m2m.provisioning.tokens import TokenCache
+from pytest_auth0_m2m.provisioning.tokens import TokenCache, private_dir, user_cache_dir
 
 RUN_KEY = pytest.StashKey[RunInfo]()
 FAKE_STATE_KEY = pytest.StashKey[Path]()
@@ -44,8 +44,10 @@ def _state_dir(config: pytest.Config) -> Path:
         return path
     cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
     if cache is not None:
-        return Path(cache.mkdir("auth0-m2m"))
-    return Path(tempfile.gettempdir()) / "pytest-auth0-m2m"
+        # Made by pytest with the user's umask: this run's own subdirectory, tightened to 0700.
+        return private_dir(Path(cache.mkdir("auth0-m2m")), tighten=True)
+    # Never a predictable shared directory under the system temp dir: the user's own cache.
+    return private_dir(user_cache_dir())
 
 
 def _run(config: pytest.Config) -> RunInfo:
