@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from prov_helpers import live_env, tenant
+from prov_helpers import LIVE_ARGS, live, live_env, tenant
 
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
 from pytest_auth0_m2m.auth0.management import ManagementClient
@@ -34,7 +34,7 @@ from pytest_auth0_m2m.provisioning.tags import (
 )
 from pytest_auth0_m2m.provisioning.tokens import TokenCache
 
-__all__ = ["tenant"]
+__all__ = ["live", "tenant"]
 
 pytestmark = pytest.mark.e2e
 
@@ -189,12 +189,17 @@ def test_for_client_derives_the_same_key_as_the_secret() -> None:
 
 
 @pytest.fixture
-def env(tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(
+    tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
     tenant.reset()
     values = live_env(tenant)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv(ENV_PREVIOUS_CLIENT_SECRET, raising=False)
+    project = tmp_path_factory.mktemp("project")
+    (project / "pytest.ini").write_text("[pytest]\nauth0_allowed_domains = localhost:*\n")
+    monkeypatch.chdir(project)
     yield values
     tenant.reset()
 
@@ -213,3 +218,29 @@ def test_sweep_never_deletes_an_app_someone_else_tagged(
     assert f"never touched: app {billing} 'production billing'" in out
     assert "1 app(s) ignored" in out
     assert tenant.provisioner.client_secret not in out
+
+
+def test_delete_apps_without_delete_clients_is_refused_before_the_first_write(
+    live: pytest.Pytester, tenant: FakeAuth0
+) -> None:
+    """Issue 13, item 4: the provisioner's token's scope claim tells what it has; without
+    delete:clients, --auth0-delete-apps used to make 4 writes, warn at teardown and leave the
+    app behind."""
+    grant = tenant.tenant.grant_for(tenant.provisioner.client_id, tenant.audience)
+    assert grant is not None
+    grant["scope"] = [s for s in grant["scope"] if s != "delete:clients"]
+    live.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_token(mgmt_token):
+            assert mgmt_token
+        """
+    )
+    result = live.runpytest_subprocess(*LIVE_ARGS, "--auth0-delete-apps")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*lacks delete:clients on the Management API*"])
+    writes = ("post_clients", "patch_clients_by_id", "post_client-grants")
+    assert [tenant.counters.count(op) for op in writes] == [0, 0, 0]
+    assert tenant.provisioner.client_secret not in result.stdout.str()

@@ -125,7 +125,16 @@ def provisioned_source(
             _teardown(provisioner, settings)
         run.state.record_stats(_process_key(), {**stats.as_dict(), **mgmt.stats.as_dict()})
 
-    return _PluginSource(ProvisionedSource(endpoints, provisioner, cache, stats, on_close))
+    return _PluginSource(
+        ProvisionedSource(
+            endpoints,
+            provisioner,
+            cache,
+            stats,
+            on_close,
+            delete_apps=settings.delete_apps.value,
+        )
+    )
 
 
 def _process_key() -> str:

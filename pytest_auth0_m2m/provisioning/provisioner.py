@@ -513,6 +513,8 @@ class ProvisionedSource:
     cache: TokenCache
     stats: ProvisionStats = field(default_factory=ProvisionStats)
     on_close: Callable[[ProvisionedSource], None] | None = None
+    # --auth0-delete-apps: teardown deletes the apps, so delete:clients is checked up front too.
+    delete_apps: bool = False
     _checked: bool = False
     _closed: bool = False
 
@@ -525,7 +527,7 @@ class ProvisionedSource:
 
     def _app(self, scopes: frozenset[str]) -> JSONDict:
         if not self._checked:
-            check_provisioner(self.mgmt)
+            check_provisioner(self.mgmt, delete_apps=self.delete_apps)
             self._checked = True
         return self.provisioner.ensure_app(scopes)
 
