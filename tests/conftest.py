@@ -17,7 +17,12 @@ asyncio_default_fixture_loop_scope = function
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A pytester project with a base ini and a clean AUTH0_* environment."""
-    for name in ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET"):
+    for name in (
+        "AUTH0_DOMAIN",
+        "AUTH0_CLIENT_ID",
+        "AUTH0_CLIENT_SECRET",
+        "AUTH0_PREVIOUS_CLIENT_SECRET",
+    ):
         monkeypatch.delenv(name, raising=False)
     pytester.makeini(BASE_INI)
     return pytester

@@ -270,11 +270,6 @@ class FakeAuth0:
         return self._tls.ca_bundle_path if self._tls else None
 
     @property
-    def ca_only_path(self) -> Path | None:
-        """The emulator's CA alone (``ca_cert_path`` is certifi's bundle plus this CA)."""
-        return self._tls.ca_path if self._tls else None
-
-    @property
     def tenant(self) -> Tenant:
         return self._started()[1]
 
