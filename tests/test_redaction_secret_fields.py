@@ -429,3 +429,12 @@ def test_pkce_code_verifier_and_new_password_are_redacted(registry: SecretRegist
         registry, "POST", f"{BASE}/tickets/password-change", {"new_password": PASSWORD}
     )
     assert all(f not in ticket.text for f in forms(PASSWORD))
+
+
+def test_the_plugins_app_tag_is_recorded_as_a_placeholder(registry: SecretRegistry) -> None:
+    tag = "v1:" + "ab12" * 16
+    answer = [{"client_id": "c1", "client_metadata": {"tag": tag, "note": "tag"}}]
+    recorded = Recorded(registry, "GET", f"{BASE}/clients", None, answer)
+    assert tag not in recorded.text
+    metadata = recorded.response_json()[0]["client_metadata"]
+    assert metadata == {"tag": "v1:REDACTED", "note": "tag"}

@@ -59,6 +59,11 @@ SECRET_KEYS = frozenset({"client_secret", "client_assertion"})
 TOKEN_KEYS = frozenset({"access_token", "id_token", "refresh_token"})
 # Query parameters of a secret URL (a ticket URL) that are no credential: kept as they are.
 URL_KEPT_PARAMS = frozenset({"client_id", "tenant", "organization", "organization_name"})
+# The plugin's app tag in client_metadata (provisioning/tags.py): an HMAC keyed from the
+# provisioner's secret. No use to a reader, but an offline guessing oracle for a weak secret and
+# different at every run: recorded as a fixed placeholder.
+APP_TAG = re.compile(r"v1:[0-9a-f]{64}")
+APP_TAG_PLACEHOLDER = "v1:REDACTED"
 # Echoes shorter than this are not replaced in text (they would match by accident).
 MIN_ECHO_LENGTH = 6
 
@@ -383,6 +388,8 @@ class Redactor:
         operation's paths, ``secret``, or by its name), else ``value``."""
         if key in SECRET_KEYS or key in TOKEN_KEYS:
             return self._secret_value(key, value)
+        if key == "tag" and APP_TAG.fullmatch(value):
+            return APP_TAG_PLACEHOLDER
         if not value or not (secret or self.catalogue.is_secret_name(key)):
             return value
         if value == REDACTED or is_placeholder_secret(value):
