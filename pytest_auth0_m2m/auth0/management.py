@@ -96,6 +96,11 @@ class CallStats:
         }
 
 
+def derive_key(client_secret: str, label: bytes) -> bytes:
+    """HMAC-SHA256 of ``label`` keyed by ``client_secret``: one key per purpose (``label``)."""
+    return hmac.new(client_secret.encode(), label, hashlib.sha256).digest()
+
+
 @dataclass
 class RetryPolicy:
     """How long to keep trying. ``sleep``/``clock``/``rng`` are injectable for tests."""
@@ -388,9 +393,9 @@ class ManagementClient:
             return {"Authorization": f"Bearer {self._token}"}
 
     def derive_key(self, label: bytes) -> bytes:
-        """HMAC-SHA256 of ``label`` keyed by the provisioner's client secret: a key only the
-        holder of that secret can compute, while the secret itself stays in this object."""
-        return hmac.new(self._client_secret.encode(), label, hashlib.sha256).digest()
+        """A key only the holder of the provisioner's client secret can compute (see
+        ``derive_key``), while the secret itself stays in this object."""
+        return derive_key(self._client_secret, label)
 
     def provisioner_scopes(self) -> frozenset[str]:
         """The scopes on the provisioner's grant (from its token response), fetching if needed."""

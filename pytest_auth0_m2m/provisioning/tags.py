@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from pytest_auth0_m2m.auth0.management import JSONDict, ManagementClient
+from pytest_auth0_m2m.auth0.management import JSONDict, ManagementClient, derive_key
 
 META_TAG = "tag"
 TAG_LABEL = b"pytest-auth0-m2m app tag v1"
@@ -32,7 +32,7 @@ Verdict = Literal["current", "previous"]
 def tag_key(client_secret: str) -> bytes:
     """The tag key derived from a client secret (the same derivation as
     ``ManagementClient.derive_key(TAG_LABEL)``)."""
-    return hmac.new(client_secret.encode(), TAG_LABEL, hashlib.sha256).digest()
+    return derive_key(client_secret, TAG_LABEL)
 
 
 def _message(client_id: str, scope_hash: str, audience: str) -> bytes:
@@ -71,8 +71,10 @@ class AppTagger:
         if prefix != TAG_VERSION:
             return None
         message = _message(client_id, scope_hash, audience)
-        for verdict, key in (("current", self._key), *(("previous", k) for k in self._previous)):
+        keys: list[tuple[Verdict, bytes]] = [("current", self._key)]
+        keys += [("previous", key) for key in self._previous]
+        for verdict, key in keys:
             expected = hmac.new(key, message, hashlib.sha256).hexdigest()
             if hmac.compare_digest(expected, digest):
-                return "current" if verdict == "current" else "previous"
+                return verdict
         return None
