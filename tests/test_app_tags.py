@@ -134,7 +134,7 @@ def test_tag_is_written_after_create_in_one_key(fake: FakeAuth0, tmp_path: Path)
     provisioner = Provisioner(mgmt_for(fake), new_run(tmp_path))
     app = provisioner.ensure_app(USERS)
     stored = fake.tenant.clients[app["client_id"]]["client_metadata"]
-    assert set(stored) >= {META_PLUGIN, META_HASH, META_TAG, "leases"}
+    assert set(stored) >= {META_PLUGIN, META_HASH, META_TAG, f"lease_{provisioner.run.run_id}"}
     assert len(stored) <= 10
     assert (
         provisioner.tagger.verify(

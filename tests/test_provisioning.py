@@ -22,10 +22,10 @@ from pytest_auth0_m2m.provisioning.coordination import (
     RunInfo,
     dead_runs,
     host_id,
-    parse_leases,
+    leases_in,
 )
 from pytest_auth0_m2m.provisioning.provisioner import (
-    META_LEASES,
+    MAX_LEASES,
     ProvisionedSource,
     Provisioner,
     ProvisioningError,
@@ -95,8 +95,8 @@ def test_app_is_found_again_by_a_later_run(fake: FakeAuth0, tmp_path: Path) -> N
     metadata = plugin[0]["client_metadata"]
     assert metadata["scope_hash"] == scope_hash(USERS)
     assert plugin[0]["grant_types"] == ["client_credentials"]
-    # Both runs hold a lease.
-    assert len(metadata[META_LEASES].split(";")) == 2
+    # Both runs hold a lease, each under a key of its own.
+    assert len([key for key in metadata if key.startswith("lease_")]) == 2
 
 
 def test_teardown_respects_another_live_lease(fake: FakeAuth0, tmp_path: Path) -> None:
@@ -121,10 +121,10 @@ def test_expired_and_dead_leases_do_not_hold(fake: FakeAuth0, tmp_path: Path) ->
         check=True,
     ).stdout.strip()
     stale = [
-        Lease("expired0", "elsewhere", 1, 1000).encode(),  # another machine, long expired
-        Lease("crashed0", host_id(), int(dead_pid), 2**31).encode(),  # this host, gone
+        Lease("expired0", "elsewhere", 1, 1000),  # another machine, long expired
+        Lease("crashed0", host_id(), int(dead_pid), 2**31),  # this host, gone
     ]
-    client["client_metadata"][META_LEASES] += ";" + ";".join(stale)
+    client["client_metadata"].update({lease.key: lease.value for lease in stale})
     source.provisioner.teardown()
     assert plugin_grants(fake) == []
 
@@ -146,7 +146,7 @@ def test_grant_deleted_under_a_run_is_made_again(fake: FakeAuth0, tmp_path: Path
     source = source_for(fake, run)
     creds = source.credentials(USERS)  # grant made and remembered
     # Another run's teardown, after that run erased our lease: lease and grant both gone.
-    fake.tenant.clients[creds.client_id]["client_metadata"][META_LEASES] = ""
+    clear_leases(fake, creds.client_id)
     for grant in plugin_grants(fake):
         del fake.tenant.grants[str(grant["id"])]
     assert source.token(USERS)  # Auth0's 403 "no client-grant", then lease and grant again
@@ -156,7 +156,13 @@ def test_grant_deleted_under_a_run_is_made_again(fake: FakeAuth0, tmp_path: Path
 
 def lease_runs(fake: FakeAuth0, client_id: str) -> set[str]:
     metadata = fake.tenant.clients[client_id]["client_metadata"]
-    return {lease.run_id for lease in parse_leases(metadata.get(META_LEASES))}
+    return {lease.run_id for lease in leases_in(metadata)}
+
+
+def clear_leases(fake: FakeAuth0, client_id: str) -> None:
+    metadata = fake.tenant.clients[client_id]["client_metadata"]
+    for key in [key for key in metadata if key.startswith("lease_")]:
+        del metadata[key]
 
 
 def kept_app(fake: FakeAuth0, tmp_path: Path) -> dict[str, object]:
@@ -194,23 +200,24 @@ def at_once(*actions: Callable[[], None]) -> None:
 TRIALS = 20
 
 
-def test_lease_costs_one_read_back_without_contention(fake: FakeAuth0, tmp_path: Path) -> None:
+def test_lease_costs_one_read_and_one_write(fake: FakeAuth0, tmp_path: Path) -> None:
     app = kept_app(fake, tmp_path)
     client_id = str(app["client_id"])
     provisioner = source_for(fake, new_run(tmp_path / "run")).provisioner
     fake.counters.reset()
     provisioner.take_lease(client_id)
-    assert fake.counters.count("get_clients_by_id") == 2  # the read, the read-back
+    # No read-back: a one-key PATCH cannot erase, nor be erased by, another run's lease.
+    assert fake.counters.count("get_clients_by_id") == 1
     assert fake.counters.count("patch_clients_by_id") == 1
     assert lease_runs(fake, client_id) == {provisioner.run.run_id}
 
 
 def test_concurrent_lease_takers_never_lose_a_lease(fake: FakeAuth0, tmp_path: Path) -> None:
-    # Two CI jobs (separate checkouts: no shared lock) lease one app on one tenant at once;
-    # without a read-back the later PATCH of client_metadata erases the earlier lease.
+    # Two CI jobs (separate checkouts: no shared lock) lease one app on one tenant at once: each
+    # writes its own key, so neither erases the other's.
     client_id = str(kept_app(fake, tmp_path)["client_id"])
     for trial in range(TRIALS):
-        fake.tenant.clients[client_id]["client_metadata"][META_LEASES] = ""
+        clear_leases(fake, client_id)
         jobs = [source_for(fake, new_run(tmp_path / f"{trial}-{job}")) for job in "ab"]
         at_once(*(lambda job=job: job.provisioner.take_lease(client_id) for job in jobs))
         held = lease_runs(fake, client_id)
@@ -225,12 +232,11 @@ def test_teardown_racing_a_new_lease_keeps_its_grant(fake: FakeAuth0, tmp_path: 
     app = kept_app(fake, tmp_path)
     client_id = str(app["client_id"])
     for trial in range(TRIALS):
-        fake.tenant.clients[client_id]["client_metadata"][META_LEASES] = ""
+        clear_leases(fake, client_id)
         ending, starting = (source_for(fake, new_run(tmp_path / f"{trial}-{j}")) for j in "ab")
         # a holds a lease and has used the grant (written directly: quicker than credentials()).
-        fake.tenant.clients[client_id]["client_metadata"][META_LEASES] = (
-            ending.provisioner.run.lease().encode()
-        )
+        lease = ending.provisioner.run.lease()
+        fake.tenant.clients[client_id]["client_metadata"][lease.key] = lease.value
         ending.provisioner.run.state.record_app(client_id, scope_hash(USERS))
         take = starting.provisioner.ensure_grant
         at_once(ending.provisioner.teardown, lambda take=take: take(app, USERS))
@@ -301,3 +307,46 @@ def test_a_lease_counts_from_the_time_given_even_zero(tmp_path: Path) -> None:
     run = RunInfo.new(tmp_path)
     assert run.lease(0.0, ttl=10).expires == 10
     assert run.lease(1000.0, ttl=10).expires == 1010
+
+
+def test_leases_beyond_the_cap_use_the_app_unleased(fake: FakeAuth0, tmp_path: Path) -> None:
+    # Auth0 allows 10 client_metadata keys; the plugin's own take 5, so MAX_LEASES runs can
+    # hold one app at once. One more uses the app without a lease rather than fail on the 400.
+    client_id = str(kept_app(fake, tmp_path)["client_id"])
+    jobs = [source_for(fake, new_run(tmp_path / f"job{i}")) for i in range(MAX_LEASES + 1)]
+    for job in jobs:
+        job.provisioner.take_lease(client_id)
+    metadata = fake.tenant.clients[client_id]["client_metadata"]
+    assert len(metadata) == 10
+    assert lease_runs(fake, client_id) == {job.provisioner.run.run_id for job in jobs[:-1]}
+    assert jobs[-1].provisioner.stats.leases_full == 1
+    assert jobs[0].provisioner.stats.leases_full == 0
+    # The last run still gets its token; a lease slot freed later is taken on a refresh.
+    assert jobs[-1].token(USERS)
+    assert jobs[0].provisioner.release(client_id, {jobs[0].provisioner.run.run_id}) == "held"
+    jobs[-1].provisioner.take_lease(client_id, refresh=True)
+    assert jobs[-1].provisioner.run.run_id in lease_runs(fake, client_id)
+    for job in jobs:
+        job.close()
+
+
+def test_legacy_leases_value_still_holds_and_goes_once_dead(
+    fake: FakeAuth0, tmp_path: Path
+) -> None:
+    # An app leased by a version that kept every lease in one "leases" value.
+    client_id = str(kept_app(fake, tmp_path)["client_id"])
+    metadata = fake.tenant.clients[client_id]["client_metadata"]
+    alive = Lease("oldrun01", host_id(), os.getpid(), 2**31)
+    metadata["leases"] = alive.encode()
+    run = new_run(tmp_path / "run")
+    source = source_for(fake, run)
+    source.credentials(USERS)
+    source.provisioner.teardown()
+    assert len(plugin_grants(fake)) == 1  # the old run's lease holds the grant
+    expired = Lease("oldrun01", "elsewhere", 1, 1000).encode()
+    fake.tenant.clients[client_id]["client_metadata"]["leases"] = expired
+    later = source_for(fake, new_run(tmp_path / "later"))
+    later.provisioner.take_lease(client_id)
+    assert "leases" not in fake.tenant.clients[client_id]["client_metadata"]
+    assert later.provisioner.release(client_id, {later.provisioner.run.run_id}) == "deleted"
+    assert plugin_grants(fake) == []

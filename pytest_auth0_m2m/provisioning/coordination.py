@@ -6,11 +6,13 @@ runs once, in the process that owns the run. Across runs (concurrent sessions, C
 machines): a lease per run in the app's ``client_metadata`` that expires by itself; a lease whose
 owner is a dead process on this host is recognised as dead at once.
 
-Auth0 has no compare-and-swap on a client (no ETag, no If-Match), and a PATCH of
-``client_metadata`` is taken to replace the whole object, so two runs that read the leases, add
-or drop their own and write them back can erase each other's. ``Settle`` times the defence: a
-writer reads the app back a while after its write, long enough that any write based on an older
-read has landed by then, and writes again if its change is gone (see provisioning.py).
+Auth0 has no compare-and-swap on a client (no ETag, no If-Match), but it merges a PATCH of
+``client_metadata`` one level deep and removes a key only when it is sent as null
+(docs/auth0-wire.md). So each run's lease is a key of its own (``lease_<run id>``): taking or
+dropping one is a one-key write that cannot erase another run's. What remains is ordering: a
+run that takes a lease waits (``Settle``) before it looks for the grant, so that a teardown which
+decided a moment earlier that nobody holds the app has deleted the grant by then, and the grant
+is made again (see provisioner.py). Auth0 allows 10 keys: MAX_LEASES bounds the leases.
 """
 
 from __future__ import annotations
@@ -30,8 +32,17 @@ from typing import Any
 
 from filelock import FileLock
 
+from pytest_auth0_m2m.provisioning.tokens import TokenCacheError, private_dir, user_cache_dir
+
 # A lease outlives any sane session; a crashed run's lease on another machine frees itself then.
 LEASE_TTL = 3 * 3600.0
+# One client_metadata key per run's lease; Auth0 allows 10 keys in all, and the plugin's own
+# keys (marker, scope hash, created_at, last_used, tag: provisioner.PLUGIN_KEYS) take 5.
+LEASE_PREFIX = "lease_"
+METADATA_KEYS_MAX = 10
+# The key of the leases of versions before per-run keys: read (its leases still hold), removed
+# once none of them is alive.
+LEGACY_LEASES = "leases"
 # client_metadata values are at most 255 characters (docs/auth0-wire.md).
 METADATA_VALUE_MAX = 255
 
@@ -46,8 +57,18 @@ SETTLE_JITTER = 0.5
 # A read older than this (since its answer came) is read again before it is written back: a
 # stall between read and write (scheduler, GC) must not stretch the window past a peer's wait.
 STALE_READ = SETTLE_MIN / 2
-# Writes of one app's leases before giving up on a change that keeps being overwritten.
+# Writes of one app's lease before giving up on a change that keeps being undone.
 LEASE_ATTEMPTS = 5
+# Cold starts: how long a run that has just created (or found a young) app waits before it
+# lists the apps of its scope set again to pick the one every run agrees on. It must outlast a
+# peer's list-create-tag, so it is CONVERGE_FACTOR times the slowest this process saw of its
+# own, never under CONVERGE_MIN (a peer stalled by its scheduler) nor over SETTLE_MAX.
+CONVERGE_MIN = 0.3
+CONVERGE_FACTOR = 3.0
+# An app whose created_at is at most this old may still have a twin being made by a peer: a run
+# that finds one waits and lists again before it uses it. It covers a peer's list-create-tag
+# (well under a second) plus the clock difference between machines.
+YOUNG_APP = 30.0
 
 
 def host_id() -> str:
@@ -79,6 +100,22 @@ class Lease:
     def encode(self) -> str:
         return f"{self.run_id}:{self.host}:{self.pid}:{self.expires}"
 
+    @property
+    def key(self) -> str:
+        """This lease's client_metadata key: one per run."""
+        return lease_key(self.run_id)
+
+    @property
+    def value(self) -> str:
+        return f"{self.host}:{self.pid}:{self.expires}"
+
+    @classmethod
+    def from_item(cls, key: str, value: object) -> Lease | None:
+        """The lease stored as ``lease_<run id>: host:pid:expires``, or None."""
+        if not key.startswith(LEASE_PREFIX) or not isinstance(value, str):
+            return None
+        return cls.decode(f"{key[len(LEASE_PREFIX) :]}:{value}")
+
     @classmethod
     def decode(cls, text: str) -> Lease | None:
         parts = text.split(":")
@@ -98,19 +135,24 @@ class Lease:
         return True
 
 
+def lease_key(run_id: str) -> str:
+    return f"{LEASE_PREFIX}{run_id}"
+
+
 def parse_leases(text: object) -> list[Lease]:
+    """The legacy ``leases`` value: ``run:host:pid:expires`` joined by ``;``."""
     if not isinstance(text, str):
         return []
     leases = (Lease.decode(part) for part in text.split(";") if part)
     return [lease for lease in leases if lease is not None]
 
 
-def encode_leases(leases: list[Lease]) -> str:
-    """Joined; if too long for one metadata value, the leases closest to expiry are dropped."""
-    kept = sorted(leases, key=lambda lease: lease.expires, reverse=True)
-    while kept and len(";".join(lease.encode() for lease in kept)) > METADATA_VALUE_MAX:
-        kept.pop()
-    return ";".join(lease.encode() for lease in kept)
+def leases_in(metadata: Mapping[str, object]) -> list[Lease]:
+    """Every lease an app's client_metadata holds: the per-run keys and the legacy value."""
+    found = [Lease.from_item(str(key), value) for key, value in metadata.items()]
+    return [lease for lease in found if lease is not None] + parse_leases(
+        metadata.get(LEGACY_LEASES)
+    )
 
 
 class Settle:
@@ -138,6 +180,12 @@ class Settle:
 
     def wait(self) -> None:
         self.sleep(self.delay())
+
+    def converge_delay(self, own: float) -> float:
+        """The wait before a cold start lists its scope set's apps again; ``own`` is the slowest
+        list-create-tag this process has seen (seconds)."""
+        base = min(SETTLE_MAX, max(CONVERGE_MIN, CONVERGE_FACTOR * own))
+        return base * (1.0 + SETTLE_JITTER * self.rng.random())
 
 
 @dataclass(frozen=True)
@@ -181,9 +229,21 @@ class RunInfo:
         return RunState(self.state_dir / "runs" / f"{self.run_id}.json")
 
 
+def lock_dir(state_dir: Path) -> Path:
+    """Where app locks live: the user's cache directory, shared by every session this user runs
+    on this machine (whatever checkout it runs in), so that local sessions never race on the
+    tenant; the run's state directory if that one is not usable (refused as not private, or
+    not writable)."""
+    try:
+        return private_dir(user_cache_dir()) / "locks"
+    except (OSError, TokenCacheError):
+        return state_dir / "locks"
+
+
 def app_lock(state_dir: Path, domain: str, scope_hash: str) -> FileLock:
-    """Serialises find-or-create of one scope set's app between workers and local sessions."""
-    locks = state_dir / "locks"
+    """Serialises find-or-create of one scope set's app between the workers and sessions of
+    this user on this machine; runs elsewhere converge on the tenant (Provisioner.ensure_app)."""
+    locks = lock_dir(state_dir)
     locks.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(f"{domain}\n{scope_hash}".encode()).hexdigest()[:24]
     return FileLock(str(locks / f"app-{tag}.lock"), timeout=300)

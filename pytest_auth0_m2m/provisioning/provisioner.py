@@ -27,15 +27,17 @@ from pytest_auth0_m2m.auth0.management import (
 from pytest_auth0_m2m.provisioning.coordination import (
     LEASE_ATTEMPTS,
     LEASE_TTL,
-    STALE_READ,
+    LEGACY_LEASES,
+    METADATA_KEYS_MAX,
+    YOUNG_APP,
     Lease,
     RunInfo,
     Settle,
     app_lock,
     dead_runs,
-    encode_leases,
     host_id,
-    parse_leases,
+    lease_key,
+    leases_in,
 )
 from pytest_auth0_m2m.provisioning.tags import META_TAG, AppTagger
 from pytest_auth0_m2m.provisioning.tokens import TokenCache
@@ -45,8 +47,10 @@ META_PLUGIN = "pytest_auth0_m2m"  # "1": made by this plugin; nothing without it
 META_HASH = "scope_hash"
 META_CREATED = "created_at"
 META_USED = "last_used"
-META_LEASES = "leases"
 # META_TAG ("tag", provisioning/tags.py): the HMAC that proves the provisioner made the app.
+# Each run's lease is a key of its own, lease_<run id> (coordination.py); the rest of the 10.
+PLUGIN_KEYS = (META_PLUGIN, META_HASH, META_CREATED, META_USED, META_TAG)
+MAX_LEASES = METADATA_KEYS_MAX - len(PLUGIN_KEYS)
 
 NAME_PREFIX = "pytest-auth0-m2m"
 NAME_MAX = 128
@@ -90,15 +94,26 @@ def _metadata(client: JSONDict) -> dict[str, str]:
     return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
 
 
+def _created(client: JSONDict) -> float:
+    try:
+        return float(_metadata(client).get(META_CREATED, ""))
+    except ValueError:
+        return float("inf")
+
+
 def _oldest(clients: list[JSONDict]) -> JSONDict:
-    """Two runs on two machines may both create an app for one set: all agree on the oldest."""
-    return min(clients, key=lambda c: (_metadata(c).get(META_CREATED, ""), c["client_id"]))
+    """Two runs on two machines may both create an app for one set: every run that sees both
+    agrees on one, the oldest by created_at, then the smallest client id."""
+    return min(clients, key=lambda c: (_created(c), str(c["client_id"])))
 
 
-class _Read(NamedTuple):
-    client: JSONDict | None
-    started: float  # time.monotonic() before the GET
-    finished: float  # and after its answer
+def _live_leases(client: JSONDict, now: float, here: str) -> list[Lease]:
+    return [lease for lease in leases_in(_metadata(client)) if lease.alive(now, here)]
+
+
+def _too_many_keys(exc: ManagementError) -> bool:
+    """Auth0's 400 for an 11th client_metadata key (another run took the last lease slot)."""
+    return exc.status == 400 and "maximum 10" in exc.message
 
 
 @dataclass
@@ -112,6 +127,11 @@ class ProvisionStats:
     tokens_fetched: int = 0
     tokens_cached: int = 0
     apps_retagged: int = 0  # verified with AUTH0_PREVIOUS_CLIENT_SECRET, tagged again
+    # Cold starts racing another run: the twin this run made, deleted (or left, unleased, for
+    # the sweeper when delete:clients is missing or a run already leased it).
+    duplicates_deleted: int = 0
+    duplicates_left: int = 0
+    leases_full: int = 0  # apps already holding MAX_LEASES leases: used without one
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -141,6 +161,7 @@ class Provisioner:
         clock: Callable[[], float] = time.time,
         settle: Settle | None = None,
         tagger: AppTagger | None = None,
+        peers: bool | None = None,
     ) -> None:
         self.mgmt = mgmt
         self.tagger = tagger if tagger is not None else AppTagger.for_client(mgmt)
@@ -149,7 +170,12 @@ class Provisioner:
         self.clock = clock
         self.settle = settle if settle is not None else Settle()
         self.audience = mgmt.endpoints.audience
-        self._apps: dict[str, JSONDict] | None = None  # scope hash -> client, listed once
+        # Whether other runs may share the tenant: a live one, yes; fake mode's emulator belongs
+        # to this process alone, so its cold starts skip the convergence wait.
+        self.peers = peers if peers is not None else mgmt.endpoints.mode == "live"
+        self._groups: dict[str, list[JSONDict]] | None = None  # scope hash -> apps, listed once
+        self._chosen: dict[str, JSONDict] = {}  # scope hash -> the app this process settled on
+        self._slowest_create = 0.0  # seconds, this process's slowest list-create-tag
         self._leased: set[str] = set()
         self._granted: set[str] = set()
         self._resolved: set[str] = set()  # scope hashes whose app this process has counted
@@ -164,7 +190,8 @@ class Provisioner:
 
     # --- apps ------------------------------------------------------------------------------
 
-    def _list_apps(self) -> dict[str, JSONDict]:
+    def _list_groups(self) -> dict[str, list[JSONDict]]:
+        """The verified apps of each scope hash, as the tenant lists them now."""
         clients = self.mgmt.list_clients(
             fields=["client_id", "name", "client_metadata", "client_secret"]
         )
@@ -184,7 +211,8 @@ class Provisioner:
             by_hash.setdefault(key, []).append(client)
         if self.ignored:
             self.run.state.record_ignored(self.ignored)
-        return {key: _oldest(group) for key, group in by_hash.items()}
+        self._groups = by_hash
+        return by_hash
 
     def _tag(self, client: JSONDict, key: str) -> None:
         """Write the app's tag (one key: Auth0 merges client_metadata)."""
@@ -198,168 +226,218 @@ class Provisioner:
         }
 
     def find_app(self, scopes: frozenset[str], fresh: bool = False) -> JSONDict | None:
-        if self._apps is None or fresh:
-            self._apps = self._list_apps()
-        return self._apps.get(scope_hash(scopes))
+        """The scope set's app by the rule every run applies (``_oldest``), or None."""
+        key = scope_hash(scopes)
+        if not fresh and key in self._chosen:
+            return self._chosen[key]
+        groups = self._list_groups() if self._groups is None or fresh else self._groups
+        group = groups.get(key)
+        return _oldest(group) if group else None
+
+    def _young(self, app: JSONDict) -> bool:
+        """Made so recently that a peer's twin may not be listed yet (coordination.YOUNG_APP)."""
+        return self.peers and self.clock() - _created(app) < YOUNG_APP
 
     def ensure_app(self, scopes: frozenset[str]) -> JSONDict:
-        """The scope set's app, created (holding this run's lease) if there is none."""
+        """The scope set's app, created (holding this run's lease) if there is none.
+
+        Cold starts: sessions on this machine take turns under ``app_lock``; runs elsewhere
+        (another CI job, another machine) may each create one, since Auth0 has no unique names
+        or transactions. A run that created an app, or found one young enough to have a twin
+        on the way, waits out a peer's list-create-tag (``Settle.converge_delay``) and lists the
+        scope set's verified apps again: every run then sees the same apps and keeps the one
+        ``_oldest`` picks; a run whose own app lost deletes it and uses the winner."""
         key = scope_hash(scopes)
         app = self.find_app(scopes)
-        if app is not None and app.get("client_secret"):
-            self._count_reuse(key)
-            return app
+        if (
+            app is not None
+            and app.get("client_secret")
+            and (key in self._chosen or not self._young(app))
+        ):
+            return self._choose(key, app)
         with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
+            started = time.monotonic()
             app = self.find_app(scopes, fresh=True)
+            if app is not None and self._young(app):
+                app = self._converge(key, None)
             if app is not None:
-                self._count_reuse(key)
-                return app
-            now = int(self.clock())
-            lease = self.run.lease(now).encode()
-            body = {
-                "name": app_name(scopes),
-                "description": f"{NAME_PREFIX}: one app per scope set; swept by "
-                "`python -m pytest_auth0_m2m sweep`.",
-                "app_type": "non_interactive",
-                "grant_types": ["client_credentials"],
-                "token_endpoint_auth_method": "client_secret_post",
-                "client_metadata": {
-                    META_PLUGIN: "1",
-                    META_HASH: key,
-                    META_CREATED: str(now),
-                    META_USED: str(now),
-                    META_LEASES: lease,
-                },
-            }
-
-            def lookup() -> JSONDict | None:
-                # An ambiguous failure may have hidden the create: the app is ours if it is
-                # untagged and carries exactly the lease (run id, pid, expiry) this POST sent.
-                for client in self.mgmt.list_clients(
-                    fields=["client_id", "name", "client_metadata", "client_secret"]
-                ):
-                    metadata = _metadata(client)
-                    if (
-                        is_plugin_app(client)
-                        and metadata.get(META_HASH) == key
-                        and metadata.get(META_LEASES) == lease
-                        and META_TAG not in metadata
-                    ):
-                        return client
-                return None
-
-            app = self.mgmt.create_client(body, lookup=lookup)
-            # The client id exists only now: the tag is written right after the create.
-            self._tag(app, key)
+                return self._choose(key, app)
+            app = self._create(scopes, key)
             self.stats.apps_created += 1
             self._resolved.add(key)
-            self._leased.add(app["client_id"])
-            assert self._apps is not None
-            self._apps[key] = app
-            return app
+            self._slowest_create = max(self._slowest_create, time.monotonic() - started)
+            winner = self._converge(key, app) if self.peers else app
+            return self._choose(key, winner or app)
 
-    def _count_reuse(self, key: str) -> None:
+    def _choose(self, key: str, app: JSONDict) -> JSONDict:
         if key not in self._resolved:
             self._resolved.add(key)
             self.stats.apps_reused += 1
+        self._chosen[key] = app
+        return app
+
+    def _create(self, scopes: frozenset[str], key: str) -> JSONDict:
+        now = int(self.clock())
+        lease = self.run.lease(now)
+        body = {
+            "name": app_name(scopes),
+            "description": f"{NAME_PREFIX}: one app per scope set; swept by "
+            "`python -m pytest_auth0_m2m sweep`.",
+            "app_type": "non_interactive",
+            "grant_types": ["client_credentials"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "client_metadata": {
+                META_PLUGIN: "1",
+                META_HASH: key,
+                META_CREATED: str(now),
+                META_USED: str(now),
+                lease.key: lease.value,
+            },
+        }
+
+        def lookup() -> JSONDict | None:
+            # An ambiguous failure may have hidden the create: the app is ours if it is
+            # untagged and carries exactly the lease (run id, pid, expiry) this POST sent.
+            for client in self.mgmt.list_clients(
+                fields=["client_id", "name", "client_metadata", "client_secret"]
+            ):
+                metadata = _metadata(client)
+                if (
+                    is_plugin_app(client)
+                    and metadata.get(META_HASH) == key
+                    and metadata.get(lease.key) == lease.value
+                    and META_TAG not in metadata
+                ):
+                    return client
+            return None
+
+        app = self.mgmt.create_client(body, lookup=lookup)
+        # The client id exists only now: the tag is written right after the create.
+        self._tag(app, key)
+        self._leased.add(str(app["client_id"]))
+        return app
+
+    def _converge(self, key: str, mine: JSONDict | None) -> JSONDict | None:
+        """After a peer's cold start has had time to show its app: the scope set's app every
+        run agrees on (``mine`` counted even if the listing lags behind our own create); None
+        if a young app found before has gone meanwhile."""
+        self.settle.sleep(self.settle.converge_delay(self._slowest_create))
+        group = list(self._list_groups().get(key, []))
+        if mine is not None and all(c["client_id"] != mine["client_id"] for c in group):
+            group.append(mine)
+        if not group:
+            return None
+        winner = _oldest(group)
+        if mine is not None and winner["client_id"] != mine["client_id"]:
+            self._drop_twin(mine)
+        if not winner.get("client_secret"):  # listed without it: ask for the one app
+            winner = self.mgmt.get_client(str(winner["client_id"])) or winner
+        return winner
+
+    def _drop_twin(self, mine: JSONDict) -> None:
+        """Our app lost to an older twin: our lease goes, then the app, unless another run has
+        leased it meanwhile (one that took it for the winner) or delete:clients is missing;
+        then it is left, unleased and ungranted, for the sweeper."""
+        client_id = str(mine["client_id"])
+        self._leased.discard(client_id)
+        written = self.mgmt.update_client(
+            client_id, {"client_metadata": {lease_key(self.run.run_id): None}}
+        )
+        if not _live_leases(written, self.clock(), host_id()) and (
+            DELETE_APPS_SCOPE in self.mgmt.provisioner_scopes()
+        ):
+            self.mgmt.delete_client(client_id)
+            self.stats.duplicates_deleted += 1
+        else:
+            self.stats.duplicates_left += 1
 
     # --- leases ----------------------------------------------------------------------------
     #
-    # There is no compare-and-swap on a client and a PATCH replaces the whole client_metadata,
-    # so a lease write based on a read that predates another run's write erases that write.
-    # Every lease change is therefore read back after a settle wait (coordination.Settle) and
-    # written again if it was lost: a write that erased ours was based on a read taken before
-    # ours landed and reaches the tenant within about one round trip of that read, so it has
-    # landed by the time we read back. No contention costs one read-back per write.
-    # Residual risk: a peer's PATCH held up longer than our wait (its client retrying after a
-    # 429 or 5xx, or a far slower network than ours) can still erase our lease after we checked
-    # it; the peer's teardown may then delete the grant we use, which the 403 path in
-    # ProvisionedSource.token repairs (see _release_all).
+    # One client_metadata key per run (coordination.py): a lease write changes only its own key,
+    # so runs cannot erase each other's leases. What is left is ordering against a teardown:
+    # run A drops its lease, sees no other and deletes the grant, while run B's lease lands
+    # just after A looked. B therefore waits (Settle) after its lease write before it looks for
+    # the grant: A's delete, decided before B's write, has landed by then, and B makes the grant
+    # again. Residual risk: a delete held up longer than that wait (429/5xx retries, a far
+    # slower network) removes the grant B found; ProvisionedSource.token repairs that on the
+    # 403 (see _release_all).
 
-    def _read(self, client_id: str) -> _Read:
-        """The app as the tenant has it now, timed on this process's monotonic clock."""
-        started = time.monotonic()
-        client = self.mgmt.get_client(client_id)
-        return _Read(client, started, time.monotonic())
-
-    def _write(self, client_id: str, read: _Read, leases: list[Lease]) -> bool:
-        """PATCH ``leases`` over ``read``; False (nothing written) if ``read`` went stale."""
-        if read.client is None or time.monotonic() - read.finished > STALE_READ:
-            return False
-        metadata = _metadata(read.client)
-        metadata[META_LEASES] = encode_leases(leases)
-        metadata[META_USED] = str(int(self.clock()))
-        self.mgmt.update_client(client_id, {"client_metadata": metadata})
-        self.settle.observe(time.monotonic() - read.started)
-        return True
-
-    def _settle_leases(
-        self,
-        client_id: str,
-        change: Callable[[list[Lease]], list[Lease]],
-        done: Callable[[list[Lease]], bool],
-        read: _Read | None = None,
-    ) -> tuple[JSONDict | None, bool]:
-        """Read (or take ``read``), write ``change`` unless ``done``, wait, read back; again
-        until ``done`` holds on a fresh read. Returns that read (None or not a plugin app if the
-        app is gone) and whether ``done`` held within LEASE_ATTEMPTS writes."""
-        read = read or self._read(client_id)
-        for attempt in range(LEASE_ATTEMPTS + 1):
-            client = read.client
-            if client is None or not self.trusted(client):
-                return client, False
-            leases = parse_leases(_metadata(client).get(META_LEASES))
-            if done(leases):
-                return client, True
-            if attempt == LEASE_ATTEMPTS:
-                break
-            if self._write(client_id, read, change(leases)):
-                self.settle.wait()
-            read = self._read(client_id)
-        return read.client, False
-
-    def _holds(self, leases: list[Lease], now: float) -> bool:
+    def _holds(self, client: JSONDict, now: float) -> bool:
         """This run's lease is there, alive, and not yet half-way to expiry."""
-        here = host_id()
-        return any(
-            lease.run_id == self.run.run_id
-            and lease.alive(now, here)
-            and lease.expires > now + LEASE_TTL / 2
-            for lease in leases
+        key = lease_key(self.run.run_id)
+        lease = Lease.from_item(key, _metadata(client).get(key))
+        return (
+            lease is not None
+            and lease.alive(now, host_id())
+            and (lease.expires > now + LEASE_TTL / 2)
         )
+
+    def _lease_patch(self, client: JSONDict, now: float) -> JSONDict | None:
+        """This run's lease, last_used, and nulls for other runs' dead leases; None if the
+        result would exceed Auth0's 10 keys (MAX_LEASES runs already hold the app)."""
+        metadata = _metadata(client)
+        here = host_id()
+        patch: JSONDict = {}
+        for name, value in metadata.items():
+            lease = Lease.from_item(name, value)
+            if lease is not None and lease.run_id != self.run.run_id and not lease.alive(now, here):
+                patch[name] = None
+        legacy = metadata.get(LEGACY_LEASES)
+        if legacy is not None and not any(
+            lease.alive(now, here) for lease in leases_in({LEGACY_LEASES: legacy})
+        ):
+            patch[LEGACY_LEASES] = None
+        lease = self.run.lease(now)
+        patch[lease.key] = lease.value
+        patch[META_USED] = str(int(now))
+        kept = {name for name in metadata if patch.get(name, "") is not None}
+        if len(kept | {name for name, value in patch.items() if value is not None}) > (
+            METADATA_KEYS_MAX
+        ):
+            return None
+        return patch
 
     def take_lease(self, client_id: str, refresh: bool = False) -> None:
-        """Add this run's lease (dropping dead ones) so other runs leave the grant alone; read
-        back until it is seen to have stuck. ``refresh`` checks again after the first time."""
+        """Write this run's lease key (clearing dead ones) so other runs leave the grant alone,
+        then wait (see above). ``refresh`` checks again after the first time. An app already
+        holding MAX_LEASES leases is used without one (counted as ``leases_full``)."""
         if client_id in self._leased and not refresh:
             return
-        here = host_id()
-
-        def add(leases: list[Lease]) -> list[Lease]:
+        for _attempt in range(LEASE_ATTEMPTS):
+            started = time.monotonic()
+            client = self.mgmt.get_client(client_id)
+            if client is None or not self.trusted(client):
+                raise ProvisioningError(
+                    f"pytest-auth0-m2m: app {client_id} vanished while in use (swept by another "
+                    "job, or its tag was removed?). Run the tests again; they will make a new "
+                    "one."
+                )
             now = self.clock()
-            others = [
-                lease
-                for lease in leases
-                if lease.run_id != self.run.run_id and lease.alive(now, here)
-            ]
-            return [*others, self.run.lease(now)]
-
-        client, held = self._settle_leases(
-            client_id, add, lambda leases: self._holds(leases, self.clock())
+            if self._holds(client, now):
+                self._leased.add(client_id)
+                return
+            patch = self._lease_patch(client, now)
+            if patch is None:
+                self.stats.leases_full += 1
+                self._leased.add(client_id)
+                return
+            try:
+                written = self.mgmt.update_client(client_id, {"client_metadata": patch})
+            except ManagementError as exc:
+                if _too_many_keys(exc):  # another run took the last slot: look again
+                    continue
+                raise
+            self.settle.observe(time.monotonic() - started)
+            if self._holds(written, self.clock()):
+                self.settle.wait()
+                self._leased.add(client_id)
+                return
+        raise ProvisioningError(
+            f"pytest-auth0-m2m: this run's lease on app {client_id} was undone "
+            f"{LEASE_ATTEMPTS} times in a row; expected its lease_{self.run.run_id} key to "
+            "stay in the app's client_metadata. Is something other than pytest-auth0-m2m "
+            "rewriting that app's metadata? Stop it, or run fewer jobs on this tenant at once."
         )
-        if client is None or not self.trusted(client):
-            raise ProvisioningError(
-                f"pytest-auth0-m2m: app {client_id} vanished while in use (swept by another "
-                "job, or its tag was removed?). Run the tests again; they will make a new one."
-            )
-        if not held:
-            raise ProvisioningError(
-                f"pytest-auth0-m2m: this run's lease on app {client_id} was overwritten "
-                f"{LEASE_ATTEMPTS} times in a row; expected it to stay in the app's "
-                "client_metadata. Is something other than pytest-auth0-m2m rewriting that "
-                "app's metadata? Stop it, or run fewer jobs on this tenant at once."
-            )
-        self._leased.add(client_id)
 
     # --- grants ----------------------------------------------------------------------------
 
@@ -372,9 +450,8 @@ class Provisioner:
         # Recorded first: if this process dies from here on, the next run knows what to repair.
         self.run.state.record_app(client_id, key)
         with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
-            # Forced after a 403 or a drifted grant: another run may have dropped our lease
-            # (and deleted the grant) believing the app unused, so the lease is checked again.
-            # The read-back inside take_lease also puts find_grant after any delete decided
+            # Forced after a 403 or a drifted grant: the lease is checked again (it may have
+            # been removed). The wait inside take_lease puts find_grant after any delete decided
             # before our lease landed (see _release_all).
             self.take_lease(client_id, refresh=force)
             grant = self.mgmt.find_grant(client_id, self.audience)
@@ -405,58 +482,32 @@ class Provisioner:
     def _release_all(
         self, apps: list[tuple[str, set[str]]], *, keep: bool, delete_app: bool
     ) -> dict[str, str]:
-        """``release`` for many apps with one settle wait between the writes and read-backs."""
+        """``release`` for many apps: per app a read (the tag is checked before any write), one
+        PATCH nulling the ending runs' lease keys, and the decision on what that PATCH answers:
+        the merged metadata as it stands once our keys are gone. A run whose lease lands after
+        that answer waits (take_lease) before it looks for the grant, so it finds our delete
+        done and makes the grant again; for the residual risk see the leases section."""
         here = host_id()
-
-        def dropper(ending: set[str]) -> Callable[[list[Lease]], list[Lease]]:
-            def drop(leases: list[Lease]) -> list[Lease]:
-                now = self.clock()
-                return [
-                    lease
-                    for lease in leases
-                    if lease.run_id not in ending and lease.alive(now, here)
-                ]
-
-            return drop
-
-        def dropped(ending: set[str]) -> Callable[[list[Lease]], bool]:
-            return lambda leases: not any(lease.run_id in ending for lease in leases)
-
-        # Phase 1: one write per app that still carries an ending run's lease.
-        reads: dict[str, _Read | None] = {}
-        for client_id, ending in apps:
-            read = reads[client_id] = self._read(client_id)
-            if read.client is not None and self.trusted(read.client):
-                leases = parse_leases(_metadata(read.client).get(META_LEASES))
-                if not dropped(ending)(leases):
-                    self._write(client_id, read, dropper(ending)(leases))
-                    reads[client_id] = None  # read back after the wait (or again, if stale)
-        if None in reads.values():
-            self.settle.wait()
-
-        # Phase 2: read back (fresh), then decide. A run that wrote its lease before our
-        # read-back is seen here. One whose lease lands after it reads back after its own settle
-        # wait (several of our round trips), so its find_grant comes after our delete below and
-        # it makes the grant again. Residual risk: if our delete is held up longer than that
-        # (429/5xx retries) or the other run's network is far slower than ours, its grant can go
-        # from under it; ProvisionedSource.token then gets Auth0's 403 "no client-grant",
-        # re-takes the lease and recreates the grant, but a test that requested its own token
-        # with m2m_credentials in that window fails once.
         results: dict[str, str] = {}
         for client_id, ending in apps:
-            client, settled = self._settle_leases(
-                client_id, dropper(ending), dropped(ending), read=reads[client_id]
-            )
+            client = self.mgmt.get_client(client_id)
             if client is None or not self.trusted(client):
                 results[client_id] = "gone"
                 continue
-            now = self.clock()
+            drop: JSONDict = {
+                lease.key: None
+                for lease in leases_in(_metadata(client))
+                if lease.run_id in ending and lease.key in _metadata(client)
+            }
+            if drop:
+                drop[META_USED] = str(int(self.clock()))
+                client = self.mgmt.update_client(client_id, {"client_metadata": drop})
             remaining = [
                 lease
-                for lease in parse_leases(_metadata(client).get(META_LEASES))
-                if lease.run_id not in ending and lease.alive(now, here)
+                for lease in _live_leases(client, self.clock(), here)
+                if lease.run_id not in ending
             ]
-            if remaining or not settled:  # not settled: our lease keeps coming back; keep all
+            if remaining:
                 results[client_id] = "held"
                 continue
             if keep:
@@ -637,7 +688,7 @@ def find_leftovers(
         grants_by_client.setdefault(str(grant.get("client_id")), []).append(str(grant["id"]))
     for client in clients:
         metadata = _metadata(client)
-        if any(lease.alive(now, here) for lease in parse_leases(metadata.get(META_LEASES))):
+        if any(lease.alive(now, here) for lease in leases_in(metadata)):
             held.append(str(client.get("name")))
             continue
         try:
