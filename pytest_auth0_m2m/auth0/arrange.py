@@ -2,9 +2,10 @@
 
 The same calls serve every mode: on a dev tenant and on the emulator they create real objects
 (validated by the same API the code under test calls, so a bad seed gets Auth0's own error), and
-in replay they are answered from the test's cassette. Every request carries ``ARRANGE_HEADER``:
-the cassette keeps it, so the least-privilege analysis and replay's scope check leave these
-calls out (they are made with a separate setup identity, not with the test's token).
+in replay they are answered from the test's cassette. Every request carries ``ARRANGE_HEADER``
+(value ``1``, never a secret): the cassette keeps it, so the least-privilege analysis leaves these
+calls out and replay answers them as recorded whatever scopes the test declares (they are made
+with a separate setup identity, not with the test's token).
 
 Objects are deleted newest first by ``cleanup()``; an object already gone (404) counts as deleted.
 """
@@ -20,6 +21,19 @@ from urllib.parse import quote
 import httpx
 
 ARRANGE_HEADER = "X-Auth0-M2M-Arrange"
+ARRANGE_VALUE = "1"
+
+
+def is_arrange(headers: Iterable[tuple[str, object]]) -> bool:
+    """Whether (name, value) header pairs mark a setup call; a value may be a list of values."""
+    wanted = ARRANGE_HEADER.lower()
+    for name, value in headers:
+        if str(name).lower() != wanted:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return any(str(v).strip() == ARRANGE_VALUE for v in values)
+    return False
+
 
 # The setup identity's scopes: what creating and deleting every kind below needs, and nothing
 # more (tests/test_arrange.py checks each operation used against the catalogue).
@@ -116,7 +130,9 @@ class Arrange:
         return tuple(self._created)
 
     def _send(self, method: str, path: str, body: Mapping[str, Any] | list[Any] | None) -> Any:
-        response = self._client.request(method, path, json=body, headers={ARRANGE_HEADER: "1"})
+        response = self._client.request(
+            method, path, json=body, headers={ARRANGE_HEADER: ARRANGE_VALUE}
+        )
         if response.status_code >= 400:
             raise _error(method, path, response)
         return response.json() if response.content else None
@@ -223,7 +239,9 @@ class Arrange:
         while self._created:
             arranged = self._created.pop()
             try:
-                response = self._client.delete(arranged.path, headers={ARRANGE_HEADER: "1"})
+                response = self._client.delete(
+                    arranged.path, headers={ARRANGE_HEADER: ARRANGE_VALUE}
+                )
             except httpx.HTTPError as exc:
                 leftovers.append(Leftover(arranged.kind, arranged.id, type(exc).__name__))
                 continue
