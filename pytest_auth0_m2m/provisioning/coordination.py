@@ -240,10 +240,10 @@ def lock_dir(state_dir: Path) -> Path:
         return state_dir / "locks"
 
 
-def app_lock(state_dir: Path, domain: str, scope_hash: str) -> FileLock:
-    """Serialises find-or-create of one scope set's app between the workers and sessions of
-    this user on this machine; runs elsewhere converge on the tenant (Provisioner.ensure_app)."""
-    locks = lock_dir(state_dir)
+def app_lock(locks: Path, domain: str, scope_hash: str) -> FileLock:
+    """Serialises find-or-create of one scope set's app between the processes sharing the
+    directory ``locks`` (lock_dir: this user's on this machine); runs elsewhere converge on the
+    tenant (Provisioner.ensure_app)."""
     locks.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(f"{domain}\n{scope_hash}".encode()).hexdigest()[:24]
     return FileLock(str(locks / f"app-{tag}.lock"), timeout=300)

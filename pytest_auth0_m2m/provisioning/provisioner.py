@@ -15,6 +15,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
@@ -38,6 +39,7 @@ from pytest_auth0_m2m.provisioning.coordination import (
     host_id,
     lease_key,
     leases_in,
+    lock_dir,
 )
 from pytest_auth0_m2m.provisioning.tags import META_TAG, AppTagger
 from pytest_auth0_m2m.provisioning.tokens import TokenCache
@@ -162,6 +164,7 @@ class Provisioner:
         settle: Settle | None = None,
         tagger: AppTagger | None = None,
         peers: bool | None = None,
+        locks: Path | None = None,
     ) -> None:
         self.mgmt = mgmt
         self.tagger = tagger if tagger is not None else AppTagger.for_client(mgmt)
@@ -173,6 +176,8 @@ class Provisioner:
         # Whether other runs may share the tenant: a live one, yes; fake mode's emulator belongs
         # to this process alone, so its cold starts skip the convergence wait.
         self.peers = peers if peers is not None else mgmt.endpoints.mode == "live"
+        # App locks: by default shared by this user's sessions on this machine (lock_dir).
+        self.locks = locks if locks is not None else lock_dir(run.state_dir)
         self._groups: dict[str, list[JSONDict]] | None = None  # scope hash -> apps, listed once
         self._chosen: dict[str, JSONDict] = {}  # scope hash -> the app this process settled on
         self._slowest_create = 0.0  # seconds, this process's slowest list-create-tag
@@ -255,7 +260,7 @@ class Provisioner:
             and (key in self._chosen or not self._young(app))
         ):
             return self._choose(key, app)
-        with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
+        with app_lock(self.locks, self.mgmt.endpoints.domain, key):
             started = time.monotonic()
             app = self.find_app(scopes, fresh=True)
             if app is not None and self._young(app):
@@ -449,7 +454,7 @@ class Provisioner:
         key = scope_hash(scopes)
         # Recorded first: if this process dies from here on, the next run knows what to repair.
         self.run.state.record_app(client_id, key)
-        with app_lock(self.run.state_dir, self.mgmt.endpoints.domain, key):
+        with app_lock(self.locks, self.mgmt.endpoints.domain, key):
             # Forced after a 403 or a drifted grant: the lease is checked again (it may have
             # been removed). The wait inside take_lease puts find_grant after any delete decided
             # before our lease landed (see _release_all).
