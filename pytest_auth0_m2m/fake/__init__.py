@@ -7,7 +7,8 @@ with run_fake_auth0() as fake:
 from __future__ import annotations
 
 from .faults import PRESETS, Bucket, Counters, Fault, Faults, RateLimits
-from .server import FakeAuth0, run_fake_auth0
+from .seeding import SeedError, load_seed_file
+from .server import FakeAuth0, UnknownCheckpoint, run_fake_auth0
 from .tenant import PROVISIONER_SCOPES, Credentials
 
 __all__ = [
@@ -20,5 +21,8 @@ __all__ = [
     "Fault",
     "Faults",
     "RateLimits",
+    "SeedError",
+    "UnknownCheckpoint",
+    "load_seed_file",
     "run_fake_auth0",
 ]

@@ -175,6 +175,10 @@ class Fault:
     latency: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     served: int = 0
+    # A label to clear it by (Faults.clear(scope=...)), e.g. the test that set it.
+    scope: str | None = None
+    # Order of addition, so faults set after a checkpoint can be told apart (Faults.mark).
+    seq: int = 0
 
     @property
     def exhausted(self) -> bool:
@@ -190,6 +194,8 @@ class RandomFault:
     operation: str | None
     rng: _random.Random
     served: int = 0
+    scope: str | None = None
+    seq: int = 0
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,16 @@ class Faults:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._random: list[RandomFault] = []
+        self._seq = 0
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def mark(self) -> int:
+        """A position in the order faults were added: :meth:`clear_since` removes later ones."""
+        with self._lock:
+            return self._seq
 
     def add(
         self,
@@ -220,9 +236,10 @@ class Faults:
         content_type: str | None = None,
         latency: float = 0.0,
         headers: Mapping[str, str] | None = None,
+        scope: str | None = None,
     ) -> Fault:
         """Queue a fault; ``operation`` is an operation_id, ``"oauth_token"``, ``"management"``,
-        ``"token"`` or None (every tenant call)."""
+        ``"token"`` or None (every tenant call); ``scope`` labels it for ``clear(scope=...)``."""
         if status is not None and not 100 <= status <= 599:
             raise ValueError(f"fault status must be an HTTP status, got {status}")
         if latency < 0:
@@ -235,8 +252,10 @@ class Faults:
             content_type=content_type,
             latency=latency,
             headers=dict(headers or {}),
+            scope=scope,
         )
         with self._lock:
+            fault.seq = self._next()
             self._faults.append(fault)
         return fault
 
@@ -246,20 +265,33 @@ class Faults:
         statuses: tuple[int, ...] = (429, 503),
         seed: int | None = None,
         operation: str | None = None,
+        scope: str | None = None,
     ) -> RandomFault:
         if not 0.0 <= rate <= 1.0:
             raise ValueError("random fault rate must be between 0 and 1")
         if not statuses:
             raise ValueError("random fault needs at least one status")
-        fault = RandomFault(rate, tuple(statuses), operation, _random.Random(seed))
+        fault = RandomFault(rate, tuple(statuses), operation, _random.Random(seed), scope=scope)
         with self._lock:
+            fault.seq = self._next()
             self._random.append(fault)
         return fault
 
-    def clear(self) -> None:
+    def clear(self, scope: str | None = None) -> None:
+        """Remove every fault, or only those added with ``scope``."""
         with self._lock:
-            self._faults.clear()
-            self._random.clear()
+            if scope is None:
+                self._faults.clear()
+                self._random.clear()
+                return
+            self._faults = [f for f in self._faults if f.scope != scope]
+            self._random = [f for f in self._random if f.scope != scope]
+
+    def clear_since(self, mark: int) -> None:
+        """Remove the faults added after :meth:`mark` returned ``mark``."""
+        with self._lock:
+            self._faults = [f for f in self._faults if f.seq <= mark]
+            self._random = [f for f in self._random if f.seq <= mark]
 
     @property
     def pending(self) -> list[Fault]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import socket
 import ssl
 import threading
@@ -11,6 +12,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -37,12 +39,14 @@ from .faults import (
     Faults,
     Injection,
     RateLimiter,
+    RateLimits,
     RateLimitSpec,
     parse_rate_limits,
 )
 from .journal import Journal, JournalEntry
 from .routes import Call, handlers
-from .tenant import Credentials, Tenant, new_client_id, new_client_secret
+from .seeding import load_seed_file
+from .tenant import Credentials, Snapshot, Tenant, new_client_id, new_client_secret
 from .tls import TlsMaterial, make_tls_material
 
 if TYPE_CHECKING:
@@ -64,7 +68,19 @@ TOKEN_429_DESCRIPTION = (
 # Set on a request's WSGI environ by dispatch, read back when its answer is journaled.
 _JOURNAL_PATH = "fake_auth0.journal_path"
 _JOURNAL_CLIENT = "fake_auth0.client_id"
-_ADMIN_FAULT_KEYS = {"status", "count", "operation", "body", "content_type", "latency", "headers"}
+_ADMIN_FAULT_KEYS = {
+    "status",
+    "count",
+    "operation",
+    "body",
+    "content_type",
+    "latency",
+    "headers",
+    "scope",
+}
+_ADMIN_KEEP_KEYS = {"keep_clients", "keep_provisioned"}
+# Checkpoints an emulator holds at once; the oldest is forgotten first.
+MAX_CHECKPOINTS = 256
 
 Result = tuple[int, Any, dict[str, str]]
 
@@ -91,6 +107,8 @@ def _url_map() -> Map:
         Rule("/__fake__/ping", endpoint="ping", methods=["GET"]),
         Rule("/__fake__/counters", endpoint="admin_counters", methods=["GET"]),
         Rule("/__fake__/reset", endpoint="admin_reset", methods=["POST"]),
+        Rule("/__fake__/checkpoint", endpoint="admin_checkpoint", methods=["POST"]),
+        Rule("/__fake__/restore", endpoint="admin_restore", methods=["POST"]),
         Rule("/__fake__/seed", endpoint="admin_seed", methods=["POST"]),
         Rule("/__fake__/faults", endpoint="admin_faults", methods=["POST", "DELETE"]),
         Rule("/__fake__/rate-limits", endpoint="admin_rate_limits", methods=["POST"]),
@@ -169,6 +187,8 @@ class FakeAuth0:
         self._domain: str | None = None
         # Tracebacks of handler crashes, for debugging the emulator; never sent to clients.
         self.server_errors: list[str] = []
+        self._checkpoints: dict[str, _Checkpoint] = {}
+        self._checkpoint_lock = threading.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -280,15 +300,78 @@ class FakeAuth0:
         self._limiter.configure(parse_rate_limits(limits))
 
     def seed(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Load resources through the HTTP API's own handlers and checks (``fake.seeding``);
+        returns the ids made per kind. A refused item raises SeedError (a ValueError) with
+        Auth0's message, and nothing of the seed is loaded."""
         return self._started()[1].seed(data)
 
-    def reset(self) -> None:
-        """Fresh tenant state (the provisioner stays), no faults, counters at zero."""
-        self._started()[1].reset()
+    def seed_from_file(self, path: str | Path) -> dict[str, list[str]]:
+        """:meth:`seed` with the JSON file at ``path`` (``fake.seeding.load_seed_file``)."""
+        return self.seed(load_seed_file(path))
+
+    def _keep(self, keep_clients: Iterable[str], keep_provisioned: bool) -> set[str]:
+        tenant = self._started()[1]
+        if isinstance(keep_clients, str):
+            raise TypeError("keep_clients is a list of client ids, not one string")
+        kept = set(keep_clients)
+        if keep_provisioned:
+            kept |= tenant.provisioned
+        return kept
+
+    def reset(self, keep_clients: Iterable[str] = (), *, keep_provisioned: bool = False) -> None:
+        """Fresh tenant state (the provisioner stays), no faults, counters at zero.
+
+        ``keep_clients`` (client ids) and, with ``keep_provisioned``, every app the provisioner
+        created over HTTP (the plugin's apps) survive with their grants, so their tokens stay
+        valid. For per-test isolation prefer :meth:`checkpoint` / :meth:`restore`.
+        """
+        tenant = self._started()[1]
+        tenant.reset(self._keep(keep_clients, keep_provisioned))
         self.faults.clear()
         self.counters.reset()
         self.journal.clear()
         self._limiter.configure(self._limiter.limits)
+        with self._checkpoint_lock:
+            self._checkpoints.clear()
+
+    def checkpoint(self) -> str:
+        """Remember the tenant's resources, the faults and the rate limits now; returns a
+        token for :meth:`restore` (reusable: restore to it as often as wanted)."""
+        tenant = self._started()[1]
+        point = _Checkpoint(tenant.snapshot(), self.faults.mark(), self._limiter.limits)
+        token = f"ckpt_{secrets.token_hex(8)}"
+        with self._checkpoint_lock:
+            if len(self._checkpoints) >= MAX_CHECKPOINTS:
+                del self._checkpoints[next(iter(self._checkpoints))]
+            self._checkpoints[token] = point
+        return token
+
+    def restore(
+        self, checkpoint: str, keep_clients: Iterable[str] = (), *, keep_provisioned: bool = True
+    ) -> None:
+        """Back to ``checkpoint``: users, roles, organizations, connections, resource servers,
+        clients and grants as they were; faults added since removed; the rate limits as they
+        were, with full buckets. The signing key is never touched, so issued tokens of kept
+        clients stay valid. Kept, in their current state: the provisioner, the clients in
+        ``keep_clients`` and (``keep_provisioned``, the default) every app the provisioner
+        created over HTTP, with their grants. Counters and the journal are not rewound.
+        """
+        tenant = self._started()[1]
+        with self._checkpoint_lock:
+            point = self._checkpoints.get(checkpoint)
+        if point is None:
+            raise UnknownCheckpoint(
+                f"unknown checkpoint {checkpoint!r}: use a token FakeAuth0.checkpoint() returned "
+                "(a reset forgets them all)"
+            )
+        tenant.restore(point.snapshot, self._keep(keep_clients, keep_provisioned))
+        self.faults.clear_since(point.faults_mark)
+        self._limiter.configure(point.rate_limits)
+
+    def forget(self, checkpoint: str) -> None:
+        """Drop a checkpoint that will not be restored again (frees its copy of the tenant)."""
+        with self._checkpoint_lock:
+            self._checkpoints.pop(checkpoint, None)
 
     def issue_token(
         self,
@@ -406,7 +489,7 @@ class FakeAuth0:
             result = self._token(environ, tenant, signer, body)
             self.counters.record(TOKEN_OPERATION, result[0])
             return result
-        return self._local(str(endpoint), method, signer, body)
+        return self._local(str(endpoint), method, signer, body, args)
 
     # --- Management API ----------------------------------------------------------------------
 
@@ -525,7 +608,14 @@ class FakeAuth0:
 
     # --- well-known and emulator-only routes -------------------------------------------------
 
-    def _local(self, endpoint: str, method: str, signer: Signer, body: bytes) -> Result:
+    def _local(
+        self,
+        endpoint: str,
+        method: str,
+        signer: Signer,
+        body: bytes,
+        query: MultiDict[str, str],
+    ) -> Result:
         if endpoint == "ping":
             return 200, {"ok": True}, {}
         if endpoint == "jwks":
@@ -534,9 +624,8 @@ class FakeAuth0:
             return 200, signer.openid_configuration(), {}
         if endpoint == "admin_counters":
             return 200, self.counters.snapshot(), {}
-        if endpoint == "admin_reset":
-            self.reset()
-            return 204, None, {}
+        if endpoint == "admin_checkpoint":
+            return 201, {"checkpoint": self.checkpoint()}, {}
         try:
             data = json.loads(body or b"{}")
         except (ValueError, UnicodeDecodeError):
@@ -544,6 +633,24 @@ class FakeAuth0:
         if not isinstance(data, dict):
             return 400, mgmt_body(400, "Expected a JSON object", "invalid_body"), {}
         try:
+            if endpoint == "admin_reset":
+                _no_unknown(data, _ADMIN_KEEP_KEYS, "reset")
+                self.reset(
+                    _string_list(data.get("keep_clients", []), "keep_clients"),
+                    keep_provisioned=bool(data.get("keep_provisioned", False)),
+                )
+                return 204, None, {}
+            if endpoint == "admin_restore":
+                _no_unknown(data, _ADMIN_KEEP_KEYS | {"checkpoint"}, "restore")
+                token = data.get("checkpoint")
+                if not isinstance(token, str):
+                    raise ValueError('restore needs {"checkpoint": "<token from checkpoint>"}')
+                self.restore(
+                    token,
+                    _string_list(data.get("keep_clients", []), "keep_clients"),
+                    keep_provisioned=bool(data.get("keep_provisioned", True)),
+                )
+                return 204, None, {}
             if endpoint == "admin_seed":
                 return 201, self.seed(data), {}
             if endpoint == "admin_rate_limits":
@@ -551,16 +658,47 @@ class FakeAuth0:
                 return 204, None, {}
             if endpoint == "admin_faults":
                 if method == "DELETE":
-                    self.faults.clear()
+                    # ?scope=NAME clears only the faults set with that scope.
+                    self.faults.clear(scope=query.get("scope") or None)
                     return 204, None, {}
                 unknown = set(data) - _ADMIN_FAULT_KEYS
                 if unknown:
                     raise ValueError(f"unknown fault keys {sorted(unknown)}")
                 self.faults.add(**data)
                 return 201, {"queued": True}, {}
+        except UnknownCheckpoint as error:
+            return 404, mgmt_body(404, str(error), "not_found"), {}
         except (ValueError, TypeError, KeyError) as error:
             return 400, mgmt_body(400, f"Bad emulator request: {error}", "invalid_body"), {}
         return 404, dict(NOT_FOUND), {}
+
+
+class UnknownCheckpoint(LookupError):
+    """restore() was given a token this emulator did not hand out (or has forgotten)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown checkpoint"
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    snapshot: Snapshot
+    faults_mark: int
+    rate_limits: RateLimits | None
+
+
+def _no_unknown(data: Mapping[str, Any], allowed: set[str], what: str) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(
+            f"unknown {what} keys {sorted(unknown)}; expected some of {sorted(allowed)}"
+        )
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{name} must be a list of client id strings")
+    return list(value)
 
 
 def _encode(body: Any) -> bytes:

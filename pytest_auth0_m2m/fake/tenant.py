@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import secrets
 import threading
@@ -11,6 +12,25 @@ from typing import Any
 
 from ..auth0.scopes import catalogue
 from .common import random_id
+
+# Every attribute of Tenant that holds resources: reset, snapshot and restore walk this one list,
+# so a new family is isolated by adding its table here.
+TABLES: tuple[str, ...] = (
+    "clients",
+    "grants",
+    "resource_servers",
+    "users",
+    "roles",
+    "role_permissions",
+    "role_users",
+    "connections",
+    "organizations",
+    "org_members",
+)
+
+# A tenant's resources at one moment: table name -> a deep copy of the table.
+Snapshot = dict[str, Any]
+
 
 DEFAULT_CONNECTION = "Username-Password-Authentication"
 
@@ -74,26 +94,23 @@ class Tenant:
         self.connections: dict[str, dict[str, Any]] = {}
         self.organizations: dict[str, dict[str, Any]] = {}
         self.org_members: dict[str, list[str]] = {}
+        # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
+        # apps): a restore keeps them, with their grants, so issued tokens stay valid.
+        self.provisioned: set[str] = set()
         self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Back to a fresh tenant: the Management API, the default connection, the provisioner."""
+    def reset(self, keep_clients: Iterable[str] = ()) -> None:
+        """Back to a fresh tenant: the Management API, the default connection, the provisioner.
+
+        Clients named in ``keep_clients`` survive with their grants (unknown ids are ignored).
+        """
         with self.lock:
-            for table in (
-                self.clients,
-                self.grants,
-                self.resource_servers,
-                self.users,
-                self.roles,
-                self.role_permissions,
-                self.role_users,
-                self.connections,
-                self.organizations,
-                self.org_members,
-            ):
-                table.clear()
+            kept = self._kept(keep_clients)
+            for name in TABLES:
+                getattr(self, name).clear()
+            self.provisioned &= set(kept[0])
             cat = catalogue()
             system_api = {
                 "id": random_id(24, "0123456789abcdef"),
@@ -123,6 +140,48 @@ class Tenant:
                 client_secret=self.provisioner.client_secret,
             )
             self.add_grant(self.provisioner.client_id, self.audience, list(PROVISIONER_SCOPES))
+            self._put_back(kept)
+
+    # --- snapshots (isolation between tests) -------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """A deep copy of every table, for :meth:`restore`."""
+        with self.lock:
+            return {name: copy.deepcopy(getattr(self, name)) for name in TABLES}
+
+    def restore(self, snapshot: Snapshot, keep_clients: Iterable[str] = ()) -> None:
+        """Every table as it was at ``snapshot``, except the clients in ``keep_clients`` (and
+        their grants), which keep their current state: made after the snapshot, they survive;
+        deleted since, they stay deleted."""
+        with self.lock:
+            kept = self._kept(keep_clients)
+            wanted = {cid for cid in keep_clients if cid != self.provisioner.client_id}
+            for name in TABLES:
+                table = getattr(self, name)
+                table.clear()
+                table.update(copy.deepcopy(snapshot[name]))
+            for cid in wanted:
+                self.clients.pop(cid, None)
+            for grant_id in [g for g, grant in self.grants.items() if grant["client_id"] in wanted]:
+                del self.grants[grant_id]
+            self._put_back(kept)
+            self.provisioned = {cid for cid in self.provisioned if cid in self.clients}
+
+    def _kept(
+        self, keep_clients: Iterable[str]
+    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Deep copies of the named clients (the provisioner excluded) and of their grants."""
+        ids = {cid for cid in keep_clients if cid != self.provisioner.client_id}
+        clients = {cid: copy.deepcopy(c) for cid, c in self.clients.items() if cid in ids}
+        grants = {
+            gid: copy.deepcopy(g) for gid, g in self.grants.items() if g["client_id"] in clients
+        }
+        return clients, grants
+
+    def _put_back(self, kept: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]) -> None:
+        clients, grants = kept
+        self.clients.update(clients)
+        self.grants.update(grants)
 
     def now_iso(self) -> str:
         stamp = _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)
@@ -307,55 +366,7 @@ class Tenant:
     # --- seeding -----------------------------------------------------------------------------
 
     def seed(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
-        """Load resources from a dict; returns the ids made, per kind, in input order.
+        """Load resources through the HTTP API's handlers: see :func:`fake.seeding.seed`."""
+        from .seeding import seed  # the handlers import this module
 
-        Keys: resource_servers, connections, clients, client_grants, users, roles (with optional
-        ``permissions`` [{resource_server_identifier, permission_name}] and ``users`` [user_id]),
-        organizations (with optional ``members`` [user_id]).
-        """
-        unknown = set(data) - {
-            "resource_servers",
-            "connections",
-            "clients",
-            "client_grants",
-            "users",
-            "roles",
-            "organizations",
-        }
-        if unknown:
-            raise ValueError(f"seed: unknown keys {sorted(unknown)}")
-        made: dict[str, list[str]] = {}
-        with self.lock:
-            for item in data.get("resource_servers", ()):
-                made.setdefault("resource_servers", []).append(self.add_resource_server(item)["id"])
-            for item in data.get("connections", ()):
-                made.setdefault("connections", []).append(self.add_connection(item)["id"])
-            for item in data.get("clients", ()):
-                made.setdefault("clients", []).append(self.add_client(item)["client_id"])
-            for item in data.get("client_grants", ()):
-                extra = {
-                    k: v for k, v in item.items() if k not in ("client_id", "audience", "scope")
-                }
-                grant = self.add_grant(
-                    item["client_id"],
-                    item.get("audience", self.audience),
-                    item.get("scope", ()),
-                    extra,
-                    grant_id=item.get("id"),
-                )
-                made.setdefault("client_grants", []).append(grant["id"])
-            for item in data.get("users", ()):
-                made.setdefault("users", []).append(self.add_user(item)["user_id"])
-            for item in data.get("roles", ()):
-                role = self.add_role(item)
-                for perm in item.get("permissions", ()):
-                    self.role_permissions[role["id"]].append(
-                        (perm["resource_server_identifier"], perm["permission_name"])
-                    )
-                self.role_users[role["id"]].extend(item.get("users", ()))
-                made.setdefault("roles", []).append(role["id"])
-            for item in data.get("organizations", ()):
-                org = self.add_organization(item)
-                self.org_members[org["id"]].extend(item.get("members", ()))
-                made.setdefault("organizations", []).append(org["id"])
-        return made
+        return seed(self, data)

@@ -106,6 +106,9 @@ def create_client(call: Call) -> Reply:
     _check(call.operation.operation_id, body)
     with call.tenant.lock:
         client = call.tenant.add_client(body)
+        if call.client_id == call.tenant.provisioner.client_id:
+            # The plugin's own apps: kept across restores (Tenant.provisioned).
+            call.tenant.provisioned.add(client["client_id"])
         return 201, dict(client)
 
 
@@ -175,6 +178,7 @@ def delete_client(call: Call) -> Reply:
         if client_id not in tenant.clients:
             raise _missing()
         del tenant.clients[client_id]
+        tenant.provisioned.discard(client_id)
         # Auth0 removes an application's grants with it.
         for grant_id in [g["id"] for g in tenant.grants.values() if g["client_id"] == client_id]:
             del tenant.grants[grant_id]
