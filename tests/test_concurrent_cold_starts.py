@@ -21,7 +21,7 @@ from pytest_auth0_m2m.provisioning.coordination import RunInfo
 from pytest_auth0_m2m.provisioning.provisioner import Provisioner, is_plugin_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import cold_starts  # noqa: E402  (the benchmark's session driver, shared)
+import cold_starts  # the benchmark's session driver, shared
 
 pytestmark = pytest.mark.e2e
 
@@ -52,10 +52,10 @@ def test_two_runs_without_a_shared_lock_keep_one_app(fake: FakeAuth0, tmp_path: 
             )
         chosen: dict[str, str] = {}
 
-        def start(provisioner: Provisioner) -> None:
-            chosen[provisioner.run.run_id] = str(provisioner.ensure_app(USERS)["client_id"])
+        def start(provisioner: Provisioner, into: dict[str, str]) -> None:
+            into[provisioner.run.run_id] = str(provisioner.ensure_app(USERS)["client_id"])
 
-        at_once(*(lambda p=p: start(p) for p in runs))
+        at_once(*(lambda p=p, into=chosen: start(p, into) for p in runs))
         assert len(set(chosen.values())) == 1, f"trial {trial}: {chosen}"
         assert list(per_hash(fake).values()) == [1], f"trial {trial}"
         created = sum(p.stats.apps_created for p in runs)
