@@ -162,7 +162,9 @@ def test_garbage_on_the_socket_does_not_kill_the_server(fake: FakeAuth0) -> None
 
 def test_handler_crash_is_a_generic_500(fake: FakeAuth0, http: httpx.Client) -> None:
     # A value JSON cannot encode makes the users handler fail while answering.
-    fake.seed({"users": [{"email": "bad@example.com", "user_metadata": {"x": object()}}]})
+    # Seeds are JSON (they go through the HTTP handlers), so the value is planted in the state.
+    user_id = fake.seed({"users": [{"email": "bad@example.com"}]})["users"][0]
+    fake.tenant.users[user_id]["user_metadata"] = {"x": object()}
     r = http.get("/api/v2/users", headers=bearer(fake, "read:users"))
     assert r.status_code == 500
     assert r.json() == {
