@@ -136,33 +136,77 @@ def test_fixture_without_marker_says_how_to_fix(project: pytest.Pytester) -> Non
     )
 
 
-def test_live_tenant_outside_allowlist_is_refused(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+LIVE_TEST = """
+import pytest
+
+@pytest.mark.mgmt_scopes("read:users")
+@pytest.mark.parametrize("i", range(3))
+def test_live(mgmt_token, i): pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("config_file", "text", "hint"),
+    [
+        (
+            "tox.ini",
+            "[pytest]\nasyncio_default_fixture_loop_scope = function\n",
+            ["add to tox.ini, under [pytest]:", "    auth0_allowed_domains = prod-x.eu.auth0.com"],
+        ),
+        (
+            "pytest.ini",
+            "[pytest]\nasyncio_default_fixture_loop_scope = function\n",
+            [
+                "add to pytest.ini, under [pytest]:",
+                "    auth0_allowed_domains = prod-x.eu.auth0.com",
+            ],
+        ),
+        (
+            "setup.cfg",
+            "[tool:pytest]\nasyncio_default_fixture_loop_scope = function\n",
+            [
+                "add to setup.cfg, under [tool:pytest]:",
+                "    auth0_allowed_domains = prod-x.eu.auth0.com",
+            ],
+        ),
+        (
+            "pyproject.toml",
+            '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n',
+            [
+                "add to pyproject.toml, under [tool.pytest.ini_options]:",
+                '    auth0_allowed_domains = ["prod-x.eu.auth0.com"]',
+            ],
+        ),
+    ],
+)
+def test_live_tenant_outside_allowlist_stops_the_run_once_with_a_hint_in_the_files_syntax(
+    project: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    config_file: str,
+    text: str,
+    hint: list[str],
 ) -> None:
+    (project.path / "tox.ini").unlink()  # the base project's ini (pytester.makeini)
+    (project.path / config_file).write_text(text)
     monkeypatch.setenv("AUTH0_DOMAIN", "prod-x.eu.auth0.com")
     monkeypatch.setenv("AUTH0_CLIENT_ID", "id")
     monkeypatch.setenv("AUTH0_CLIENT_SECRET", "secret-value-123")
-    project.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.mgmt_scopes("read:users")
-        def test_live(mgmt_token): pass
-        """
-    )
+    project.makepyfile(LIVE_TEST)
     result = project.runpytest("--record-mode=once")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(
-        [
-            "*tenant 'prod-x.eu.auth0.com' (from env AUTH0_DOMAIN) is not in"
-            " auth0_allowed_domains*",
-            "*    auth0_allowed_domains = prod-x.eu.auth0.com",
-        ]
-    )
-    assert "secret-value-123" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.assert_outcomes()  # no test ran, none errored
+    # Plain text: the hints' brackets would be character classes to fnmatch.
+    assert (
+        "ERROR: pytest-auth0-m2m: tenant 'prod-x.eu.auth0.com' (from env AUTH0_DOMAIN) is not "
+        "in auth0_allowed_domains, so nothing was sent to it. If it is a dev tenant made for "
+        f"tests, {hint[0]}\n{hint[1]}\n"
+    ) in result.stderr.str()
+    output = result.stdout.str() + result.stderr.str()
+    assert output.count("is not in auth0_allowed_domains") == 1
+    assert "secret-value-123" not in output
 
 
-def test_live_without_credentials_is_refused(
+def test_live_without_credentials_stops_the_run_once(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project.makeini(
@@ -170,17 +214,20 @@ def test_live_without_credentials_is_refused(
         "auth0_allowed_domains = dev-*.eu.auth0.com\n"
     )
     monkeypatch.setenv("AUTH0_DOMAIN", "dev-x.eu.auth0.com")
-    project.makepyfile(
-        """
-        import pytest
-
-        @pytest.mark.mgmt_scopes("read:users")
-        def test_live(mgmt_token): pass
-        """
-    )
+    project.makepyfile(LIVE_TEST)
     result = project.runpytest("--record-mode=once")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET not set*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.assert_outcomes()
+    result.stderr.fnmatch_lines(["ERROR: *AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET not set*"])
+    assert (result.stdout.str() + result.stderr.str()).count("not set") == 1
+
+
+def test_live_configuration_is_not_checked_when_no_test_uses_the_tenant(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pytest-recording users record their other cassettes with no Auth0 tenant configured.
+    project.makepyfile("def test_plain(): pass\n")
+    assert project.runpytest("--record-mode=once").ret == pytest.ExitCode.OK
 
 
 def test_replay_with_recording_disabled_says_what_to_do(project: pytest.Pytester) -> None:

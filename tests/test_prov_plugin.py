@@ -150,14 +150,56 @@ def _tenant_untouched(fake: FakeAuth0) -> None:
     assert fake.counters.count("post_client_grants") == 0
 
 
+def stopped_once(result: pytest.RunResult, cause: str) -> None:
+    """A configuration error: one usage error before the first test, naming ``cause``."""
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    # No test ran: pytest stops before printing a summary line.
+    assert "passed" not in result.stdout.str()
+    output = result.stdout.str() + result.stderr.str()
+    assert output.count(cause) == 1, output
+    assert f"ERROR: pytest-auth0-m2m: {cause}" in result.stderr.str() or (
+        "ERROR: pytest-auth0-m2m: Auth0 " in result.stderr.str() and cause in output
+    ), result.stderr.str()
+
+
+def test_untrusted_certificate_is_named_as_such_once(
+    live: pytest.Pytester, tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE")  # the emulator's CA is not trusted any more
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    live.makepyfile(test_sample=SAMPLE_TESTS)
+    result = live.runpytest_subprocess(*LIVE_ARGS)
+    stopped_once(
+        result,
+        "Auth0 provisioner token (POST /oauth/token) failed: TLS certificate verification "
+        "failed for localhost (",
+    )
+    output = result.stdout.str() + result.stderr.str()
+    assert "ConnectError" not in output
+    assert "HTTP 0" not in output
+    result.stderr.fnmatch_lines(["*point SSL_CERT_FILE (or SSL_CERT_DIR) at a bundle*"])
+    _tenant_untouched(tenant)
+
+
+def test_configuration_error_under_xdist_stops_the_run_once(
+    live: pytest.Pytester, tenant: FakeAuth0
+) -> None:
+    live.makeini("[pytest]\nauth0_allowed_domains = dev-*.eu.auth0.com\n")
+    live.makepyfile(test_sample=SAMPLE_TESTS)
+    result = live.runpytest_subprocess(*LIVE_ARGS, "-n", "2")
+    stopped_once(
+        result, f"tenant '{tenant.domain}' (from env AUTH0_DOMAIN) is not in auth0_allowed_domains"
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
 def test_missing_credentials(
     live: pytest.Pytester, tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AUTH0_CLIENT_SECRET")
     live.makepyfile(test_sample=SAMPLE_TESTS)
     result = live.runpytest_subprocess(*LIVE_ARGS)
-    result.assert_outcomes(errors=N_TESTS)
-    result.stdout.fnmatch_lines(["*AUTH0_CLIENT_SECRET not set. Live runs take the provisioner*"])
+    stopped_once(result, "AUTH0_CLIENT_SECRET not set. Live runs take the provisioner")
     _tenant_untouched(tenant)
     assert tenant.counters.count("oauth_token") == 0
 
@@ -169,15 +211,13 @@ def test_wrong_secret_surfaces_auth0_401(
     monkeypatch.setenv("AUTH0_CLIENT_SECRET", wrong)
     live.makepyfile(test_sample=SAMPLE_TESTS)
     result = live.runpytest_subprocess(*LIVE_ARGS)
-    result.assert_outcomes(errors=N_TESTS)
-    result.stdout.fnmatch_lines(
-        [
-            "*Auth0 provisioner token (POST /oauth/token) failed: HTTP 401 (access_denied): "
-            "Unauthorized*",
-            "*env AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET*",
-        ]
+    stopped_once(
+        result,
+        "Auth0 provisioner token (POST /oauth/token) failed: HTTP 401 (access_denied): "
+        "Unauthorized",
     )
-    assert wrong not in result.stdout.str()
+    result.stderr.fnmatch_lines(["*env AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET*"])
+    assert wrong not in result.stdout.str() + result.stderr.str()
     # The first 401 is final: the other tests do not knock again.
     assert tenant.counters.count("oauth_token", 401) == 1
     _tenant_untouched(tenant)
@@ -189,13 +229,10 @@ def test_tenant_outside_allowlist(
     live.makeini("[pytest]\nauth0_allowed_domains = dev-*.eu.auth0.com\n")
     live.makepyfile(test_sample=SAMPLE_TESTS)
     result = live.runpytest_subprocess(*LIVE_ARGS)
-    result.assert_outcomes(errors=N_TESTS)
-    result.stdout.fnmatch_lines(
-        [
-            f"*tenant '{tenant.domain}' (from env AUTH0_DOMAIN) is not in auth0_allowed_domains*",
-            f"*auth0_allowed_domains = {tenant.domain}*",
-        ]
+    stopped_once(
+        result, f"tenant '{tenant.domain}' (from env AUTH0_DOMAIN) is not in auth0_allowed_domains"
     )
+    result.stderr.fnmatch_lines([f"*auth0_allowed_domains = {tenant.domain}*"])
     assert tenant.counters.snapshot()["requests"] == []
 
 
@@ -206,13 +243,11 @@ def test_provisioner_without_create_client_grants(live: pytest.Pytester, tenant:
         grant["scope"] = [s for s in grant["scope"] if s != "create:client_grants"]
     live.makepyfile(test_sample=SAMPLE_TESTS)
     result = live.runpytest_subprocess(*LIVE_ARGS)
-    result.assert_outcomes(errors=N_TESTS)
-    result.stdout.fnmatch_lines(
-        [
-            "*the provisioner app (AUTH0_CLIENT_ID) lacks create:client_grants on the "
-            "Management API, so no app or grant was created. Add this scope to it: Auth0 "
-            "Dashboard > Applications > APIs > Auth0 Management API*"
-        ]
+    stopped_once(
+        result,
+        "the provisioner app (AUTH0_CLIENT_ID) lacks create:client_grants on the "
+        "Management API, so no app or grant was created. Add this scope to it: Auth0 "
+        "Dashboard > Applications > APIs > Auth0 Management API",
     )
     _tenant_untouched(tenant)
 

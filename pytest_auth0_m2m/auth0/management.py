@@ -8,22 +8,26 @@ carry Auth0's status, ``errorCode`` and message, and never a secret or a token.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import hmac
 import json
-import random
 import re
+import ssl
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from pytest_auth0_m2m.auth0 import insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.retry import (
+    RETRY_STATUSES,
+    Pacer,
+    RetryingTransport,
+    RetryPolicy,
+)
 
 JSONDict = dict[str, Any]
 
@@ -39,6 +43,25 @@ NOT_AUTH0_HINT = (
     "that AUTH0_DOMAIN (or --auth0-domain) is your tenant's domain and that no proxy rewrites "
     "the answers, then run again."
 )
+
+
+TLS_HINT = (
+    "This machine does not trust the certificate {host} presented. If a proxy re-signs HTTPS "
+    "here, point SSL_CERT_FILE (or SSL_CERT_DIR) at a bundle holding its CA; for an emulator "
+    "started with `python -m pytest_auth0_m2m.fake --tls`, export the SSL_CERT_FILE it prints."
+)
+
+
+def certificate_problem(exc: BaseException) -> str | None:
+    """The verification failure behind a connection error (httpx wraps ssl's), else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return str(current.verify_message or current.reason or "certificate verify failed")
+        current = current.__cause__ or current.__context__
+    return None
 
 
 class ManagementError(Exception):
@@ -61,7 +84,9 @@ class ManagementError(Exception):
 
     def __str__(self) -> str:
         code = f" ({self.error_code})" if self.error_code else ""
-        text = f"Auth0 {self.operation} failed: HTTP {self.status}{code}: {self.message}"
+        # Status 0: no answer came (refused connection, TLS failure): no HTTP status to show.
+        status = f"HTTP {self.status}{code}: " if self.status else ""
+        text = f"Auth0 {self.operation} failed: {status}{self.message}"
         return f"{text}\n{self.hint}" if self.hint else text
 
     def __repr__(self) -> str:
@@ -101,51 +126,6 @@ def derive_key(client_secret: str, label: bytes) -> bytes:
     return hmac.new(client_secret.encode(), label, hashlib.sha256).digest()
 
 
-@dataclass
-class RetryPolicy:
-    """How long to keep trying. ``sleep``/``clock``/``rng`` are injectable for tests."""
-
-    attempts: int = 8
-    base_delay: float = 0.1
-    max_backoff: float = 2.0
-    # A 429's reset can be far off (a daily quota); waiting longer than this fails the call.
-    max_wait: float = 30.0
-    timeout: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.time
-    rng: random.Random = field(default_factory=random.Random)
-
-    def backoff(self, attempt: int) -> float:
-        """Full-jitter exponential backoff: spreads xdist workers that hit a limit together."""
-        ceiling = min(self.max_backoff, self.base_delay * (2**attempt))
-        return float(self.rng.uniform(self.base_delay / 2, max(ceiling, self.base_delay)))
-
-    def rate_limit_delay(self, response: httpx.Response, attempt: int) -> float:
-        """Seconds to wait after a 429: Retry-After, else x-ratelimit-reset, else backoff."""
-        delay: float | None = None
-        retry_after = response.headers.get("retry-after")
-        if retry_after:
-            try:
-                delay = float(retry_after)
-            except ValueError:
-                try:
-                    parsed = email.utils.parsedate_to_datetime(retry_after)
-                except (TypeError, ValueError):  # neither seconds nor an HTTP date
-                    parsed = None
-                delay = parsed.timestamp() - self.clock() if parsed else None
-        if delay is None:
-            reset = response.headers.get("x-ratelimit-reset")
-            if reset:
-                try:
-                    delay = float(reset) - self.clock()
-                except ValueError:
-                    delay = None
-        if delay is None:
-            return self.backoff(attempt)
-        # A little jitter on top so that workers released by one reset do not collide again.
-        return max(0.0, delay) + float(self.rng.uniform(0, self.base_delay))
-
-
 def describe_body(response: httpx.Response) -> str:
     """What an answer's body was, never what it said (it may hold a secret): content type,
     size, and an HTML page's title (proxies' error pages say who answered)."""
@@ -177,7 +157,7 @@ def json_body(operation: str, response: httpx.Response, expected: str, key: str 
 
 # 502/504 and dropped connections may come after Auth0 acted; 500/503 usually before, but a
 # POST is never repeated blindly either way.
-_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_RETRY_STATUSES = RETRY_STATUSES
 
 
 @dataclass(frozen=True)
@@ -191,15 +171,29 @@ class TokenResponse:
 
 
 class _Transport:
-    """One httpx.Client plus the retry loop shared by both APIs."""
+    """One httpx.Client plus the retry loop shared by both APIs.
 
-    def __init__(self, policy: RetryPolicy, stats: CallStats) -> None:
+    The client's transport only paces (``retry=False``): the loop here decides about retries,
+    because a POST that may have gone through is looked up, not repeated.
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        stats: CallStats,
+        pacer: Pacer | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.policy = policy
         self.stats = stats
+        self.pacer = pacer
         self._lock = threading.Lock()
         self.http = httpx.Client(
             timeout=policy.timeout,
             headers={"User-Agent": "pytest-auth0-m2m"},
+            transport=RetryingTransport(
+                httpx.HTTPTransport(verify=verify), policy, pacer, retry=False
+            ),
         )
 
     def close(self) -> None:
@@ -231,7 +225,17 @@ class _Transport:
                     method, url, headers=headers, params=params, json=json_body, data=form
                 )
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                last_error = f"{type(exc).__name__} talking to {httpx.URL(url).host}"
+                host = httpx.URL(url).host
+                problem = certificate_problem(exc)
+                if problem is not None:
+                    # Asking again cannot help: the same certificate comes back.
+                    raise ManagementError(
+                        operation,
+                        0,
+                        f"TLS certificate verification failed for {host} ({problem})",
+                        hint=TLS_HINT.format(host=host),
+                    ) from None
+                last_error = f"{type(exc).__name__} talking to {host}"
                 # Connect errors never reached Auth0; anything later might have.
                 reached = not isinstance(exc, httpx.ConnectError)
                 if reached and not repeatable:
@@ -249,7 +253,12 @@ class _Transport:
                 delay = policy.rate_limit_delay(response, attempt)
                 if delay > policy.max_wait:
                     raise self.error(operation, response, extra=f" (reset in {delay:.0f}s)")
-                policy.sleep(delay)
+                if self.pacer is not None and "/api/v2/" in url:
+                    # Every process of the run waits, not only this one: the pacer's next
+                    # reservation makes the wait.
+                    self.pacer.hold(delay)
+                else:
+                    policy.sleep(delay)
                 continue
             if response.status_code in _RETRY_STATUSES and attempt + 1 < policy.attempts:
                 if not repeatable:
@@ -351,10 +360,12 @@ class ManagementClient:
         *,
         policy: RetryPolicy | None = None,
         stats: CallStats | None = None,
+        pacer: Pacer | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.endpoints = endpoints
         self.stats = stats if stats is not None else CallStats()
-        self._transport = _Transport(policy or RetryPolicy(), self.stats)
+        self._transport = _Transport(policy or RetryPolicy(), self.stats, pacer, verify)
         self.auth = AuthenticationClient(self._transport, endpoints)
         self._client_id = client_id
         self._client_secret = client_secret

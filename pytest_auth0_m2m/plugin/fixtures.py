@@ -18,6 +18,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TenantEndpoints,
     TokenSource,
 )
+from pytest_auth0_m2m.auth0.retry import ClientKit
 from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, recording_disabled
 from pytest_auth0_m2m.provisioning import settings as settings_mod
@@ -42,9 +43,11 @@ def _scopes_for(request: pytest.FixtureRequest, fixture: str) -> frozenset[str]:
     return declared.scopes
 
 
-# Both are read when a client is made: httpx (and so auth0-python's Management client) reads
-# SSL_CERT_FILE, requests (auth0-python's token fetch) reads REQUESTS_CA_BUNDLE.
-CA_ENV_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
+# Read when a client is made: httpx and aiohttp (through ssl.create_default_context, so also
+# auth0-python's Management client) read SSL_CERT_FILE; requests (auth0-python's token fetch)
+# reads REQUESTS_CA_BUNDLE, and CURL_CA_BUNDLE when that is unset; curl and pycurl read
+# CURL_CA_BUNDLE. The emulator's bundle holds certifi's roots too, so public hosts still verify.
+CA_ENV_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +112,23 @@ def _open_source(request: pytest.FixtureRequest, endpoints: TenantEndpoints) -> 
         # Only reached after settings.live_endpoints() (in auth0_tenant) checked the allowlist
         # and the credentials: nothing is ever sent to a tenant that is not allowed.
         client_id, client_secret = settings.client_id or "", settings.client_secret or ""
-    return provisioned_source(config, endpoints, client_id, client_secret)
+    kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
+    return provisioned_source(config, endpoints, client_id, client_secret, kit)
+
+
+@pytest.fixture(scope="session")
+def _auth0_m2m_clients(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> Generator[ClientKit, None, None]:
+    """What the session's clients share: one SSL context, retries, the run's pacer."""
+    from pytest_auth0_m2m.plugin.session import client_kit, record_client_stats
+
+    ca_file = None
+    if auth0_tenant.mode == "fake":
+        ca_file = request.getfixturevalue("auth0_fake").ca_cert_path
+    kit = client_kit(request.config, auth0_tenant, ca_file)
+    yield kit
+    record_client_stats(request.config, kit)
 
 
 @pytest.fixture(scope="session")
@@ -178,11 +197,10 @@ def m2m_credentials(request: pytest.FixtureRequest) -> AppCredentials:
 def mgmt_client(
     request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
 ) -> Generator[httpx.Client, None, None]:
-    """An httpx.Client on the Management API with the test's bearer token."""
+    """An httpx.Client on the Management API with the test's bearer token; it waits out 429s."""
     token = _token(request, "mgmt_client")
-    with httpx.Client(
-        base_url=auth0_tenant.management_url, headers={"Authorization": f"Bearer {token}"}
-    ) as client:
+    kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
+    with kit.client(auth0_tenant.management_url, {"Authorization": f"Bearer {token}"}) as client:
         yield client
 
 
@@ -194,8 +212,5 @@ def mgmt_async_client(
     token = _token(request, "mgmt_async_client")
     # A plain (sync) fixture works under any async runner (pytest-asyncio, anyio). With no
     # kept-alive connection, nothing is left bound to the test's event loop after the test.
-    return httpx.AsyncClient(
-        base_url=auth0_tenant.management_url,
-        headers={"Authorization": f"Bearer {token}"},
-        limits=httpx.Limits(max_keepalive_connections=0),
-    )
+    kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
+    return kit.async_client(auth0_tenant.management_url, {"Authorization": f"Bearer {token}"})

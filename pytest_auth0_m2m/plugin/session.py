@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from pytest_auth0_m2m.auth0 import retry
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints, TokenSource
 from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
-from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, is_xdist_worker
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, is_xdist_worker
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 from pytest_auth0_m2m.provisioning.coordination import RunInfo
 from pytest_auth0_m2m.provisioning.provisioner import (
@@ -27,12 +28,117 @@ from pytest_auth0_m2m.provisioning.provisioner import (
     Provisioner,
     ProvisioningError,
     ProvisionStats,
+    check_provisioner,
 )
-from pytest_auth0_m2m.provisioning.tokens import TokenCache, private_dir, user_cache_dir
+from pytest_auth0_m2m.provisioning.tokens import (
+    TokenCache,
+    TokenCacheError,
+    private_dir,
+    user_cache_dir,
+)
 
 RUN_KEY = pytest.StashKey[RunInfo]()
 FAKE_STATE_KEY = pytest.StashKey[Path]()
+HTTP_KEY = pytest.StashKey["HttpSettings"]()
+# The provisioner's client that checked the tenant before the first test: the session's
+# provisioning goes on with it (its token is fetched once).
+PREFLIGHT_KEY = pytest.StashKey[ManagementClient]()
 _T = TypeVar("_T")
+ENV_RATE_LIMIT = "AUTH0_RATE_LIMIT"
+# Fixtures that talk to the tenant: a test that uses one makes a live session check the tenant
+# before the first test. (``mgmt_token`` and friends ask for the source at run time, so it is
+# not in their closure.)
+TENANT_FIXTURES = frozenset(
+    {
+        "mgmt_token",
+        "mgmt_client",
+        "mgmt_async_client",
+        "m2m_credentials",
+        "auth0_arrange",
+        "_auth0_m2m_source",
+    }
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("auth0-m2m", "Auth0 Management API (pytest-auth0-m2m)")
+    group.addoption(
+        "--auth0-no-retry",
+        action="store_true",
+        default=None,
+        help="the clients handed to tests return a 429 or 5xx as is, for tests that assert on "
+        "one (ini: auth0_retry = false). The plugin's own calls always retry.",
+    )
+    group.addoption(
+        "--auth0-rate-limit",
+        metavar="PLAN",
+        default=None,
+        help="pace Management API requests of the whole run (xdist workers and concurrent "
+        "sessions on this machine together) under a plan's limit: free, enterprise-dev, "
+        "RATE or RATE/BURST requests a second, or off (env AUTH0_RATE_LIMIT, "
+        "ini auth0_rate_limit; default off: 429s are waited out).",
+    )
+    parser.addini("auth0_retry", "clients handed to tests wait out 429s, retry 5xx: true or false")
+    parser.addini("auth0_rate_limit", "pace the run under this Management API limit, e.g. free")
+
+
+class HttpSettings:
+    """How the clients of this session behave: retries on or off, the plan's limit."""
+
+    def __init__(self, retry: bool, retry_source: str, limit: retry.RateLimit | None) -> None:
+        self.retry = retry
+        self.retry_source = retry_source
+        self.limit = limit
+
+
+def _http_settings(config: pytest.Config) -> HttpSettings:
+    ini_retry = config.getini("auth0_retry") or None
+    retry_on = settings_mod.layered(
+        True,
+        ("--auth0-no-retry", False if config.getoption("--auth0-no-retry") else None),
+        ("ini auth0_retry", settings_mod.parse_bool(ini_retry, "auth0_retry")),
+    )
+    rate = settings_mod.layered(
+        "off",
+        ("--auth0-rate-limit", config.getoption("--auth0-rate-limit")),
+        (f"env {ENV_RATE_LIMIT}", os.environ.get(ENV_RATE_LIMIT) or None),
+        ("ini auth0_rate_limit", config.getini("auth0_rate_limit") or None),
+    )
+    try:
+        limit = retry.parse_rate_limit(str(rate.value))
+    except retry.RateLimitError as exc:
+        raise pytest.UsageError(f"pytest-auth0-m2m: {rate.source}: {exc}") from None
+    return HttpSettings(bool(retry_on.value), retry_on.source, limit)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[HTTP_KEY] = _http_settings(config)
+    except settings_mod.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is not None and settings.mode == "fake":
+        from pytest_auth0_m2m.plugin.network import EmulatorHosts
+
+        # pytest-recording's --block-network must let tests reach the emulator (127.0.0.1).
+        config.pluginmanager.register(EmulatorHosts(), EmulatorHosts.NAME)
+
+
+def client_kit(
+    config: pytest.Config, endpoints: TenantEndpoints, ca_file: Path | None
+) -> retry.ClientKit:
+    """What this process's clients share: one SSL context, the retry policy, the pacer."""
+    http = config.stash[HTTP_KEY]
+    if endpoints.mode == "replay":
+        # Cassettes answer: a recorded 429 is played back and retried at once, nothing paced.
+        return retry.ClientKit(retry=http.retry, wait=False)
+    pacer = None
+    if http.limit is not None:
+        pacer = retry.SharedBucket(
+            retry.bucket_path(_run(config).state_dir, endpoints.domain), http.limit
+        )
+    return retry.ClientKit(pacer=pacer, retry=http.retry, ca_file=ca_file)
 
 
 def _state_dir(config: pytest.Config) -> Path:
@@ -102,13 +208,23 @@ class _PluginSource:
 
 
 def provisioned_source(
-    config: pytest.Config, endpoints: TenantEndpoints, client_id: str, client_secret: str
+    config: pytest.Config,
+    endpoints: TenantEndpoints,
+    client_id: str,
+    client_secret: str,
+    kit: retry.ClientKit,
 ) -> TokenSource:
     settings = config.stash[SETTINGS_KEY]
     run = _run(config)
     run.state.start(run, endpoints.domain)
     stats = ProvisionStats()
-    mgmt = ManagementClient(endpoints, client_id, client_secret)
+    checked = config.stash.get(PREFLIGHT_KEY, None)
+    if checked is not None and checked.endpoints == endpoints:
+        mgmt = checked
+    else:
+        mgmt = ManagementClient(
+            endpoints, client_id, client_secret, pacer=kit.pacer, verify=kit.verify
+        )
     provisioner = Provisioner(mgmt, run, stats)
     # An emulator's tokens die with it (each session, each xdist worker has its own): only a
     # live tenant's tokens are worth keeping on disk for later sessions.
@@ -135,6 +251,112 @@ def provisioned_source(
             delete_apps=settings.delete_apps.value,
         )
     )
+
+
+def _state_dir_or_usage_error(config: pytest.Config) -> Path:
+    try:
+        return _run(config).state_dir
+    except TokenCacheError as exc:
+        # A misconfigured machine, not a failing test: one message, before any test runs.
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _ini_hint(config: pytest.Config, domain: str) -> str:
+    """How to allow ``domain`` in the configuration file this run read, in its own syntax."""
+    inipath = config.inipath
+    name = inipath.name if inipath is not None else ""
+    if name == "pyproject.toml":
+        return (
+            f"add to {name}, under [tool.pytest.ini_options]:\n"
+            f'    auth0_allowed_domains = ["{domain}"]'
+        )
+    section = {"setup.cfg": "[tool:pytest]"}.get(name, "[pytest]")
+    where = name or "pytest.ini (or your pytest configuration file)"
+    return f"add to {where}, under {section}:\n    auth0_allowed_domains = {domain}"
+
+
+def preflight(config: pytest.Config) -> None:
+    """A live session's configuration, checked once before the first test: the tenant is
+    configured and allowed, the token cache's directory is private, the tenant answers over
+    verified TLS, and the provisioner's grant has what the run needs. Any failure is a
+    ``pytest.UsageError`` naming the cause and the fix."""
+    settings = config.stash[SETTINGS_KEY]
+    domain = settings.domain.value
+    if domain and not settings.domain_allowed(domain):
+        raise pytest.UsageError(
+            f"pytest-auth0-m2m: tenant {domain!r} (from {settings.domain.source}) is not in "
+            "auth0_allowed_domains, so nothing was sent to it. If it is a dev tenant made for "
+            f"tests, {_ini_hint(config, domain)}"
+        )
+    try:
+        endpoints = settings.live_endpoints()
+    except settings_mod.SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    _state_dir_or_usage_error(config)
+    kit = client_kit(config, endpoints, None)
+    mgmt = ManagementClient(
+        endpoints,
+        settings.client_id or "",
+        settings.client_secret or "",
+        pacer=kit.pacer,
+        verify=kit.verify,
+    )
+    try:
+        check_provisioner(mgmt, delete_apps=settings.delete_apps.value)
+    except (ManagementError, ProvisioningError) as exc:
+        mgmt.close()
+        text = str(exc)
+        prefix = "" if text.startswith("pytest-auth0-m2m") else "pytest-auth0-m2m: "
+        raise pytest.UsageError(
+            f"{prefix}{text}\n(checked before the first test; no test ran)"
+        ) from None
+    config.stash[PREFLIGHT_KEY] = mgmt
+
+
+def _uses_tenant(item: pytest.Item) -> bool:
+    """A test that will ask the tenant for something: a token fixture and a marker (without
+    one it fails on its own, having provisioned nothing), or arranged data."""
+    names = getattr(item, "fixturenames", ())
+    if "auth0_arrange" in names:
+        return True
+    return declared_scopes(item) is not None and not TENANT_FIXTURES.isdisjoint(names)
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return config.pluginmanager.has_plugin("dsession")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist the controller collects nothing, and a worker that stops collection crashes
+    (INTERNALERROR): the controller checks a live tenant before the workers start, once the
+    project shows it means to run live (a domain, credentials or an allowlist is set)."""
+    config = session.config
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None or settings.mode != "live" or not _xdist_controller(config):
+        return
+    if settings.domain.value or settings.client_id or settings.allowed_domains:
+        preflight(config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None or settings.mode != "live" or is_xdist_worker(config):
+        return
+    if PREFLIGHT_KEY in config.stash or not any(_uses_tenant(item) for item in items):
+        return
+    preflight(config)
+
+
+def record_client_stats(config: pytest.Config, kit: retry.ClientKit) -> None:
+    """The tests' clients' 429 waits and retries, into the run's summary line."""
+    run = config.stash.get(RUN_KEY, None)
+    if run is None or not any(kit.stats.as_dict().values()):
+        return
+    run.state.record_stats(f"{_process_key()}-clients", kit.stats.as_dict())
 
 
 def _process_key() -> str:
@@ -202,6 +424,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    checked = config.stash.get(PREFLIGHT_KEY, None)
+    if checked is not None:
+        checked.close()
     run = config.stash.get(RUN_KEY, None)
     if run is None or is_xdist_worker(config):
         return

@@ -1,0 +1,447 @@
+"""Auth0's rate limits, honoured: when to wait, when to retry, and a pacer shared by processes.
+
+Auth0 answers 429 with ``Retry-After`` (seconds) and ``x-ratelimit-reset`` (a Unix time) and
+counts the Management API's requests per tenant, whoever sends them, so the pacer that keeps a
+run under its plan's limit is a token bucket in a file that every process of the run (xdist
+workers, concurrent local sessions) takes from under a file lock. ``RetryingTransport`` is the
+httpx transport of the clients the plugin hands out: it paces Management API requests, waits out
+429s and retries 5xx where repeating the request is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import email.utils
+import hashlib
+import json
+import os
+import random
+import re
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+from filelock import FileLock
+
+# 502/504 and dropped connections may come after Auth0 acted; 500/503 usually before. Only an
+# idempotent request is repeated on them (RFC 9110 9.2.2): repeating it changes nothing more.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# The requests Auth0 counts against the Management API's limit (the token endpoint has its own).
+MANAGEMENT_PATH = "/api/v2/"
+
+
+@dataclass
+class RetryPolicy:
+    """How long to keep trying. ``sleep``/``clock``/``rng`` are injectable for tests."""
+
+    attempts: int = 8
+    base_delay: float = 0.1
+    max_backoff: float = 2.0
+    # A 429's reset can be far off (a daily quota); waiting longer than this gives up.
+    max_wait: float = 30.0
+    timeout: float = 30.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    rng: random.Random = field(default_factory=random.Random)
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff: spreads xdist workers that hit a limit together."""
+        ceiling = min(self.max_backoff, self.base_delay * (2**attempt))
+        return float(self.rng.uniform(self.base_delay / 2, max(ceiling, self.base_delay)))
+
+    def rate_limit_delay(self, response: httpx.Response, attempt: int) -> float:
+        """Seconds to wait after a 429: Retry-After, else x-ratelimit-reset, else backoff."""
+        delay: float | None = None
+        retry_after = response.headers.get("retry-after")
+        if retry_after:
+            try:
+                delay = float(retry_after)
+            except ValueError:
+                try:
+                    parsed = email.utils.parsedate_to_datetime(retry_after)
+                except (TypeError, ValueError):  # neither seconds nor an HTTP date
+                    parsed = None
+                delay = parsed.timestamp() - self.clock() if parsed else None
+        if delay is None:
+            reset = response.headers.get("x-ratelimit-reset")
+            if reset:
+                try:
+                    delay = float(reset) - self.clock()
+                except ValueError:
+                    delay = None
+        if delay is None:
+            return self.backoff(attempt)
+        # A little jitter on top so that workers released by one reset do not collide again.
+        return max(0.0, delay) + float(self.rng.uniform(0, self.base_delay))
+
+
+# --- the plan's limit --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``rate`` Management API requests a second with bursts of ``burst``."""
+
+    rate: float
+    burst: int
+
+    def __str__(self) -> str:
+        return f"{self.rate:g}/s, burst {self.burst}"
+
+
+# Auth0's published Management API limits for the plans whose dev tenants tests run on (the
+# emulator's presets of the same names enforce the same numbers; a test keeps them in sync).
+PLANS: dict[str, RateLimit] = {
+    "free": RateLimit(rate=2.0, burst=2),
+    "enterprise-dev": RateLimit(rate=2.0, burst=10),
+}
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*$")
+
+
+class RateLimitError(ValueError):
+    """A rate-limit setting that cannot be read; the message shows the accepted forms."""
+
+
+def parse_rate_limit(text: str) -> RateLimit | None:
+    """``free``, ``enterprise-dev``, ``RATE`` or ``RATE/BURST`` (requests a second), or ``off``."""
+    word = text.strip().lower()
+    if word in ("", "off", "none", "0"):
+        return None
+    if word in PLANS:
+        return PLANS[word]
+    match = _RATE.match(word)
+    if match is None or float(match.group(1)) <= 0:
+        raise RateLimitError(
+            f"rate limit {text!r} is not one of {', '.join(sorted(PLANS))}, off, a rate such as "
+            "15 (requests a second) or a rate with its burst such as 15/30"
+        )
+    rate = float(match.group(1))
+    burst = int(match.group(2)) if match.group(2) else max(1, int(rate))
+    return RateLimit(rate=rate, burst=max(1, burst))
+
+
+# --- pacing ------------------------------------------------------------------------------------
+
+
+class Pacer(Protocol):
+    def reserve(self) -> float:
+        """Take one request's share; the seconds to wait before sending it."""
+        ...
+
+    def hold(self, seconds: float) -> None:
+        """The tenant said 429: nobody sends for ``seconds``."""
+        ...
+
+
+class SharedBucket:
+    """A token bucket in a JSON file, taken from under a file lock by every process that opens
+    the same path. Tokens may go negative: each request reserves its turn and sleeps outside
+    the lock until then, so the lock is held for a read and a write, never for a wait.
+
+    The bucket holds one token less than the plan's burst: a request's trip to Auth0 takes a
+    varying time, and the spare token absorbs two requests that arrive closer than they left.
+    """
+
+    def __init__(
+        self, path: Path, limit: RateLimit, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = path
+        self.limit = limit
+        self.capacity = float(max(1, limit.burst - 1))
+        self._clock = clock
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(path.with_suffix(".lock")), timeout=60)
+
+    def __repr__(self) -> str:
+        return f"SharedBucket({self.limit})"
+
+    def _take(self, spend: float, floor: float | None) -> float:
+        with self._lock:
+            now = self._clock()
+            try:
+                state = json.loads(self.path.read_text())
+                tokens, stamp = float(state["tokens"]), float(state["stamp"])
+            except (OSError, ValueError, KeyError, TypeError):  # new, or cut by a crash
+                tokens, stamp = self.capacity, now
+            tokens = min(self.capacity, tokens + max(0.0, now - stamp) * self.limit.rate)
+            if floor is not None:
+                tokens = min(tokens, floor)
+            tokens -= spend
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"tokens": tokens, "stamp": now}))
+            os.replace(tmp, self.path)
+        return max(0.0, -tokens) / self.limit.rate
+
+    def reserve(self) -> float:
+        return self._take(1.0, None)
+
+    def hold(self, seconds: float) -> None:
+        # The bucket emptied for as long as the tenant asked: requests queue up behind it.
+        self._take(0.0, -seconds * self.limit.rate)
+
+
+def bucket_path(state_dir: Path, domain: str) -> Path:
+    """One bucket per tenant: every run on this machine that talks to it shares the file."""
+    tag = hashlib.sha256(domain.lower().encode()).hexdigest()[:16]
+    return state_dir / "pacing" / f"{tag}.json"
+
+
+# --- the transport -----------------------------------------------------------------------------
+
+
+@dataclass
+class RetryStats:
+    rate_limit_waits: int = 0
+    retries: int = 0
+    paced_wait: float = 0.0  # seconds spent waiting for the pacer
+
+    def as_dict(self) -> dict[str, int]:
+        return {"rate_limit_waits": self.rate_limit_waits, "retries": self.retries}
+
+
+def _resendable(request: httpx.Request) -> bool:
+    # A body given as bytes, str, JSON or a form is kept whole by httpx and can go out again;
+    # a generator's cannot.
+    return isinstance(request.stream, httpx.ByteStream)
+
+
+@dataclass
+class _Attempts:
+    """The decisions shared by the sync and the async transport."""
+
+    policy: RetryPolicy
+    pacer: Pacer | None
+    retry: bool
+    stats: RetryStats
+
+    def pace(self, request: httpx.Request) -> float:
+        if self.pacer is None or not request.url.path.startswith(MANAGEMENT_PATH):
+            return 0.0
+        wait = self.pacer.reserve()
+        self.stats.paced_wait += wait
+        return wait
+
+    def after_error(self, request: httpx.Request, exc: httpx.TransportError, attempt: int) -> float:
+        """Seconds before the next attempt after a transport error, or -1: raise it."""
+        if not self.retry or attempt + 1 >= self.policy.attempts or not _resendable(request):
+            return -1.0
+        # A refused connection never reached Auth0; anything later might have.
+        never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+        if not never_sent and request.method not in IDEMPOTENT_METHODS:
+            return -1.0
+        self.stats.retries += 1
+        return self.policy.backoff(attempt)
+
+    def after_response(
+        self, request: httpx.Request, response: httpx.Response, attempt: int
+    ) -> float:
+        """Seconds before the next attempt, or -1: this response is the answer."""
+        if not self.retry or attempt + 1 >= self.policy.attempts or not _resendable(request):
+            return -1.0
+        status = response.status_code
+        if status == 429:  # refused before anything happened: any method may go again
+            delay = self.policy.rate_limit_delay(response, attempt)
+            if delay > self.policy.max_wait:
+                return -1.0  # a quota's reset hours away: the test sees the 429
+            self.stats.rate_limit_waits += 1
+            if self.pacer is not None and request.url.path.startswith(MANAGEMENT_PATH):
+                self.pacer.hold(delay)
+                return 0.0  # the pacer's next reservation makes the wait, for every process
+            return delay
+        if status in RETRY_STATUSES and request.method in IDEMPOTENT_METHODS:
+            self.stats.retries += 1
+            return self.policy.backoff(attempt)
+        return -1.0
+
+
+class RetryingTransport(httpx.BaseTransport):
+    """Paces Management API requests, waits out 429s, retries 5xx of idempotent requests.
+
+    With ``retry=False`` it only paces: every answer, a 429 too, goes to the caller as is.
+    """
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        *,
+        retry: bool = True,
+        stats: RetryStats | None = None,
+    ) -> None:
+        self.inner = inner
+        self.stats = stats if stats is not None else RetryStats()
+        self._attempts = _Attempts(policy or RetryPolicy(), pacer, retry, self.stats)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = self._attempts
+        sleep = attempts.policy.sleep
+        attempt = 0
+        while True:
+            wait = attempts.pace(request)
+            if wait:
+                sleep(wait)
+            try:
+                response = self.inner.handle_request(request)
+            except httpx.TransportError as exc:
+                delay = attempts.after_error(request, exc, attempt)
+                if delay < 0:
+                    raise
+            else:
+                delay = attempts.after_response(request, response, attempt)
+                if delay < 0:
+                    return response
+                response.read()
+                response.close()
+            if delay:
+                sleep(delay)
+            attempt += 1
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class AsyncRetryingTransport(httpx.AsyncBaseTransport):
+    """``RetryingTransport`` for ``httpx.AsyncClient``: it waits with ``asyncio.sleep``."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        *,
+        retry: bool = True,
+        stats: RetryStats | None = None,
+        sleep: Callable[[float], object] | None = None,
+    ) -> None:
+        self.inner = inner
+        self.stats = stats if stats is not None else RetryStats()
+        self._attempts = _Attempts(policy or RetryPolicy(), pacer, retry, self.stats)
+        # None: asyncio.sleep; a replayed session passes a function that does not wait.
+        self._sleep = sleep
+
+    async def _wait(self, seconds: float) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+        else:
+            await asyncio.sleep(seconds)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        attempts = self._attempts
+        attempt = 0
+        while True:
+            wait = attempts.pace(request)
+            if wait:
+                await self._wait(wait)
+            try:
+                response = await self.inner.handle_async_request(request)
+            except httpx.TransportError as exc:
+                delay = attempts.after_error(request, exc, attempt)
+                if delay < 0:
+                    raise
+            else:
+                delay = attempts.after_response(request, response, attempt)
+                if delay < 0:
+                    return response
+                await response.aread()
+                await response.aclose()
+            if delay:
+                await self._wait(delay)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+# --- what a session's clients share ------------------------------------------------------------
+
+
+def ssl_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """One verifying context for a session's clients: loading a CA bundle costs about 20 ms,
+    and httpx would load it again for every client it makes. ``ca_file`` (the emulator's
+    bundle) replaces the default trust, which is httpx's own (SSL_CERT_FILE, SSL_CERT_DIR,
+    else certifi)."""
+    if ca_file is not None:
+        return ssl.create_default_context(cafile=str(ca_file))
+    return httpx.create_ssl_context()
+
+
+@dataclass
+class ClientKit:
+    """Everything the clients of one session share: TLS trust, retries, the pacer, counters.
+
+    ``verify`` is made on first use (a replayed session never opens a connection).
+    """
+
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    pacer: Pacer | None = None
+    retry: bool = True
+    ca_file: Path | None = None
+    stats: RetryStats = field(default_factory=RetryStats)
+    wait: bool = True  # False on replay: a recorded 429 is answered at once, so nothing waits
+    _verify: ssl.SSLContext | None = None
+
+    @property
+    def verify(self) -> ssl.SSLContext:
+        if self._verify is None:
+            self._verify = ssl_context(self.ca_file)
+        return self._verify
+
+    def _policy(self) -> RetryPolicy:
+        if self.wait:
+            return self.policy
+        return dataclasses.replace(self.policy, sleep=_no_wait)
+
+    def client(self, base_url: str, headers: dict[str, str]) -> httpx.Client:
+        transport = RetryingTransport(
+            httpx.HTTPTransport(verify=self.verify),
+            self._policy(),
+            self.pacer,
+            retry=self.retry,
+            stats=self.stats,
+        )
+        return httpx.Client(base_url=base_url, headers=headers, transport=transport)
+
+    def async_client(self, base_url: str, headers: dict[str, str]) -> httpx.AsyncClient:
+        # No kept-alive connection: nothing stays bound to the test's event loop afterwards.
+        inner = httpx.AsyncHTTPTransport(
+            verify=self.verify, limits=httpx.Limits(max_keepalive_connections=0)
+        )
+        transport = AsyncRetryingTransport(
+            inner,
+            self.policy,
+            self.pacer,
+            retry=self.retry,
+            stats=self.stats,
+            sleep=None if self.wait else _no_wait,
+        )
+        return httpx.AsyncClient(base_url=base_url, headers=headers, transport=transport)
+
+
+def _no_wait(seconds: float) -> None:
+    return None
+
+
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "PLANS",
+    "RETRY_STATUSES",
+    "AsyncRetryingTransport",
+    "ClientKit",
+    "Pacer",
+    "RateLimit",
+    "RateLimitError",
+    "RetryPolicy",
+    "RetryStats",
+    "RetryingTransport",
+    "SharedBucket",
+    "bucket_path",
+    "parse_rate_limit",
+    "ssl_context",
+]
