@@ -1,0 +1,59 @@
+"""The ``auth0_arrange`` fixture: test data arranged in any mode, deleted after the test.
+
+The library is ``auth0.arrange``; this module gives it a client with the setup identity's token
+(its own per-scope-set app, ``ARRANGE_SCOPES``, never the test's token) and reports what
+cleanup could not delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import httpx
+import pytest
+
+from pytest_auth0_m2m.auth0.arrange import ARRANGE_SCOPES, Arrange
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
+from pytest_auth0_m2m.plugin.state import declared_scopes
+
+NO_MARKER_MESSAGE = (
+    "{nodeid} uses auth0_arrange but declares no Management API scopes: its arranged data "
+    "is recorded into the test's cassette, which only mgmt_scopes tests have.\n"
+    'Add @pytest.mark.mgmt_scopes("read:users", ...) with the scopes the test itself needs.'
+)
+
+
+@pytest.fixture
+def auth0_arrange(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> Generator[Arrange, None, None]:
+    """Arrange users, roles, organizations... for this test; all deleted after it, pass or fail."""
+    if declared_scopes(request.node) is None:
+        pytest.fail(NO_MARKER_MESSAGE.format(nodeid=request.node.nodeid), pytrace=False)
+    source: TokenSource = request.getfixturevalue("_auth0_m2m_source")
+    token = source.token(ARRANGE_SCOPES)
+    if auth0_tenant.mode != "replay":
+        from pytest_auth0_m2m.plugin.cassettes import secret_registry
+
+        # The setup app's secret and token are guarded like the test's own app's.
+        credentials = source.credentials(ARRANGE_SCOPES)
+        registry = secret_registry(request.config)
+        registry.add_app(ARRANGE_SCOPES, credentials.client_id, credentials.client_secret)
+        registry.add_token(token, "the arrange identity's access token")
+    with httpx.Client(
+        base_url=auth0_tenant.management_url, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        arrange = Arrange(client)
+        try:
+            yield arrange
+        finally:
+            leftovers = arrange.cleanup()
+        if leftovers:
+            lines = "\n".join(f"  {left.kind} {left.id}: {left.reason}" for left in leftovers)
+            pytest.fail(
+                f"auth0_arrange could not delete {len(leftovers)} object(s) it created for "
+                f"{request.node.nodeid}:\n{lines}\n"
+                "Delete them in the tenant (or on the emulator, restart it); a replayed "
+                "test whose cassette lacks the deletes needs re-recording.",
+                pytrace=False,
+            )
