@@ -173,8 +173,9 @@ def test_lists_users_with_an_extra_update_scope() -> None:
     failure = usage.strict_failure(run_strict=True)
     assert failure is not None
     assert failure.splitlines()[:3] == [
-        "t.py::test_list declares Management API scopes its requests did not need: "
-        "update:users (--mgmt-scopes-strict).",
+        # The first line is pytest's short summary: the scopes, not the test id, come first.
+        "unused Management API scopes: update:users (--mgmt-scopes-strict)",
+        "t.py::test_list declares scopes its requests did not need. "
         "Declare only the scopes it uses:",
         '    @pytest.mark.mgmt_scopes("read:users")',
     ]
@@ -441,7 +442,7 @@ def test_strict_failure_of_a_test_that_expects_403s_suggests_opting_out() -> Non
     failure = usage.strict_failure(run_strict=True)
     assert failure is not None
     assert failure.splitlines()[1:] == [
-        "Declare only the scopes it uses:",
+        "t declares scopes its requests did not need. Declare only the scopes it uses:",
         "    @pytest.mark.mgmt_scopes()",
         "It also expects 403 insufficient_scope answers: if the extra scopes are part of what it "
         "checks, keep them and opt it out with strict=False.",

@@ -58,12 +58,13 @@ def test_unknown_path(mgmt_client):
 NARROWER_READ = '(narrower: @pytest.mark.mgmt_scopes("read:users"))'
 SUMMARY = [
     "*= auth0-m2m least privilege =*",
-    f"test_users.py::test_lists: unused update:users {NARROWER_READ}",
+    # Sorted by test id (the same under xdist), not in the order the tests ran.
     "test_users.py::test_creates: missing create:users for POST /api/v2/users (post_users)",
+    f"test_users.py::test_lists: unused update:users {NARROWER_READ}",
     f"test_users.py::test_opted_out: unused update:users {NARROWER_READ}",
+    "test_users.py::test_unknown_path: unknown Management API path GET /api/v2/not-an-endpoint",
     "test_users.py::test_user_roles: unused update:users (narrower: "
     '@pytest.mark.mgmt_scopes("read:role_members", "read:roles", "read:users"))',
-    "test_users.py::test_unknown_path: unknown Management API path GET /api/v2/not-an-endpoint",
     "6 tests observed: 3 with unused scopes, 1 missing scopes, 1 with unknown Management API paths",
 ]
 
@@ -94,13 +95,17 @@ def test_replay_report_strict_and_json(recorded: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*_ ERROR at teardown of test_lists _*",
-            "test_users.py::test_lists declares Management API scopes its requests did not "
-            "need: update:users (--mgmt-scopes-strict).",
+            "unused Management API scopes: update:users (--mgmt-scopes-strict)",
+            "test_users.py::test_lists declares scopes its requests did not need. "
             "Declare only the scopes it uses:",
             '    @pytest.mark.mgmt_scopes("read:users")',
             "or, if the extra scopes are deliberate, opt it out: "
             "@pytest.mark.mgmt_scopes(..., strict=False).",
         ]
+    )
+    # The short summary says why, not a cut-off test id ("Failed: tes...").
+    result.stdout.fnmatch_lines(
+        ["ERROR test_users.py::test_lists - Failed: unused Management API scopes: *"]
     )
     errors = {line.split(" - ")[0] for line in result.outlines if line.startswith("ERROR ")}
     assert errors == {

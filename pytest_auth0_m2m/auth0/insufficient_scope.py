@@ -55,6 +55,17 @@ def body(groups: Groups, mode: str | None = None) -> dict[str, Any]:
     }
 
 
+# The Management API answers its errors as JSON in UTF-8 (docs/auth0-wire.md); the other headers
+# Auth0 sends (rate limits, Date, ...) are never kept in a cassette, so replay has none either.
+CONTENT_TYPE = "application/json; charset=utf-8"
+REASON = "Forbidden"
+
+
+def headers() -> dict[str, str]:
+    """The headers of the 403 that a cassette would hold (the rest are never recorded)."""
+    return {"Content-Type": CONTENT_TYPE}
+
+
 def _names(text: str) -> tuple[str, ...]:
     return tuple(n for n in re.split(r"\s*(?:,|\bor\b|\s)\s*", text.strip()) if n)
 

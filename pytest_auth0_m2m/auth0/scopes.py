@@ -65,7 +65,7 @@ class _Template:
     literal_segments: int
 
     def matches(self, segments: list[str]) -> bool:
-        # Only templates of the same length are asked (see Catalogue._index).
+        # Only templates of the same length and first segment are asked (Catalogue._index).
         return all(t is None or t == s for t, s in zip(self.segments, segments, strict=True))
 
 
@@ -75,7 +75,12 @@ class Catalogue:
 
     scopes: Mapping[str, str]
     operations: tuple[Operation, ...]
-    _index: dict[tuple[str, int], list[_Template]] = field(default_factory=dict, repr=False)
+    # (method, number of segments, first segment) -> the templates that can match; a template
+    # whose first segment is a parameter is under None. A request asks one short list (a few
+    # templates) instead of every template of its length (up to 58).
+    _index: dict[tuple[str, int, str | None], list[_Template]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         for op in self.operations:
@@ -83,7 +88,7 @@ class Catalogue:
                 None if _PARAM.fullmatch(s) else s for s in op.path.strip("/").split("/")
             )
             literal = sum(1 for s in segments if s is not None)
-            key = (op.method, len(segments))
+            key = (op.method, len(segments), segments[0])
             self._index.setdefault(key, []).append(_Template(op, segments, literal))
         for templates in self._index.values():
             # A literal segment beats a parameter: /clients/cimd/preview before /clients/{id}/...
@@ -102,9 +107,11 @@ class Catalogue:
         segments = path.strip("/").split("/")
         if not all(segments):
             return None  # an empty segment ("//") is no operation's path
-        for template in self._index.get((method.upper(), len(segments)), ()):
-            if template.matches(segments):
-                return template.operation
+        method = method.upper()
+        for first in (segments[0], None):
+            for template in self._index.get((method, len(segments), first), ()):
+                if template.matches(segments):
+                    return template.operation
         return None
 
 

@@ -24,9 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
-from vcr.persisters.filesystem import CassetteNotFoundError
-from vcr.serialize import serialize
-
 from pytest_auth0_m2m.auth0.secret_fields import PathTree, secret_catalogue
 from pytest_auth0_m2m.cassettes.placeholders import (
     JWT_PATTERN,
@@ -389,6 +386,8 @@ def guard(
     Both are searched: the text is what reaches disk, and the data catches what a serializer
     could hide from a text search (YAML line folding, !!binary bodies, gzip).
     """
+    from vcr.serialize import serialize  # lazily, as pytest-recording imports vcr
+
     serialized = serialize(dict(cassette_dict), serializer)
     text = (
         serialized.decode("utf-8", "replace") if isinstance(serialized, bytes) else str(serialized)
@@ -511,6 +510,8 @@ class GuardedPersister:
         self._on_unreadable = on_unreadable
 
     def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
+        from vcr.persisters.filesystem import CassetteNotFoundError
+
         if self._on_unreadable is None:
             return self.inner.load_cassette(cassette_path, serializer)
         path = Path(str(cassette_path))

@@ -42,3 +42,26 @@ def missing_cassette_message(nodeid: str, cassette: str) -> str:
         f"    pytest {quoted} --record-mode=once --auth0-fake\n"
         "and commit it."
     )
+
+
+def rerecord_command(nodeid: str) -> str:
+    """The commands that record one test again, on the emulator or a dev tenant."""
+    quoted = _quoted(nodeid)
+    return (
+        f"    pytest {quoted} --record-mode=rewrite --auth0-fake\n"
+        "or against your dev tenant:\n"
+        "    AUTH0_DOMAIN=<dev-tenant> AUTH0_CLIENT_ID=<provisioner-id> "
+        f"AUTH0_CLIENT_SECRET=<provisioner-secret> pytest {quoted} --record-mode=rewrite"
+    )
+
+
+def replay_miss_message(nodeid: str, cassette: str, where: str | None, detail: str) -> str:
+    """A replayed test sent a request its cassette does not hold: it changed since recorded."""
+    at = f" (at {where})" if where else ""
+    return (
+        f"pytest-auth0-m2m: {nodeid} sent a request{at} that {cassette} does not hold: the "
+        "test changed since it was recorded, and replay answers only recorded requests.\n"
+        f"Record it again with:\n{rerecord_command(nodeid)}\n"
+        "and commit the cassette.\n\n"
+        f"vcrpy: {detail}"
+    )

@@ -12,13 +12,15 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from typing import TYPE_CHECKING, Any
 
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+# PyJWT and cryptography are imported where a token is made or read, not with this module:
+# the plugin's start-up (and a session that never meets a token) does not pay for them.
 
 REPLAY_KID = "pytest-auth0-m2m-replay-key-public"
 REPLAY_ALG = "RS256"
@@ -72,6 +74,9 @@ JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-
 
 @functools.cache  # parsing a constant once; not session state
 def replay_private_key() -> rsa.RSAPrivateKey:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     pem = REPLAY_PRIVATE_KEY_PEM.encode()
     try:
         # Checking a constant key's math costs ~50 ms at every replay session's start.
@@ -115,6 +120,8 @@ def token_claims(domain: str, client_id: str, scopes: Iterable[str]) -> dict[str
 
 def sign(claims: Mapping[str, Any]) -> str:
     """A JWT over ``claims`` signed by the public replay key (RS256 is deterministic)."""
+    import jwt
+
     return jwt.encode(
         dict(claims),
         replay_private_key(),
@@ -129,6 +136,8 @@ def placeholder_token(domain: str, client_id: str, scopes: Iterable[str]) -> str
 
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """The claims of a JWT without checking anything; None if it is not a JWT."""
+    import jwt
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
@@ -168,6 +177,8 @@ def placeholder_for(token: str, rewrite: Callable[[str], str] = lambda text: tex
 
 def is_replay_token(token: str) -> bool:
     """Whether ``token`` is a JWT signed by the replay key (so it carries no real access)."""
+    import jwt
+
     try:
         header = jwt.get_unverified_header(token)
         if header.get("kid") != REPLAY_KID:

@@ -13,12 +13,10 @@ import re
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from vcr.filters import decode_response
-from vcr.request import Request
-
+from pytest_auth0_m2m.auth0.arrange import ARRANGE_HEADER, ARRANGE_VALUE
 from pytest_auth0_m2m.auth0.secret_fields import (
     NO_FIELDS,
     REDACTED,
@@ -33,9 +31,15 @@ from pytest_auth0_m2m.cassettes.placeholders import (
 )
 from pytest_auth0_m2m.cassettes.registry import RECORDINGS_TENANT, SecretRegistry, same_text
 
+# vcr itself is imported when a response is first redacted: importing this module (the plugin
+# at start-up) does not load it, as pytest-recording does not until a cassette is used.
+if TYPE_CHECKING:
+    from vcr.request import Request
+
 # Kept on requests and responses; everything else (Authorization, cookies, rate-limit headers,
 # Date, Server, ...) never reaches disk. Users may add names, never the ones below.
 DEFAULT_REQUEST_HEADERS = frozenset({"content-type", "accept"})
+_ARRANGE = ARRANGE_HEADER.lower()
 DEFAULT_RESPONSE_HEADERS = frozenset({"content-type", "location"})
 NEVER_KEPT_HEADERS = frozenset(
     {
@@ -208,6 +212,10 @@ class Redactor:
                 content_type = text
             if lower in self.request_headers:
                 kept[name] = self.rewrite(text)
+            elif lower == _ARRANGE and text.strip() == ARRANGE_VALUE:
+                # A setup call's mark: replay and the report tell setup from the test by it. Only
+                # its one value is kept, so the header cannot carry anything else to disk.
+                kept[name] = ARRANGE_VALUE
         fields = self.catalogue.fields(str(request.method), urlsplit(request.uri).path)
         _last_request.fields = fields
         # Shallow: every mutable part (uri, headers, body) is replaced below.
@@ -256,6 +264,8 @@ class Redactor:
         if code == 429:
             return None
         # Compressed bodies would hide secrets from redaction and the guard alike.
+        from vcr.filters import decode_response
+
         new: dict[str, Any] = decode_response(dict(copy.deepcopy(response)))
         content_type = ""
         kept: dict[str, list[str]] = {}

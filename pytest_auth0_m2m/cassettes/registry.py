@@ -47,7 +47,11 @@ class SecretRegistry:
         self._bases: dict[str, str] = {}  # real base URL -> https://recordings domain
         self._ids: dict[str, str] = {}  # real client id -> placeholder client id
         self._names: set[str] = set()  # tenant names ("dev-x" of dev-x.eu.auth0.com)
-        self._sources: list[Callable[[], Iterable[Secret]]] = []
+        # Keyed, so that a source every test registers again (the emulator's secrets) is asked
+        # once per check, not once per test that registered it.
+        self._sources: dict[object, Callable[[], Iterable[Secret]]] = {}
+        # What secrets() returns, made again only when a secret was added.
+        self._listed: list[Secret] | None = None
         # Redaction sees the same bearer token on every request and asks for the rewriter on
         # every request (vcrpy runs before_record_request to match, even in replay): both are
         # remembered, so a replayed request costs no RSA check and no regex compilation.
@@ -69,7 +73,13 @@ class SecretRegistry:
                 self._placeholders.add(value)
             return
         with self._lock:
-            self._secrets.setdefault(value, what)
+            self._add(value, what)
+
+    def _add(self, value: str, what: str) -> None:
+        # Called under the lock.
+        if value not in self._secrets:
+            self._secrets[value] = what
+            self._listed = None
 
     def add_redacted(self, value: str | None, what: str) -> None:
         """A value redaction replaced in a secret field: guarded, and masked by redaction
@@ -136,22 +146,36 @@ class SecretRegistry:
             if base_url:
                 self._bases[base_url.rstrip("/").lower()] = f"https://{RECORDINGS_DOMAIN}"
 
-    def add_source(self, source: Callable[[], Iterable[Secret]]) -> None:
-        """Secrets known only later (e.g. the emulator's client secrets), asked at every check."""
+    def add_source(self, source: Callable[[], Iterable[Secret]], key: object = None) -> None:
+        """Secrets known only later (e.g. the emulator's client secrets), asked at every check.
+
+        A source added again under the same ``key`` replaces the earlier one (None: the source
+        itself is the key). What a source once returned stays guarded after it stops listing it.
+        """
         with self._lock:
-            self._sources.append(source)
+            self._sources[source if key is None else key] = source
 
     def secrets(self) -> list[Secret]:
         with self._lock:
-            found = dict(self._secrets)
-            sources = list(self._sources)
-        for source in sources:
-            for secret in source():
-                if len(secret.value) >= MIN_SECRET_LENGTH and not is_placeholder_secret(
-                    secret.value
+            sources = list(self._sources.values())
+        # Asked outside the lock: a source may take its own (the emulator's tenant lock).
+        found = [secret for source in sources for secret in source()]
+        with self._lock:
+            for secret in found:
+                value = secret.value
+                if (
+                    len(value) < MIN_SECRET_LENGTH
+                    or value in self._secrets
+                    or value in self._placeholders
                 ):
-                    found.setdefault(secret.value, secret.what)
-        return [Secret(value, what) for value, what in found.items()]
+                    continue
+                if is_placeholder_secret(value):
+                    self._placeholders.add(value)
+                else:
+                    self._add(value, secret.what)
+            if self._listed is None:
+                self._listed = [Secret(value, what) for value, what in self._secrets.items()]
+            return list(self._listed)
 
     def tenant_hosts(self) -> list[str]:
         """The real tenant's names (domain, emulator host:port): a token they issued is real."""

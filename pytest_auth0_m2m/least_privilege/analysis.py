@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from pytest_auth0_m2m.auth0 import hosts as hosts_mod
 from pytest_auth0_m2m.auth0 import insufficient_scope
+from pytest_auth0_m2m.auth0.arrange import is_arrange
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.insufficient_scope import Groups
 from pytest_auth0_m2m.auth0.scopes import (
@@ -57,6 +58,7 @@ class Exchange:
     url: str
     status: int
     body: Any = None  # the response's parsed JSON, or None
+    arrange: bool = False  # a setup call (X-Auth0-M2M-Arrange), made with the setup identity
 
 
 def cassette_json(raw: Any) -> Any:
@@ -89,8 +91,14 @@ def _vcr_exchange(request: Any, response: Any) -> Exchange:
         code = response.get("status", {})
         status = int(code.get("code", 0) if isinstance(code, Mapping) else code or 0)
         body = cassette_json(response.get("body"))
+    headers = getattr(request, "headers", None)
+    pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
     return Exchange(
-        str(getattr(request, "method", "")), str(getattr(request, "uri", "")), status, body
+        str(getattr(request, "method", "")),
+        str(getattr(request, "uri", "")),
+        status,
+        body,
+        arrange=is_arrange(pairs),
     )
 
 
@@ -449,8 +457,14 @@ class ScopeUsage:
 
     @property
     def narrower_marker(self) -> str | None:
-        """The marker with only the used scopes, when that is narrower than the declared one."""
-        return marker_text(self.used) if self.unused else None
+        """The marker with only the used scopes, when that is narrower than the declared one.
+
+        Only ever a subset of the declared scopes: a scope the test did not declare is never
+        suggested here (a missing one is named by its denial instead).
+        """
+        if not self.unused or self.declared is None:
+            return None
+        return marker_text(self.used & self.declared)
 
     def granting_marker(self, denial: Denial) -> str:
         """The marker that would grant the scopes a denial wanted, keeping the declared ones."""
@@ -483,9 +497,12 @@ class ScopeUsage:
         """The teardown failure of ``--mgmt-scopes-strict``, or None when the test is fine."""
         if not self.is_strict(run_strict) or self.outcome != "passed" or not self.unused:
             return None
+        # The first line is what pytest's short summary shows, cut to the terminal's width:
+        # the scopes come first, the test's id (pytest prints it beside) not at all.
         lines = [
-            f"{self.nodeid} declares Management API scopes its requests did not need: "
-            f"{', '.join(sorted(self.unused))} (--mgmt-scopes-strict).",
+            f"unused Management API scopes: {', '.join(sorted(self.unused))} "
+            "(--mgmt-scopes-strict)",
+            f"{self.nodeid} declares scopes its requests did not need. "
             "Declare only the scopes it uses:",
             f"    {self.narrower_marker}",
         ]
@@ -590,7 +607,8 @@ def analyse(
     unknown: dict[tuple[str, str, int], UnknownCall] = {}
     requests = ignored = 0
     for exchange in exchanges:
-        path = management_path(exchange.url, hosts)
+        # A setup call is made with the setup identity, not the test's token: not the test's.
+        path = None if exchange.arrange else management_path(exchange.url, hosts)
         if path is None:
             ignored += 1
             continue
@@ -691,7 +709,9 @@ class RunReport:
 
     def summary_lines(self) -> list[str]:
         """One line per test with something to say, then the totals."""
-        lines = [line for t in self.tests if (line := t.summary_line()) is not None]
+        # By test id: xdist workers hand their tests over in no fixed order.
+        ordered = sorted(self.tests, key=lambda t: t.nodeid)
+        lines = [line for t in ordered if (line := t.summary_line()) is not None]
         totals = self.totals()
         observed = totals["observed"]
         text = (

@@ -13,10 +13,9 @@ from collections.abc import Generator
 
 import pytest
 
-# pytest-recording asks pytest to rewrite asserts in vcr.matchers when it is imported; it must be
-# imported before this package imports vcr, or pytest warns that it came too late.
-import pytest_recording  # noqa: F401
-
+# No module of the plugin imports vcr at start-up (pytest-recording, which asks pytest to rewrite
+# asserts in vcr.matchers, imports it only when a cassette is used): a run that uses no cassette
+# never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
 from pytest_auth0_m2m.plugin.state import SCOPES_KEY, SETTINGS_KEY
@@ -34,6 +33,7 @@ pytest_plugins = (
     "pytest_auth0_m2m.plugin.session",
     "pytest_auth0_m2m.plugin.cassettes",
     "pytest_auth0_m2m.plugin.report",
+    "pytest_auth0_m2m.plugin.arrange",
 )
 
 
@@ -159,26 +159,35 @@ def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
     return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
 
 
-def _check_scopes(item: pytest.Item) -> None:
+def _check_scopes(item: pytest.Item) -> str | None:
+    """Store the item's validated declaration; the error line of a bad marker, else None."""
     marker = _closest_marker(item)
     if marker is None:
-        return
+        return None
     try:
         request = parse_marker_args(tuple(marker.args), marker.kwargs)
     except ScopeError as exc:
-        raise pytest.Collector.CollectError(f"{item.nodeid}: {exc}") from None
+        return f"{item.nodeid}: {exc}"
     item.stash[SCOPES_KEY] = request
+    return None
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_pycollect_makeitem(
-    collector: pytest.Collector, name: str, obj: object
-) -> Generator[None, object, object]:
-    # Validating here, while the module is collected, makes a typo a collection error that
-    # stops the run before any test (or any tenant call) happens.
-    result = yield
-    items = result if isinstance(result, list) else [result]
-    for item in items:
-        if isinstance(item, pytest.Item):
-            _check_scopes(item)
-    return result
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    # Validating as each module (or class) is collected makes a typo a collection error that
+    # stops the run before any test (or any tenant call) happens; every bad marker of the
+    # module is listed in its one error, so a run shows all of them at once.
+    report = yield
+    if report.passed:
+        errors = [
+            error
+            for node in report.result
+            if isinstance(node, pytest.Item) and (error := _check_scopes(node)) is not None
+        ]
+        if errors:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(errors)
+            report.result = []
+    return report

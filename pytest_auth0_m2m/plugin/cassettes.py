@@ -9,22 +9,29 @@ replayed test that has no cassette with the command that records it.
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
-from pytest_auth0_m2m.cassettes.guard import GuardedPersister, UnreadableCassette
 from pytest_auth0_m2m.cassettes.paths import (
     cassette_dir_for,
     missing_cassette_message,
+    replay_miss_message,
     unreadable_cassette_message,
 )
-from pytest_auth0_m2m.cassettes.redaction import Redactor
 from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
-from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, use_fixture
+
+# The guard, redaction and enforcement (and vcr under them) are imported when a cassette is
+# first configured: a run, or a test, that never uses one does not pay for them.
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.cassettes.enforcement import Refusal
+    from pytest_auth0_m2m.cassettes.guard import UnreadableCassette
+    from pytest_auth0_m2m.cassettes.redaction import Redactor
 
 REGISTRY_KEY = pytest.StashKey[SecretRegistry]()
 LEAKS_KEY = pytest.StashKey[list[str]]()
@@ -35,6 +42,14 @@ UNREADABLE_KEY = pytest.StashKey[dict[str, str]]()
 CASSETTE_FLAG = "auth0_m2m"
 # vcr_config / vcr marker key: extra header names to keep in cassettes (never credentials).
 KEEP_HEADERS_OPTION = "auth0_keep_headers"
+# Our cassettes as loaded in this process: path -> (scopes recorded with, replay refusals).
+LOADED_KEY = pytest.StashKey[dict[str, tuple["frozenset[str] | None", "list[Refusal]"]]]()
+# On the item: what its cassette said when it was loaded.
+RECORDED_KEY = pytest.StashKey[tuple["frozenset[str] | None", "list[Refusal]"]]()
+# Our vcr marker carries the test's declared scopes: the persister holds replay to them.
+SCOPES_OPTION = "auth0_m2m_scopes"
+CASSETTE_FIXTURE = "_auth0_m2m_cassette"
+PER_TEST_PLUGIN = "auth0-m2m-cassettes-per-test"
 # Fixtures that hand the test its app's token; m2m_credentials hands only the app.
 OUR_TOKEN_FIXTURES = frozenset({"mgmt_token", "mgmt_client", "mgmt_async_client"})
 OUR_APP_FIXTURES = OUR_TOKEN_FIXTURES | {"m2m_credentials"}
@@ -64,8 +79,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     settings = config.stash[SETTINGS_KEY]
     directories: dict[Path, Path] = {}  # one per test module, not per test
+    ours = 0
     for item in items:
-        if declared_scopes(item) is None:
+        declared = declared_scopes(item)
+        if declared is None:
             continue
         directory = directories.get(item.path)
         if directory is None:
@@ -79,10 +96,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             pytest.mark.vcr(
                 record_mode=settings.record_mode,
                 cassette_library_dir=str(directory),
-                **{CASSETTE_FLAG: True},
+                **{CASSETTE_FLAG: True, SCOPES_OPTION: tuple(sorted(declared.scopes))},
             ),
             append=False,
         )
+        # Only our tests get the cassette glue: an autouse fixture would cost every test.
+        ours += use_fixture(item, CASSETTE_FIXTURE)
+    if ours and not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
+        config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
 
 
 def is_ours(item: pytest.Item) -> bool:
@@ -101,7 +122,15 @@ def _then(first: Callable[[Any], Any] | None, second: Callable[[Any], Any]) -> C
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    """Every cassette is guarded; ours are also redacted, after the user's own hooks."""
+    """Every cassette is guarded; ours are also redacted, after the user's own hooks, and
+    held to the test's declared scopes."""
+    from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
+    from pytest_auth0_m2m.cassettes.guard import GuardedPersister
+    from pytest_auth0_m2m.cassettes.redaction import Redactor
+
+    if not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
+        # A user's own vcr test is guarded too: its refused cassette fails it at teardown.
+        config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
     original = vcr.get_merged_config
     registry = secret_registry(config)
     settings = config.stash[SETTINGS_KEY]
@@ -140,13 +169,22 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
                 if path not in removed:
                     removed.add(path)
                     Path(path).unlink(missing_ok=True)
-        merged["persister"] = GuardedPersister(
+        persister: Any = GuardedPersister(
             merged["persister"],
             registry,
             redactor if ours else lambda: None,
             on_leak=lambda error: config.stash.setdefault(LEAKS_KEY, []).append(str(error)),
             on_unreadable=unreadable if ours else None,
         )
+        if ours and "path" in merged:
+            path = os.path.abspath(str(merged["path_transformer"](merged["path"])))
+
+            def loaded(scopes: frozenset[str] | None, refused: list[Refusal]) -> None:
+                config.stash.setdefault(LOADED_KEY, {})[path] = (scopes, refused)
+
+            declared = frozenset(str(s) for s in kwargs.get(SCOPES_OPTION, ()))
+            persister = ScopedPersister(persister, declared, on_load=loaded)
+        merged["persister"] = persister
         return merged
 
     vcr.get_merged_config = get_merged_config
@@ -174,7 +212,7 @@ def emulator_secrets(fake: Any) -> list[Secret]:
     ]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """Cassette glue for mgmt_scopes tests: tenant names for the rewrite, replay checks."""
     item = request.node
@@ -188,6 +226,10 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
     registry = secret_registry(config)
     unreadable = config.stash.get(UNREADABLE_KEY, {})
     reason = unreadable.pop(os.path.abspath(path), None) if path is not None else None
+    if path is not None:
+        recorded = config.stash.get(LOADED_KEY, {}).pop(os.path.abspath(path), None)
+        if recorded is not None:
+            item.stash[RECORDED_KEY] = recorded
     if settings.mode == "replay":
         if path is not None and reason is not None:
             # Treated as missing by vcrpy; recording modes simply record it again.
@@ -204,7 +246,7 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
         if settings.mode == "fake":
             fake = request.getfixturevalue("auth0_fake")
             registry.add_provisioner(fake.provisioner.client_id, fake.provisioner.client_secret)
-            registry.add_source(lambda: emulator_secrets(fake))
+            registry.add_source(lambda: emulator_secrets(fake), key=("emulator", id(fake)))
         else:
             registry.add_provisioner(settings.client_id, settings.client_secret)
         declared = declared_scopes(item)
@@ -226,19 +268,52 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
         cassette.dirty = True
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> None:
-    message = item.stash.get(MISSING_CASSETTE_KEY, None)
-    if message is not None:
+def _replay_miss(item: pytest.Item, error: BaseException) -> str:
+    """The failure of a replayed test that sent a request its cassette does not hold."""
+    cassette = getattr(error, "cassette", None)
+    path = _cassette_path(cassette) if cassette is not None else None
+    where = [
+        f"{_display(item.config, frame.filename)}:{frame.lineno}"
+        for frame in traceback.extract_tb(error.__traceback__)
+        if Path(frame.filename) == item.path
+    ]
+    return replay_miss_message(
+        item.nodeid,
+        _display(item.config, path) if path else "its cassette",
+        where[-1] if where else None,
+        str(error),
+    )
+
+
+class _PerTest:
+    """The hooks a mgmt_scopes test needs; registered only when a run collected one, and each
+    returns at once for other tests."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        if CASSETTE_FIXTURE not in getattr(item, "fixturenames", ()):
+            return (yield)
+        message = item.stash.get(MISSING_CASSETTE_KEY, None)
+        if message is not None:
+            pytest.fail(message, pytrace=False)
+        try:
+            return (yield)
+        except Exception as exc:
+            from vcr.errors import CannotOverwriteExistingCassetteException
+
+            if not isinstance(exc, CannotOverwriteExistingCassetteException):
+                raise
+            # vcrpy's own error comes ten frames deep, in the HTTP library: the plugin's
+            # message, with the command that records the test again, comes first instead.
+            message = _replay_miss(item, exc)
         pytest.fail(message, pytrace=False)
 
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    # A refused cassette is reported once vcrpy has finished (and undone its patches).
-    yield
-    leaks = item.config.stash.get(LEAKS_KEY, [])
-    if leaks:
-        messages = list(leaks)
-        leaks.clear()
-        pytest.fail("\n".join(messages), pytrace=False)
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        # A refused cassette is reported once vcrpy has finished (and undone its patches).
+        yield
+        leaks = item.config.stash.get(LEAKS_KEY, [])
+        if leaks:
+            messages = list(leaks)
+            leaks.clear()
+            pytest.fail("\n".join(messages), pytrace=False)

@@ -2,7 +2,8 @@
 
 Each mgmt_scopes test's traffic (its cassette, else the emulator's journal) is analysed by
 ``least_privilege`` at teardown; the result rides on the teardown report, so xdist workers hand
-it to the controller, which prints the summary and writes the JSON report.
+it to the controller, which prints the summary and writes the JSON report. Only the compact
+result is kept: the cassette (or journal slice) is let go as soon as the test is analysed.
 """
 
 from __future__ import annotations
@@ -10,34 +11,64 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_auth0_m2m.cassettes.guard import mask_secrets
-from pytest_auth0_m2m.cassettes.registry import Secret
-from pytest_auth0_m2m.least_privilege import analysis as lp
-from pytest_auth0_m2m.plugin.cassettes import emulator_secrets, is_ours, secret_registry
-from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, is_xdist_worker
+from pytest_auth0_m2m.plugin.cassettes import (
+    CASSETTE_FIXTURE,
+    emulator_secrets,
+    is_ours,
+    secret_registry,
+)
+from pytest_auth0_m2m.plugin.state import (
+    ARRANGE_CLIENTS_KEY,
+    SETTINGS_KEY,
+    declared_scopes,
+    is_xdist_worker,
+    use_fixture,
+)
 from pytest_auth0_m2m.provisioning import settings as settings_mod
+
+# The analysis is imported when a test is first analysed, not with the plugin.
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.cassettes.registry import Secret
+    from pytest_auth0_m2m.least_privilege import analysis as lp
 
 TRAFFIC_KEY = pytest.StashKey[tuple["lp.TrafficWatch | None", frozenset[str]]]()
 OUTCOME_KEY = pytest.StashKey[str]()
-USAGE_KEY = pytest.StashKey[lp.ScopeUsage]()
+USAGE_KEY = pytest.StashKey["lp.ScopeUsage"]()
 FAKE_KEY = pytest.StashKey[Any]()  # the emulator of a fake session: its secrets are masked
 SCOPES_REPORT_KEY = pytest.StashKey["_ScopesReport"]()
 REPORT_ATTR = "auth0_m2m_scopes"  # on teardown reports: the test's ScopeUsage as JSON
 SECTION = "auth0-m2m least privilege"
+TRAFFIC_FIXTURE = "_auth0_m2m_traffic"
+PER_TEST_PLUGIN = "auth0-m2m-report-per-test"
 
 
 def _api_hosts(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
+    from pytest_auth0_m2m.least_privilege import analysis as lp
+
     names = [fake.url] if fake is not None else []
     if settings.mode == "live" and settings.domain.value:
         names.append(settings.domain.value)
     return lp.api_hosts(*names)
 
 
-@pytest.fixture(autouse=True)
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Only tests that declare scopes are watched: an autouse fixture would cost every test.
+    # After the cassette glue (when the test has it), which registers the tenant's names.
+    watched = sum(
+        use_fixture(item, TRAFFIC_FIXTURE, after=CASSETTE_FIXTURE)
+        for item in items
+        if declared_scopes(item) is not None
+    )
+    if watched and not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
+        config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
+
+
+@pytest.fixture
 def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """Watches a mgmt_scopes test's Management API traffic for the least-privilege report."""
     item = request.node
@@ -45,6 +76,8 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
     if declared is None:
         yield
         return
+    from pytest_auth0_m2m.least_privilege import analysis as lp
+
     settings = request.config.stash[SETTINGS_KEY]
     fake = request.getfixturevalue("auth0_fake") if settings.mode == "fake" else None
     cassette = request.getfixturevalue("vcr") if is_ours(item) else None
@@ -53,7 +86,9 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
     if cassette is not None:
         watch = lp.TrafficWatch(cassette=cassette)
     elif fake is not None and journal is not None:
-        watch = lp.TrafficWatch.on_journal(journal, fake.url, {fake.provisioner.client_id})
+        # The plugin's provisioner and any setup identity are not the test's token.
+        setup = request.config.stash.get(ARRANGE_CLIENTS_KEY, set())
+        watch = lp.TrafficWatch.on_journal(journal, fake.url, {fake.provisioner.client_id, *setup})
     item.stash[TRAFFIC_KEY] = (watch, _api_hosts(settings, fake))
     if fake is not None:
         item.stash[FAKE_KEY] = fake
@@ -61,6 +96,9 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
 
 
 def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
+    from pytest_auth0_m2m.cassettes.guard import mask_secrets
+    from pytest_auth0_m2m.least_privilege import analysis as lp
+
     watched = item.stash.get(TRAFFIC_KEY, None)
     if watched is None:
         return None
@@ -82,52 +120,66 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
     return usage.with_outcome(outcome) if outcome is not None else usage
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
-    # After the fixtures' own teardown, so requests made while cleaning up count too.
-    try:
-        yield
-    except BaseException:
-        usage = _usage(item, "failed")
-        if usage is not None:
-            item.stash[USAGE_KEY] = usage
-        raise
-    usage = _usage(item, item.stash.get(OUTCOME_KEY, None))
-    if usage is None:
-        return
-    item.stash[USAGE_KEY] = usage
-    failure = usage.strict_failure(bool(item.config.getoption("--mgmt-scopes-strict")))
-    if failure is not None:
-        pytest.fail(failure, pytrace=False)
+def _analysed(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
+    """The test's final usage, kept; its traffic (a whole vcr Cassette) is let go."""
+    usage = _usage(item, outcome)
+    del item.stash[TRAFFIC_KEY]
+    if usage is not None:
+        item.stash[USAGE_KEY] = usage
+    return usage
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    if TRAFFIC_KEY not in item.stash:
+class _PerTest:
+    """The hooks a mgmt_scopes test needs; registered only when a run collected one, and each
+    returns at once for other tests."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        # After the fixtures' own teardown, so requests made while cleaning up count too.
+        if TRAFFIC_KEY not in item.stash:
+            return (yield)
+        try:
+            yield
+        except BaseException:
+            _analysed(item, "failed")
+            raise
+        usage = _analysed(item, item.stash.get(OUTCOME_KEY, None))
+        if usage is None:
+            return
+        failure = usage.strict_failure(bool(item.config.getoption("--mgmt-scopes-strict")))
+        if failure is not None:
+            pytest.fail(failure, pytrace=False)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.when == "teardown":
+            usage = item.stash.get(USAGE_KEY, None)
+            if usage is not None:
+                setattr(report, REPORT_ATTR, usage.to_json())
+                del item.stash[USAGE_KEY]
+            return report
+        if TRAFFIC_KEY not in item.stash:
+            return report
+        if report.failed:
+            item.stash[OUTCOME_KEY] = "failed"
+            so_far = _usage(item, None)
+            lines = so_far.failure_lines() if so_far is not None else []
+            if lines:
+                report.sections.append((SECTION, "\n".join(lines)))
+        elif report.skipped or report.when == "call":
+            item.stash[OUTCOME_KEY] = report.outcome
         return report
-    if report.when == "teardown":
-        usage = item.stash.get(USAGE_KEY, None)
-        if usage is not None:
-            setattr(report, REPORT_ATTR, usage.to_json())
-        return report
-    if report.failed:
-        item.stash[OUTCOME_KEY] = "failed"
-        so_far = _usage(item, None)
-        lines = so_far.failure_lines() if so_far is not None else []
-        if lines:
-            report.sections.append((SECTION, "\n".join(lines)))
-    elif report.skipped or report.when == "call":
-        item.stash[OUTCOME_KEY] = report.outcome
-    return report
 
 
 class _ScopesReport:
     """The run's least-privilege report, gathered from teardown reports (xdist's included)."""
 
     def __init__(self, config: pytest.Config) -> None:
+        from pytest_auth0_m2m.least_privilege import analysis as lp
+
         self.config = config
         self.run = lp.RunReport()
         path = config.getoption("--mgmt-scopes-report")
@@ -137,6 +189,8 @@ class _ScopesReport:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, REPORT_ATTR, None)
         if report.when == "teardown" and isinstance(data, dict):
+            from pytest_auth0_m2m.least_privilege import analysis as lp
+
             self.run.add(lp.ScopeUsage.from_json(data))
 
     @pytest.hookimpl(trylast=True)
@@ -154,6 +208,11 @@ class _ScopesReport:
             )
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.config.get_verbosity() <= -2:
+            # -qq: only a report that could not be written is worth a line.
+            if self.error is not None:
+                terminalreporter.write_line(self.error, red=True)
+            return
         if not self.run.tests and self.error is None:
             return
         terminalreporter.section(SECTION)

@@ -12,6 +12,10 @@ from pytest_auth0_m2m.provisioning import settings as settings_mod
 
 SETTINGS_KEY = pytest.StashKey[settings_mod.Settings]()
 SCOPES_KEY = pytest.StashKey[ScopeRequest]()
+# Client ids of setup ("arrange") identities: their calls, seen in the emulator's journal, are
+# not the test's own and are left out of its least-privilege analysis. Whoever makes a setup
+# identity adds its client id here (config.stash.setdefault(ARRANGE_CLIENTS_KEY, set())).
+ARRANGE_CLIENTS_KEY = pytest.StashKey[set[str]]()
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:
@@ -28,3 +32,19 @@ def recording_disabled(config: pytest.Config) -> bool:
         return bool(config.getoption("--disable-recording"))
     except ValueError:  # pytest-recording disabled with -p no:recording
         return True
+
+
+def use_fixture(item: pytest.Item, name: str, after: str | None = None) -> bool:
+    """Make ``item`` use fixture ``name`` (first, or right after ``after``); False if it cannot.
+
+    Set at collection on the plugin's own tests only, instead of an autouse fixture that every
+    test of the session would set up. A new list: parametrized items share the original.
+    """
+    names = getattr(item, "fixturenames", None)
+    if not isinstance(names, list):
+        return False  # not a Function (a doctest, a plugin's own item): no fixtures
+    if name in names:
+        return True
+    position = names.index(after) + 1 if after is not None and after in names else 0
+    item.fixturenames = [*names[:position], name, *names[position:]]  # type: ignore[attr-defined]
+    return True
