@@ -239,8 +239,9 @@ def test_delete_apps_without_delete_clients_is_refused_before_the_first_write(
         """
     )
     result = live.runpytest_subprocess(*LIVE_ARGS, "--auth0-delete-apps")
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*lacks delete:clients on the Management API*"])
+    # A provisioner too weak for the run stops it once, before the first test (issue 12).
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*lacks delete:clients on the Management API*"])
     writes = ("post_clients", "patch_clients_by_id", "post_client-grants")
     assert [tenant.counters.count(op) for op in writes] == [0, 0, 0]
-    assert tenant.provisioner.client_secret not in result.stdout.str()
+    assert tenant.provisioner.client_secret not in result.stdout.str() + result.stderr.str()

@@ -68,6 +68,10 @@ URL_KEPT_PARAMS = frozenset({"client_id", "tenant", "organization", "organizatio
 # different at every run: recorded as a fixed placeholder.
 APP_TAG = re.compile(r"v1:[0-9a-f]{64}")
 APP_TAG_PLACEHOLDER = "v1:REDACTED"
+# The plugin's per-run lease keys in client_metadata ("lease_<run id>": "host:pid:expires"):
+# recorded as lease_1, lease_2... with no host, pid or time, so re-recording changes nothing.
+LEASE_KEY = re.compile(r"lease_[0-9a-f]{6,}")
+LEASE_VALUE = re.compile(r"[0-9a-f]+:\d+:[\d.]+")
 # Echoes shorter than this are not replaced in text (they would match by accident).
 MIN_ECHO_LENGTH = 6
 
@@ -354,7 +358,13 @@ class Redactor:
         if isinstance(value, dict):
             changed = False
             out: dict[str, Any] = {}
+            leases = 0
             for k, v in value.items():
+                if isinstance(v, str) and LEASE_KEY.fullmatch(k) and LEASE_VALUE.fullmatch(v):
+                    leases += 1
+                    out[f"lease_{leases}"] = "REDACTED"
+                    changed = True
+                    continue
                 below = [child for node in nodes for child in node.key(k)]
                 is_secret = secret or any(n.secret for n in below)
                 c, out[k] = self._json_value(v, k, below, is_secret)
