@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from .faults import PRESETS
+from .seeding import SeedError
 from .server import FakeAuth0
 
 
@@ -31,6 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--token-lifetime", type=int, default=86400, help="access token lifetime in seconds"
     )
+    parser.add_argument(
+        "--seed",
+        metavar="FILE",
+        default=None,
+        help="load tenant data from a JSON file (the format of FakeAuth0.seed), validated by "
+        "the emulator's HTTP API",
+    )
     args = parser.parse_args(argv)
     fake = FakeAuth0(
         tls=args.tls,
@@ -43,6 +51,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"cannot listen on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
         return 2
+    if args.seed is not None:
+        try:
+            fake.seed_from_file(args.seed)
+        except SeedError as error:
+            fake.stop()
+            print(f"cannot load the seed: {error}", file=sys.stderr)
+            return 2
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -60,7 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"provisioner client secret: {fake.provisioner.client_secret}",
     ]
     if fake.ca_cert_path is not None:
-        lines.append(f"CA bundle:     {fake.ca_cert_path}  (export SSL_CERT_FILE to trust it)")
+        lines.append(f"CA bundle:     {fake.ca_cert_path}")
+        # httpx and aiohttp (via ssl) read SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE, curl
+        # CURL_CA_BUNDLE: a client needs the one its library reads.
+        lines.append("to trust it, export:")
+        lines.extend(
+            f"  export {name}={fake.ca_cert_path}"
+            for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+        )
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -103,8 +104,9 @@ def _start_cli(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert proc.stdout is not None
-    info: dict[str, str] = {}
+    info: dict[str, str] = {"printed": ""}
     for line in proc.stdout:
+        info["printed"] += line
         match = re.match(r"^([a-zA-Z ]+):\s+(\S+)", line)
         if line.startswith("Fake Auth0 tenant listening on "):
             info["url"] = line.rsplit(" ", 1)[1].strip()
@@ -156,3 +158,43 @@ def test_cli_with_tls_prints_the_ca_bundle() -> None:
         assert httpx.get(f"{info['url']}/__fake__/ping", verify=context).status_code == 200
     finally:
         assert _stop_cli(proc) == 0
+
+
+def test_cli_with_tls_prints_every_variable_a_client_reads() -> None:
+    proc, info = _start_cli("--tls")
+    try:
+        bundle = info["CA bundle"]
+        for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            assert f"export {name}={bundle}" in info["printed"], name
+    finally:
+        assert _stop_cli(proc) == 0
+
+
+def test_cli_seed_file_is_loaded_and_a_bad_one_is_refused(tmp_path: Path) -> None:
+    good = tmp_path / "seed.json"
+    good.write_text(json.dumps({"users": [{"email": "ada@example.com"}]}))
+    proc, info = _start_cli("--seed", str(good))
+    try:
+        token = httpx.post(
+            f"{info['url']}/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": info["provisioner client id"],
+                "client_secret": info["provisioner client secret"],
+                "audience": info["audience"],
+            },
+        ).json()["access_token"]
+        assert token  # the seeded emulator serves as usual
+    finally:
+        assert _stop_cli(proc) == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"users": [{"emial": "ada@example.com"}]}))
+    refused = subprocess.run(
+        [sys.executable, "-m", "pytest_auth0_m2m.fake", "--seed", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert "cannot load the seed" in refused.stderr
+    assert "emial" in refused.stderr
