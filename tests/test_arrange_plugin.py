@@ -13,7 +13,7 @@ import pytest
 
 @pytest.mark.mgmt_scopes("read:users")
 def test_reads_an_arranged_user(auth0_arrange, mgmt_client):
-    user = auth0_arrange.user(email="ada@example.com")
+    user = auth0_arrange.user(email="ada@example.com", password="Aa1!planted-pw-7c2e")
     got = mgmt_client.get(f"users/{user.id}")
     assert got.status_code == 200
     assert got.json()["email"] == "ada@example.com"
@@ -39,8 +39,10 @@ def _run(project: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def test_arranged_data_is_deleted_even_when_the_test_fails(project: pytest.Pytester) -> None:
     project.makepyfile(test_app=TESTS)
-    result = _run(project, "--auth0-fake")
+    result = _run(project, "--auth0-fake", "--mgmt-scopes-report=report.json")
     result.assert_outcomes(passed=2, failed=1)
+    # The setup identity's calls (create:users, delete:users) are not the test's requests.
+    assert "create:users" not in (project.path / "report.json").read_text()
     # The setup identity's calls are not the test's: no create:users missing or used.
     result.stdout.fnmatch_lines(["*0 missing scopes*"])
     assert "create:users" not in result.stdout.str()
@@ -59,7 +61,7 @@ def test_recorded_on_the_emulator_replays_offline_and_narrowing_fails_as_live(
     text = cassette.read_text()
     assert "X-Auth0-M2M-Arrange" in text or "x-auth0-m2m-arrange" in text
     assert "DELETE" in text
-    assert '"password"' not in text or "REDACTED" in text
+    assert "planted-pw-7c2e" not in text  # the arranged user's password is redacted
     for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
     replayed = _run(project, "--block-network", "--mgmt-scopes-strict")

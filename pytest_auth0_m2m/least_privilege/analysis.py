@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -168,17 +168,18 @@ class TrafficWatch:
     cassette: Any = None
     journal: Any = None
     base_url: str = ""
-    exclude_clients: frozenset[str] = frozenset()
+    # Read when the traffic is read, not copied: a setup identity joins it during the test.
+    exclude_clients: Collection[str] = frozenset()
     start: int | None = None
 
     @classmethod
     def on_journal(
-        cls, journal: Any, base_url: str, exclude_clients: Iterable[str] = ()
+        cls, journal: Any, base_url: str, exclude_clients: Collection[str] = frozenset()
     ) -> TrafficWatch:
         return cls(
             journal=journal,
             base_url=base_url,
-            exclude_clients=frozenset(exclude_clients),
+            exclude_clients=exclude_clients,
             start=journal.mark(),
         )
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
-import httpx
 import pytest
 
 from pytest_auth0_m2m.auth0.arrange import ARRANGE_SCOPES, Arrange
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
-from pytest_auth0_m2m.plugin.state import declared_scopes
+from pytest_auth0_m2m.auth0.retry import ClientKit
+from pytest_auth0_m2m.plugin.state import ARRANGE_CLIENTS_KEY, declared_scopes
 
 NO_MARKER_MESSAGE = (
     "{nodeid} uses auth0_arrange but declares no Management API scopes: its arranged data "
@@ -40,9 +40,12 @@ def auth0_arrange(
         registry = secret_registry(request.config)
         registry.add_app(ARRANGE_SCOPES, credentials.client_id, credentials.client_secret)
         registry.add_token(token, "the arrange identity's access token")
-    with httpx.Client(
-        base_url=auth0_tenant.management_url, headers={"Authorization": f"Bearer {token}"}
-    ) as client:
+        # Without a cassette (fake mode, no recording) the report reads the emulator's journal,
+        # where the setup calls are known by their client id.
+        request.config.stash.setdefault(ARRANGE_CLIENTS_KEY, set()).add(credentials.client_id)
+    # The session's clients' kit: one SSL context, the same 429 waits and pacing as mgmt_client.
+    kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
+    with kit.client(auth0_tenant.management_url, {"Authorization": f"Bearer {token}"}) as client:
         arrange = Arrange(client)
         try:
             yield arrange

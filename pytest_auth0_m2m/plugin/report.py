@@ -87,8 +87,10 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
         watch = lp.TrafficWatch(cassette=cassette)
     elif fake is not None and journal is not None:
         # The plugin's provisioner and any setup identity are not the test's token.
-        setup = request.config.stash.get(ARRANGE_CLIENTS_KEY, set())
-        watch = lp.TrafficWatch.on_journal(journal, fake.url, {fake.provisioner.client_id, *setup})
+        # A live set: auth0_arrange adds its app when the test first uses it.
+        setup = request.config.stash.setdefault(ARRANGE_CLIENTS_KEY, set())
+        setup.add(fake.provisioner.client_id)
+        watch = lp.TrafficWatch.on_journal(journal, fake.url, setup)
     item.stash[TRAFFIC_KEY] = (watch, _api_hosts(settings, fake))
     if fake is not None:
         item.stash[FAKE_KEY] = fake
