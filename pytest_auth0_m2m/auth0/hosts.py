@@ -71,6 +71,22 @@ def aliases(*urls_or_domains: str) -> frozenset[str]:
     return frozenset(hosts)
 
 
+def _quoted(text: str) -> str:
+    """``text`` as an error may quote it: its user info (a password, perhaps) and everything
+    after the host (a query may carry a secret) shown as ``***``."""
+    raw = text.strip()
+    scheme, sep, rest = raw.partition("://")
+    if not sep:
+        scheme, rest = "", raw
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    host, after = rest[:end], rest[end:]
+    if "@" in host:
+        host = "***@" + host.rpartition("@")[2]
+    if after.strip("/"):
+        after = after[0] + "***"
+    return repr(f"{scheme}{sep}{host}{after}")
+
+
 def parse_domain(text: str) -> str:
     """A tenant domain as typed or pasted, reduced to ``host[:port]``; else DomainError.
 
@@ -78,27 +94,28 @@ def parse_domain(text: str) -> str:
     a fragment is refused, and so is a port on anything but a loopback address (the emulator).
     """
     raw = text.strip()
+    shown = _quoted(raw)  # never the user info or query: either may hold a secret
     candidate = raw if "://" in raw else f"https://{raw}"
     try:
         parts = urlsplit(candidate)
         port = parts.port  # raises ValueError on a port that is not a number
     except ValueError:
-        raise DomainError(f"{raw!r} is not a host name (its port is not a number)") from None
+        raise DomainError(f"{shown} is not a host name (its port is not a number)") from None
     if parts.scheme not in ("https", "http"):
-        raise DomainError(f"{raw!r} is not a host name (scheme {parts.scheme!r})")
+        raise DomainError(f"{shown} is not a host name (scheme {parts.scheme!r})")
     if "@" in parts.netloc:
-        raise DomainError(f"{raw!r} is not a plain host name: it has user info ('...@')")
+        raise DomainError(f"{shown} is not a plain host name: it has user info ('...@')")
     if parts.path not in ("", "/") or parts.query or parts.fragment or raw.endswith(("?", "#")):
         raise DomainError(
-            f"{raw!r} is not a plain host name: it has a path, query or fragment; "
+            f"{shown} is not a plain host name: it has a path, query or fragment; "
             "give the tenant's domain only, e.g. dev-x.eu.auth0.com"
         )
     name = (parts.hostname or "").lower()
     if not name or any(c.isspace() for c in name):
-        raise DomainError(f"{raw!r} is not a host name")
+        raise DomainError(f"{shown} is not a host name")
     if port is not None and not is_loopback(name):
         raise DomainError(
-            f"{raw!r} has a port: Auth0 tenants are served on 443, so only a loopback "
+            f"{shown} has a port: Auth0 tenants are served on 443, so only a loopback "
             "emulator takes one"
         )
     return netloc(name, port)
