@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pytest_auth0_m2m.auth0 import hosts
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
-from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
+from pytest_auth0_m2m.auth0.management import GRANT_HINT, ManagementClient, ManagementError
 from pytest_auth0_m2m.provisioning.provisioner import find_leftovers, sweep
 from pytest_auth0_m2m.provisioning.settings import (
     ENV_CLIENT_ID,
@@ -41,6 +41,8 @@ _INI_FILES = (
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+
+SWEEP_DELETE_SCOPES = ("delete:client_grants", "delete:clients")
 
 
 def parse_duration(text: str) -> float:
@@ -149,6 +151,17 @@ def main(argv: list[str]) -> int:
     endpoints = TenantEndpoints(domain=parsed, mode="live")
     try:
         with ManagementClient(endpoints, client_id, client_secret) as mgmt:
+            # --yes deletes grants, then apps: both scopes are checked before the first delete.
+            have = mgmt.provisioner_scopes()
+            missing = [s for s in (SWEEP_DELETE_SCOPES if args.yes else ()) if s not in have]
+            if missing:
+                print(
+                    f"sweep: the provisioner app ({ENV_CLIENT_ID}) lacks {', '.join(missing)} "
+                    f"on the Management API, so nothing was deleted. Add it ({GRANT_HINT}), "
+                    "or run without --yes to list the leftovers.",
+                    file=sys.stderr,
+                )
+                return 2
             leftovers, held, ignored = find_leftovers(mgmt, older_than=args.older_than)
             for name in held:
                 print(f"in use (a live run holds a lease), skipped: {name}")
