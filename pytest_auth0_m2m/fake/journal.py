@@ -18,6 +18,7 @@ class JournalEntry:
     status: int
     body: Any  # the JSON answer as Python data, or None
     client_id: str | None  # the bearer token's azp, when the request had a valid token
+    at: float = 0.0  # time.time() when the request arrived (real time, not the emulator's clock)
 
 
 class Journal:

@@ -393,6 +393,7 @@ class FakeAuth0:
     # --- WSGI --------------------------------------------------------------------------------
 
     def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        arrived = time.time()
         try:
             status, body, headers = self._dispatch(environ)
             payload = _encode(body)
@@ -416,6 +417,7 @@ class FakeAuth0:
                     status=status,
                     body=payload if body is not None else None,
                     client_id=environ.get(_JOURNAL_CLIENT),
+                    at=arrived,
                 )
             )
         reason = HTTP_STATUS_CODES.get(status, "Unknown")
