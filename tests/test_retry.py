@@ -1,0 +1,441 @@
+"""The clients the plugin hands to tests (auth0/retry.py), against the emulator over sockets.
+
+What the tenant saw is read from the emulator's journal, never from the client's own counters:
+a retry that did not happen, or one too many, shows there. Waits are checked loosely (a lower
+bound the server asked for, a generous upper bound): the machine is shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pytest_auth0_m2m.auth0.retry import (
+    PLANS,
+    ClientKit,
+    RateLimit,
+    RateLimitError,
+    RetryPolicy,
+    SharedBucket,
+    bucket_path,
+    parse_rate_limit,
+)
+from pytest_auth0_m2m.fake import PRESETS, FakeAuth0
+from pytest_auth0_m2m.fake.journal import JournalEntry
+
+USERS = "/api/v2/users"
+
+
+class Sleeps(list[float]):
+    """A RetryPolicy.sleep that records instead of waiting (for counting, not timing)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def token(fake: FakeAuth0) -> str:
+    return fake.issue_token(
+        fake.provisioner.client_id,
+        ["read:users", "create:users", "update:users", "delete:users"],
+    )
+
+
+def kit_client(
+    fake: FakeAuth0, token: str, kit: ClientKit | None = None
+) -> tuple[ClientKit, httpx.Client]:
+    kit = kit or ClientKit()
+    headers = {"Authorization": f"Bearer {token}"}
+    return kit, kit.client(fake.management_url, headers)
+
+
+def calls(fake: FakeAuth0, mark: int, path_prefix: str = USERS) -> list[JournalEntry]:
+    return [e for e in fake.journal.since(mark) if e.path.startswith(path_prefix)]
+
+
+def statuses(entries: list[JournalEntry]) -> list[int]:
+    return [e.status for e in entries]
+
+
+# --- 429: waited out as told ---------------------------------------------------------------
+
+
+def test_429_waits_the_retry_after_it_was_given(fake: FakeAuth0, token: str) -> None:
+    fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": "2"})
+    kit, client = kit_client(fake, token)
+    mark = fake.journal.mark()
+    started = time.monotonic()
+    with client:
+        response = client.get("users")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    entries = calls(fake, mark)
+    assert statuses(entries) == [429, 200]
+    # Told 2 s: the second call came no sooner (the journal's arrival times), and not much later.
+    assert entries[1].at - entries[0].at >= 1.9
+    assert elapsed < 10
+    assert kit.stats.rate_limit_waits == 1
+
+
+def test_429_without_retry_after_waits_until_x_ratelimit_reset(fake: FakeAuth0, token: str) -> None:
+    reset = int(time.time()) + 3  # whole seconds, as Auth0 sends it: 2 to 3 s from now
+    fake.faults.add(
+        status=429,
+        count=1,
+        operation="get_users",
+        headers={"retry-after": "", "x-ratelimit-reset": str(reset)},
+    )
+    _, client = kit_client(fake, token)
+    mark = fake.journal.mark()
+    with client:
+        assert client.get("users").status_code == 200
+    entries = calls(fake, mark)
+    assert statuses(entries) == [429, 200]
+    assert entries[1].at >= reset - 0.05
+    assert entries[1].at - entries[0].at < 10
+
+
+def test_retry_after_as_an_http_date_is_honoured(fake: FakeAuth0, token: str) -> None:
+    when = email.utils.formatdate(time.time() + 3, usegmt=True)  # 2 to 3 s away (whole seconds)
+    fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": when})
+    _, client = kit_client(fake, token)
+    mark = fake.journal.mark()
+    with client:
+        assert client.get("users").status_code == 200
+    entries = calls(fake, mark)
+    assert statuses(entries) == [429, 200]
+    assert entries[1].at - entries[0].at >= 1.9
+
+
+def test_the_emulators_own_rate_limit_is_waited_out(fake: FakeAuth0, token: str) -> None:
+    # A real bucket, not an injected fault: burst 1, 4 requests a second.
+    fake.set_rate_limits({"management": {"rate": 4, "burst": 1}})
+    kit, client = kit_client(fake, token)
+    mark = fake.journal.mark()
+    with client:
+        answers = [client.get("users").status_code for _ in range(5)]
+    assert answers == [200] * 5
+    entries = calls(fake, mark)
+    assert statuses(entries).count(200) == 5
+    refused = statuses(entries).count(429)
+    assert refused >= 1  # the limit was met, and every 429 was waited out
+    assert kit.stats.rate_limit_waits == refused
+
+
+def test_a_reset_beyond_max_wait_is_handed_to_the_test(fake: FakeAuth0, token: str) -> None:
+    # A daily quota's reset hours away: waiting would hang the run, so the test sees the 429.
+    fake.faults.add(
+        status=429,
+        count=1,
+        operation="get_users",
+        headers={"retry-after": "", "x-ratelimit-reset": str(int(time.time()) + 3600)},
+    )
+    _, client = kit_client(fake, token)
+    mark = fake.journal.mark()
+    with client:
+        assert client.get("users").status_code == 429
+    assert statuses(calls(fake, mark)) == [429]
+
+
+def test_a_lasting_429_gives_up_after_the_policys_attempts(fake: FakeAuth0, token: str) -> None:
+    fake.faults.add(status=429, count=None, operation="get_users")
+    sleeps = Sleeps()
+    kit = ClientKit(policy=RetryPolicy(attempts=4, sleep=sleeps, rng=random.Random(1)))
+    _, client = kit_client(fake, token, kit)
+    mark = fake.journal.mark()
+    with client:
+        assert client.get("users").status_code == 429
+    assert statuses(calls(fake, mark)) == [429] * 4
+    assert len(sleeps) == 3
+    assert all(1.0 <= s <= 1.1 for s in sleeps)
+
+
+# --- which methods go again ----------------------------------------------------------------
+
+
+def test_429_on_post_is_retried_and_creates_one_user(fake: FakeAuth0, token: str) -> None:
+    # A 429 is refused before anything happened: repeating even a POST is safe.
+    fake.faults.add(status=429, count=1, operation="post_users")
+    sleeps = Sleeps()
+    _, client = kit_client(fake, token, ClientKit(policy=RetryPolicy(sleep=sleeps)))
+    mark = fake.journal.mark()
+    body = {"connection": "Username-Password-Authentication", "email": "ada@example.com"}
+    with client:
+        response = client.post("users", json={**body, "password": "Correct-Horse-9"})
+    assert response.status_code == 201, response.text
+    assert statuses(calls(fake, mark)) == [429, 201]
+    assert len(sleeps) == 1
+    with fake.tenant.lock:
+        emails = [u.get("email") for u in fake.tenant.users.values()]
+    assert emails.count("ada@example.com") == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize(
+    ("method", "path", "operation"),
+    [
+        ("POST", "users", "post_users"),
+        ("PATCH", "users/auth0|nobody", "patch_users_by_id"),
+    ],
+)
+def test_5xx_on_post_and_patch_is_not_repeated(
+    fake: FakeAuth0, token: str, method: str, path: str, operation: str, status: int
+) -> None:
+    # It may have gone through before the error: the test gets the answer and decides.
+    fake.faults.add(status=status, count=1, operation=operation)
+    sleeps = Sleeps()
+    _, client = kit_client(fake, token, ClientKit(policy=RetryPolicy(sleep=sleeps)))
+    mark = fake.journal.mark()
+    with client:
+        response = client.request(method, path, json={"email": "bob@example.com"})
+    assert response.status_code == status
+    assert statuses(calls(fake, mark)) == [status]
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize(
+    ("method", "path", "operation", "final"),
+    [
+        ("GET", "users", "get_users", 200),
+        ("DELETE", "users/auth0|nobody", "delete_users_by_id", 204),
+    ],
+)
+def test_5xx_on_idempotent_methods_is_retried(
+    fake: FakeAuth0, token: str, method: str, path: str, operation: str, final: int, status: int
+) -> None:
+    fake.faults.add(status=status, count=2, operation=operation)
+    sleeps = Sleeps()
+    kit, client = kit_client(fake, token, ClientKit(policy=RetryPolicy(sleep=sleeps)))
+    mark = fake.journal.mark()
+    with client:
+        response = client.request(method, path)
+    assert response.status_code == final, response.text
+    assert statuses(calls(fake, mark)) == [status, status, final]
+    assert kit.stats.retries == 2
+    assert len(sleeps) == 2
+    assert all(s <= RetryPolicy().max_backoff for s in sleeps)
+
+
+def test_a_streamed_body_is_never_sent_twice(fake: FakeAuth0, token: str) -> None:
+    # A generator's bytes are gone once sent: even a 429 is handed back rather than resent empty.
+    fake.faults.add(status=429, count=1, operation="patch_users_by_id")
+    sleeps = Sleeps()
+    _, client = kit_client(fake, token, ClientKit(policy=RetryPolicy(sleep=sleeps)))
+
+    def body() -> Iterator[bytes]:
+        yield b'{"email": '
+        yield b'"eve@example.com"}'
+
+    mark = fake.journal.mark()
+    with client:
+        response = client.patch(
+            "users/auth0|nobody", content=body(), headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 429
+    assert statuses(calls(fake, mark)) == [429]
+    assert sleeps == []
+
+
+# --- off for tests that assert on a 429 ----------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_off_hands_back_the_first_answer(fake: FakeAuth0, token: str, status: int) -> None:
+    fake.faults.add(status=status, count=1, operation="get_users")
+    sleeps = Sleeps()
+    kit = ClientKit(policy=RetryPolicy(sleep=sleeps), retry=False)
+    _, client = kit_client(fake, token, kit)
+    mark = fake.journal.mark()
+    with client:
+        assert client.get("users").status_code == status
+        assert client.get("users").status_code == 200
+    assert statuses(calls(fake, mark)) == [status, 200]
+    assert sleeps == []
+    assert kit.stats.as_dict() == {"rate_limit_waits": 0, "retries": 0}
+
+
+# --- noisy tenant: 20% 429/503 ---------------------------------------------------------------
+
+
+def test_20_percent_429_503_on_the_sync_client_fails_nothing(fake: FakeAuth0, token: str) -> None:
+    noisy = fake.faults.random(0.2, statuses=(429, 503), seed=14, operation="management")
+    sleeps = Sleeps()
+    kit, client = kit_client(fake, token, ClientKit(policy=RetryPolicy(sleep=sleeps)))
+    mark = fake.journal.mark()
+    with client:
+        answers = [client.get("users", params={"page": i}).status_code for i in range(60)]
+    assert answers == [200] * 60
+    seen = statuses(calls(fake, mark))
+    assert noisy.served >= 5  # the noise was there (seeded: the same every run)
+    assert len(seen) == 60 + noisy.served
+    assert kit.stats.rate_limit_waits == seen.count(429)
+    assert kit.stats.retries == seen.count(503)
+
+
+def test_20_percent_429_503_on_the_async_client_fails_nothing(fake: FakeAuth0, token: str) -> None:
+    noisy = fake.faults.random(0.2, statuses=(429, 503), seed=15, operation="management")
+    kit = ClientKit(policy=RetryPolicy(base_delay=0.01))
+    mark = fake.journal.mark()
+
+    async def run() -> list[int]:
+        async with kit.async_client(
+            fake.management_url, {"Authorization": f"Bearer {token}"}
+        ) as client:
+            answers = await asyncio.gather(
+                *(client.get("users", params={"page": i}) for i in range(30))
+            )
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(run()) == [200] * 30
+    seen = statuses(calls(fake, mark))
+    assert noisy.served >= 3
+    assert len(seen) == 30 + noisy.served
+    assert kit.stats.rate_limit_waits == seen.count(429)
+
+
+def test_async_429_waits_the_retry_after(fake: FakeAuth0, token: str) -> None:
+    fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": "2"})
+    kit = ClientKit()
+    mark = fake.journal.mark()
+
+    async def run() -> int:
+        async with kit.async_client(
+            fake.management_url, {"Authorization": f"Bearer {token}"}
+        ) as client:
+            return (await client.get("users")).status_code
+
+    assert asyncio.run(run()) == 200
+    entries = calls(fake, mark)
+    assert statuses(entries) == [429, 200]
+    assert entries[1].at - entries[0].at >= 1.9
+
+
+# --- the pacer --------------------------------------------------------------------------------
+
+
+def spacing(entries: list[JournalEntry], burst: int) -> float:
+    """Seconds a run of requests took beyond its first ``burst``: the limit's floor for them."""
+    times = sorted(e.at for e in entries)
+    return times[-1] - times[burst - 1]
+
+
+def test_two_pacers_on_one_file_keep_the_tenant_under_its_limit(
+    fake: FakeAuth0, token: str, tmp_path: Path
+) -> None:
+    # Two processes' worth of pacers (each its own SharedBucket on the same file), one thread
+    # each, 12 requests each as fast as they can: together they stay at 8 requests a second.
+    limit = RateLimit(rate=8.0, burst=2)
+    path = bucket_path(tmp_path, fake.domain)
+    mark = fake.journal.mark()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            kit = ClientKit(pacer=SharedBucket(path, limit))
+            _, client = kit_client(fake, token, kit)
+            with client:
+                for _ in range(12):
+                    assert client.get("users").status_code == 200
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    entries = calls(fake, mark)
+    assert statuses(entries) == [200] * 24
+    # The bucket holds burst - 1 = 1 token: after the first, one request per 1/8 s. Unshared,
+    # two buckets would let 16 a second through (about 1.4 s); shared, at least 23/8 = 2.9 s.
+    assert spacing(entries, 1) >= (24 - 1) / limit.rate * 0.85
+
+
+def test_paced_requests_meet_no_429_from_a_tenant_with_that_limit(
+    fake: FakeAuth0, token: str, tmp_path: Path
+) -> None:
+    preset = PRESETS["free"].management
+    assert preset is not None
+    # The plugin's plan table matches the emulator's presets (both are Auth0's published limits).
+    assert (PLANS["free"].rate, PLANS["free"].burst) == (preset.rate, preset.burst)
+    fake.set_rate_limits({"management": {"rate": 8, "burst": 2}})
+    kit = ClientKit(pacer=SharedBucket(bucket_path(tmp_path, fake.domain), RateLimit(8.0, 2)))
+    _, client = kit_client(fake, token, kit)
+    mark = fake.journal.mark()
+    with client:
+        assert [client.get("users").status_code for _ in range(16)] == [200] * 16
+    seen = statuses(calls(fake, mark))
+    # Paced under the limit, the tenant has (almost) nothing to refuse; a stray 429 from timing
+    # jitter is still waited out.
+    assert seen.count(200) == 16
+    assert seen.count(429) <= 1
+
+
+def test_a_429_holds_every_pacer_on_the_file(fake: FakeAuth0, token: str, tmp_path: Path) -> None:
+    # One client meets a 429 (Retry-After: 2): the other, on its own bucket object, waits too.
+    path = bucket_path(tmp_path, fake.domain)
+    limit = RateLimit(rate=50.0, burst=5)
+    first = ClientKit(pacer=SharedBucket(path, limit))
+    second = ClientKit(pacer=SharedBucket(path, limit))
+    fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": "2"})
+    mark = fake.journal.mark()
+    _, one = kit_client(fake, token, first)
+    _, two = kit_client(fake, token, second)
+    with one, two:
+        assert one.get("users").status_code == 200
+        assert two.get("roles").status_code in (200, 403)  # paced: any answer will do
+    entries = fake.journal.since(mark)
+    refused = next(e for e in entries if e.status == 429)
+    later = [e for e in entries if e.at > refused.at]
+    assert len(later) == 2
+    assert all(e.at - refused.at >= 1.9 for e in later)
+
+
+def test_non_management_requests_are_not_paced(fake: FakeAuth0, tmp_path: Path) -> None:
+    # The token endpoint has its own limit: a slow Management API pacer must not hold it up.
+    bucket = SharedBucket(bucket_path(tmp_path, fake.domain), RateLimit(rate=0.5, burst=1))
+    kit = ClientKit(pacer=bucket)
+    started = time.monotonic()
+    with kit.client(fake.url, {}) as client:
+        for _ in range(3):
+            assert client.get("/.well-known/jwks.json").status_code == 200
+    assert time.monotonic() - started < 1.5
+
+
+# --- the setting ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("free", PLANS["free"]),
+        (" Enterprise-Dev ", PLANS["enterprise-dev"]),
+        ("15", RateLimit(15.0, 15)),
+        ("15/30", RateLimit(15.0, 30)),
+        ("0.5", RateLimit(0.5, 1)),
+        ("off", None),
+        ("0", None),
+    ],
+)
+def test_parse_rate_limit(text: str, expected: RateLimit | None) -> None:
+    assert parse_rate_limit(text) == expected
+
+
+@pytest.mark.parametrize("text", ["fre", "-2", "2/s", "fast", "2/0.5", "1e3"])
+def test_parse_rate_limit_refuses_with_the_accepted_forms(text: str) -> None:
+    with pytest.raises(RateLimitError) as info:
+        parse_rate_limit(text)
+    message = str(info.value)
+    assert repr(text) in message
+    assert "enterprise-dev, free, off" in message
+    assert "15/30" in message
