@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import select
+import socket
+import socketserver
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.management import ManagementClient
 from pytest_auth0_m2m.auth0.retry import (
     PLANS,
     ClientKit,
@@ -26,9 +31,10 @@ from pytest_auth0_m2m.auth0.retry import (
     RetryPolicy,
     SharedBucket,
     bucket_path,
+    env_proxy,
     parse_rate_limit,
 )
-from pytest_auth0_m2m.fake import PRESETS, FakeAuth0
+from pytest_auth0_m2m.fake import PRESETS, FakeAuth0, run_fake_auth0
 from pytest_auth0_m2m.fake.journal import JournalEntry
 
 USERS = "/api/v2/users"
@@ -439,3 +445,158 @@ def test_parse_rate_limit_refuses_with_the_accepted_forms(text: str) -> None:
     assert repr(text) in message
     assert "enterprise-dev, free, off" in message
     assert "15/30" in message
+
+
+# --- behind an HTTPS proxy ------------------------------------------------------------------
+
+
+class ConnectProxy(socketserver.ThreadingTCPServer):
+    """A tunnelling (CONNECT) proxy on 127.0.0.1 that only tunnels to this machine."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Tunnel)
+        self.tunnels: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Tunnel(socketserver.StreamRequestHandler):
+    server: ConnectProxy
+
+    def handle(self) -> None:
+        request_line = self.rfile.readline().decode("latin-1").split()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # the proxy request's headers
+        if len(request_line) < 2 or request_line[0] != "CONNECT":
+            self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return
+        host, _, port = request_line[1].rpartition(":")
+        if host not in ("localhost", "127.0.0.1"):
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        self.server.tunnels.append(request_line[1])
+        with socket.create_connection(("127.0.0.1", int(port))) as upstream:
+            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self.wfile.flush()
+            client = self.connection
+            pending = self.rfile.peek() if hasattr(self.rfile, "peek") else b""
+            if pending:
+                upstream.sendall(self.rfile.read(len(pending)))
+            sockets = [client, upstream]
+            while True:
+                readable, _, _ = select.select(sockets, [], [], 10)
+                if not readable:
+                    return
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is client else client).sendall(data)
+
+
+@pytest.fixture(scope="module")
+def tls_fake() -> Iterator[FakeAuth0]:
+    with run_fake_auth0(tls=True) as fake:
+        yield fake
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectProxy]:
+    server = ConnectProxy()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", server.url)
+    monkeypatch.delenv("https_proxy", raising=False)
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_behind_https_proxy_the_clients_go_through_it_and_still_retry(
+    tls_fake: FakeAuth0, proxy: ConnectProxy
+) -> None:
+    # As a plain httpx.Client would: HTTPS_PROXY is honoured, and the retries still apply.
+    tls_fake.faults.add(status=429, count=1, operation="get_users", scope="proxy")
+    token = tls_fake.issue_token(tls_fake.provisioner.client_id, ["read:users"])
+    kit = ClientKit(policy=RetryPolicy(sleep=Sleeps()), ca_file=tls_fake.ca_cert_path)
+    mark = tls_fake.journal.mark()
+    with kit.client(tls_fake.management_url, {"Authorization": f"Bearer {token}"}) as client:
+        assert client.get("users").status_code == 200
+
+    async def run() -> int:
+        async with kit.async_client(
+            tls_fake.management_url, {"Authorization": f"Bearer {token}"}
+        ) as client:
+            return (await client.get("users")).status_code
+
+    assert asyncio.run(run()) == 200
+    assert statuses(calls(tls_fake, mark)) == [429, 200, 200]
+    assert kit.stats.rate_limit_waits == 1
+    assert len(proxy.tunnels) >= 2  # the sync client's tunnel and the async client's
+    assert set(proxy.tunnels) == {tls_fake.domain}
+
+
+def test_the_provisioners_client_goes_through_the_proxy_too(
+    tls_fake: FakeAuth0, proxy: ConnectProxy
+) -> None:
+    endpoints = TenantEndpoints(domain=tls_fake.domain, mode="fake", base_url=tls_fake.url)
+    kit = ClientKit(ca_file=tls_fake.ca_cert_path)
+    with ManagementClient(
+        endpoints,
+        tls_fake.provisioner.client_id,
+        tls_fake.provisioner.client_secret,
+        verify=kit.verify,
+    ) as mgmt:
+        assert any(c["client_id"] == tls_fake.provisioner.client_id for c in mgmt.list_clients())
+    assert set(proxy.tunnels) == {tls_fake.domain}
+
+
+def test_no_proxy_is_honoured(
+    tls_fake: FakeAuth0, proxy: ConnectProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "example.com,localhost")
+    token = tls_fake.issue_token(tls_fake.provisioner.client_id, ["read:users"])
+    kit = ClientKit(ca_file=tls_fake.ca_cert_path)
+    with kit.client(tls_fake.management_url, {"Authorization": f"Bearer {token}"}) as client:
+        assert client.get("users").status_code == 200
+    assert proxy.tunnels == []
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "url", "proxied"),
+    [
+        ("", "https://dev.eu.auth0.com/api/v2/", True),
+        ("*", "https://dev.eu.auth0.com/api/v2/", False),
+        ("auth0.com", "https://dev.eu.auth0.com/api/v2/", False),
+        (".auth0.com", "https://dev.eu.auth0.com/api/v2/", False),
+        ("myauth0.com", "https://dev.eu.auth0.com/api/v2/", True),
+        ("localhost:8443", "https://localhost:8443/api/v2/", False),
+        ("localhost:9999", "https://localhost:8443/api/v2/", True),
+        ("127.0.0.0/8", "https://127.0.0.1:8443/api/v2/", False),
+        ("[::1]", "https://[::1]:8443/api/v2/", False),
+        ("https://dev.eu.auth0.com", "https://dev.eu.auth0.com/api/v2/", False),
+    ],
+)
+def test_env_proxy_reads_no_proxy(
+    monkeypatch: pytest.MonkeyPatch, no_proxy: str, url: str, proxied: bool
+) -> None:
+    for name in ("no_proxy", "https_proxy", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    assert env_proxy(url) == ("http://proxy.internal:3128" if proxied else None)
+
+
+def test_env_proxy_without_a_proxy_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")  # for http:// URLs only
+    assert env_proxy("https://dev.eu.auth0.com/api/v2/") is None
+    assert env_proxy("http://localhost:8080/api/v2/") == "http://proxy.internal:3128"

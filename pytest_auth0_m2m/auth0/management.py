@@ -27,6 +27,7 @@ from pytest_auth0_m2m.auth0.retry import (
     Pacer,
     RetryingTransport,
     RetryPolicy,
+    env_proxy,
 )
 
 JSONDict = dict[str, Any]
@@ -183,6 +184,7 @@ class _Transport:
         stats: CallStats,
         pacer: Pacer | None = None,
         verify: ssl.SSLContext | bool = True,
+        proxy: str | None = None,
     ) -> None:
         self.policy = policy
         self.stats = stats
@@ -192,7 +194,7 @@ class _Transport:
             timeout=policy.timeout,
             headers={"User-Agent": "pytest-auth0-m2m"},
             transport=RetryingTransport(
-                httpx.HTTPTransport(verify=verify), policy, pacer, retry=False
+                httpx.HTTPTransport(verify=verify, proxy=proxy), policy, pacer, retry=False
             ),
         )
 
@@ -365,7 +367,9 @@ class ManagementClient:
     ) -> None:
         self.endpoints = endpoints
         self.stats = stats if stats is not None else CallStats()
-        self._transport = _Transport(policy or RetryPolicy(), self.stats, pacer, verify)
+        # Both APIs are on the tenant's host: the environment's proxy for it, if any.
+        proxy = env_proxy(endpoints.management_url)
+        self._transport = _Transport(policy or RetryPolicy(), self.stats, pacer, verify, proxy)
         self.auth = AuthenticationClient(self._transport, endpoints)
         self._client_id = client_id
         self._client_secret = client_secret

@@ -14,12 +14,14 @@ import asyncio
 import dataclasses
 import email.utils
 import hashlib
+import ipaddress
 import json
 import os
 import random
 import re
 import ssl
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,6 +364,54 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
 # --- what a session's clients share ------------------------------------------------------------
 
 
+def env_proxy(url: str | httpx.URL) -> str | None:
+    """The proxy the environment names for ``url``, as a plain ``httpx.Client`` would use it.
+
+    httpx reads HTTPS_PROXY / HTTP_PROXY / ALL_PROXY and NO_PROXY only for a client without a
+    transport of its own; the plugin's clients have one (the retries), so they look the proxy
+    up here and give it to their inner transport. NO_PROXY as curl reads it: ``*``, host names
+    (``example.com`` and ``.example.com`` both cover ``api.example.com``), optionally with a
+    port, IP addresses and CIDR ranges.
+    """
+    target = httpx.URL(url)
+    found = urllib.request.getproxies()
+    proxy = found.get(target.scheme) or found.get("all")
+    if not proxy:
+        return None
+    host = target.host.lower()
+    port = target.port or (443 if target.scheme == "https" else 80)
+    for raw in found.get("no", "").split(","):
+        entry = raw.strip().lower()
+        if "://" in entry:
+            parsed = httpx.URL(entry)
+            entry = parsed.host + (f":{parsed.port}" if parsed.port else "")
+        if entry == "*":
+            return None
+        if not entry:
+            continue
+        if entry.startswith("[") and "]" in entry:  # [::1] or [::1]:8080
+            name, _, rest = entry[1:].partition("]")
+            entry_port = rest.lstrip(":")
+        elif entry.count(":") == 1:
+            name, _, entry_port = entry.partition(":")
+        else:
+            name, entry_port = entry, ""
+        if entry_port and entry_port != str(port):
+            continue
+        if _no_proxy_match(host, name.lstrip(".")):
+            return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _no_proxy_match(host: str, name: str) -> bool:
+    if "/" in name:
+        try:
+            return ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False)
+        except ValueError:
+            return False
+    return host == name or host.endswith("." + name)
+
+
 def ssl_context(ca_file: Path | None = None) -> ssl.SSLContext:
     """One verifying context for a session's clients: loading a CA bundle costs about 20 ms,
     and httpx would load it again for every client it makes. ``ca_file`` (the emulator's
@@ -400,7 +450,7 @@ class ClientKit:
 
     def client(self, base_url: str, headers: dict[str, str]) -> httpx.Client:
         transport = RetryingTransport(
-            httpx.HTTPTransport(verify=self.verify),
+            httpx.HTTPTransport(verify=self.verify, proxy=env_proxy(base_url)),
             self._policy(),
             self.pacer,
             retry=self.retry,
@@ -411,7 +461,9 @@ class ClientKit:
     def async_client(self, base_url: str, headers: dict[str, str]) -> httpx.AsyncClient:
         # No kept-alive connection: nothing stays bound to the test's event loop afterwards.
         inner = httpx.AsyncHTTPTransport(
-            verify=self.verify, limits=httpx.Limits(max_keepalive_connections=0)
+            verify=self.verify,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            proxy=env_proxy(base_url),
         )
         transport = AsyncRetryingTransport(
             inner,
@@ -442,6 +494,7 @@ __all__ = [
     "RetryingTransport",
     "SharedBucket",
     "bucket_path",
+    "env_proxy",
     "parse_rate_limit",
     "ssl_context",
 ]
