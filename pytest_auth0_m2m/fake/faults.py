@@ -14,6 +14,8 @@ TOKEN = "token"
 TOKEN_OPERATION = "oauth_token"
 # Headers still go out when limits are off, so clients that read them always find them.
 UNLIMITED = 1000
+# The scope label of faults meant for the whole session: a restore (clear_since) keeps them.
+SESSION_SCOPE = "session"
 
 
 @dataclass(frozen=True)
@@ -288,10 +290,11 @@ class Faults:
             self._random = [f for f in self._random if f.scope != scope]
 
     def clear_since(self, mark: int) -> None:
-        """Remove the faults added after :meth:`mark` returned ``mark``."""
+        """Remove the faults added after :meth:`mark` returned ``mark``, except those added
+        with ``scope=SESSION_SCOPE`` ("session"), which only ``clear()`` removes."""
         with self._lock:
-            self._faults = [f for f in self._faults if f.seq <= mark]
-            self._random = [f for f in self._random if f.seq <= mark]
+            self._faults = [f for f in self._faults if f.seq <= mark or f.scope == SESSION_SCOPE]
+            self._random = [f for f in self._random if f.seq <= mark or f.scope == SESSION_SCOPE]
 
     @property
     def pending(self) -> list[Fault]:

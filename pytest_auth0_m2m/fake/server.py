@@ -299,6 +299,11 @@ class FakeAuth0:
         """``"free"``, ``"enterprise-dev"``, a RateLimits / dict config, or None (off)."""
         self._limiter.configure(parse_rate_limits(limits))
 
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The rate limits in force (None: off), as :meth:`set_rate_limits` takes them."""
+        return self._limiter.limits
+
     def seed(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
         """Load resources through the HTTP API's own handlers and checks (``fake.seeding``);
         returns the ids made per kind. A refused item raises SeedError (a ValueError) with
