@@ -34,6 +34,7 @@ pytest_plugins = (
     "pytest_auth0_m2m.plugin.cassettes",
     "pytest_auth0_m2m.plugin.report",
     "pytest_auth0_m2m.plugin.arrange",
+    "pytest_auth0_m2m.plugin.isolation",
 )
 
 
