@@ -255,7 +255,7 @@ def _provisioning_error(w: World) -> BaseException:
 
 
 def _token_cache_error(w: World) -> BaseException:
-    shared = w.tmp / f"shared-{CUSTOM_TOKEN[:8]}"
+    shared = w.tmp / "shared"
     shared.mkdir(exist_ok=True)
     os.chmod(shared, 0o777)
     return raised(lambda: tokens.private_dir(shared))
@@ -360,6 +360,7 @@ def _registry(w: World) -> registry.SecretRegistry:
     reg.add_provisioner(w.fake.provisioner.client_id, w.fake.provisioner.client_secret)
     reg.add_app(SCOPES, w.credentials.client_id, w.credentials.client_secret)
     reg.add_token(w.token)
+    reg.add_token(CUSTOM_TOKEN, "an opaque token")
     reg.add_redacted(PASSWORD, "a password")
     reg.add_tenant(TENANT)
     return reg
