@@ -8,13 +8,17 @@ cleanup could not delete.
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_auth0_m2m.auth0.arrange import ARRANGE_SCOPES, Arrange
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
-from pytest_auth0_m2m.auth0.retry import ClientKit
 from pytest_auth0_m2m.plugin.state import ARRANGE_CLIENTS_KEY, declared_scopes
+
+# Imported when the fixture is first used (they load httpx): other tests never pay for them.
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0.arrange import Arrange
+    from pytest_auth0_m2m.auth0.retry import ClientKit
 
 NO_MARKER_MESSAGE = (
     "{nodeid} uses auth0_arrange but declares no Management API scopes: its arranged data "
@@ -28,6 +32,8 @@ def auth0_arrange(
     request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
 ) -> Generator[Arrange, None, None]:
     """Arrange users, roles, organizations... for this test; all deleted after it, pass or fail."""
+    from pytest_auth0_m2m.auth0.arrange import ARRANGE_SCOPES, Arrange
+
     if declared_scopes(request.node) is None:
         pytest.fail(NO_MARKER_MESSAGE.format(nodeid=request.node.nodeid), pytrace=False)
     source: TokenSource = request.getfixturevalue("_auth0_m2m_source")

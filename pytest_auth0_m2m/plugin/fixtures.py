@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from pytest_auth0_m2m.auth0.endpoints import (
@@ -18,12 +17,15 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TenantEndpoints,
     TokenSource,
 )
-from pytest_auth0_m2m.auth0.retry import ClientKit
-from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, recording_disabled
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
+# httpx, the clients' retry machinery and the emulator are imported when a fixture is first
+# used: a run whose tests never ask for one does not load them.
 if TYPE_CHECKING:
+    import httpx
+
+    from pytest_auth0_m2m.auth0.retry import ClientKit
     from pytest_auth0_m2m.fake import FakeAuth0
 
 
@@ -163,6 +165,8 @@ def mgmt_token(request: pytest.FixtureRequest) -> str:
 def _shown(value: object) -> str:
     if isinstance(value, MaskedSecret):
         return repr(value)
+    from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
+
     text = repr(value)
     # The other side may be a real token the test got elsewhere: shown by its shape only.
     return JWT_PATTERN.sub("<JWT>", text) if len(text) < 200 else f"<{type(value).__name__}>"

@@ -13,36 +13,31 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_auth0_m2m.auth0 import retry
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints, TokenSource
-from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, is_xdist_worker
 from pytest_auth0_m2m.provisioning import settings as settings_mod
-from pytest_auth0_m2m.provisioning.coordination import RunInfo
-from pytest_auth0_m2m.provisioning.provisioner import (
-    ProvisionedSource,
-    Provisioner,
-    ProvisioningError,
-    ProvisionStats,
-    check_provisioner,
-)
-from pytest_auth0_m2m.provisioning.tokens import (
-    TokenCache,
-    TokenCacheError,
-    private_dir,
-    user_cache_dir,
-)
 
-RUN_KEY = pytest.StashKey[RunInfo]()
+# httpx, the retry machinery, the provisioner and the run's coordination are imported when a
+# session first needs them: a run whose tests never use the plugin does not load them.
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0 import retry
+    from pytest_auth0_m2m.auth0.management import ManagementClient
+    from pytest_auth0_m2m.provisioning.coordination import RunInfo
+    from pytest_auth0_m2m.provisioning.provisioner import (
+        ProvisionedSource,
+        Provisioner,
+    )
+
+RUN_KEY: pytest.StashKey[RunInfo] = pytest.StashKey()
 FAKE_STATE_KEY = pytest.StashKey[Path]()
 HTTP_KEY = pytest.StashKey["HttpSettings"]()
 # The provisioner's client that checked the tenant before the first test: the session's
 # provisioning goes on with it (its token is fetched once).
-PREFLIGHT_KEY = pytest.StashKey[ManagementClient]()
+PREFLIGHT_KEY: pytest.StashKey[ManagementClient] = pytest.StashKey()
 _T = TypeVar("_T")
 ENV_RATE_LIMIT = "AUTH0_RATE_LIMIT"
 # Fixtures that talk to the tenant: a test that uses one makes a live session check the tenant
@@ -104,10 +99,14 @@ def _http_settings(config: pytest.Config) -> HttpSettings:
         (f"env {ENV_RATE_LIMIT}", os.environ.get(ENV_RATE_LIMIT) or None),
         ("ini auth0_rate_limit", config.getini("auth0_rate_limit") or None),
     )
-    try:
-        limit = retry.parse_rate_limit(str(rate.value))
-    except retry.RateLimitError as exc:
-        raise pytest.UsageError(f"pytest-auth0-m2m: {rate.source}: {exc}") from None
+    limit = None
+    if str(rate.value).strip().lower() != "off":  # the default: nothing to parse, nor import
+        from pytest_auth0_m2m.auth0 import retry
+
+        try:
+            limit = retry.parse_rate_limit(str(rate.value))
+        except retry.RateLimitError as exc:
+            raise pytest.UsageError(f"pytest-auth0-m2m: {rate.source}: {exc}") from None
     return HttpSettings(bool(retry_on.value), retry_on.source, limit)
 
 
@@ -129,6 +128,8 @@ def client_kit(
     config: pytest.Config, endpoints: TenantEndpoints, ca_file: Path | None
 ) -> retry.ClientKit:
     """What this process's clients share: one SSL context, the retry policy, the pacer."""
+    from pytest_auth0_m2m.auth0 import retry
+
     http = config.stash[HTTP_KEY]
     if endpoints.mode == "replay":
         # Cassettes answer: a recorded 429 is played back and retried at once, nothing paced.
@@ -143,6 +144,8 @@ def client_kit(
 
 def _state_dir(config: pytest.Config) -> Path:
     """Run state, locks and tokens live under the pytest cache, shared by runs in this rootdir."""
+    from pytest_auth0_m2m.provisioning.tokens import private_dir, user_cache_dir
+
     if config.stash[SETTINGS_KEY].mode == "fake":
         # An emulator's apps, grants and tokens die with the session: its run state goes in a
         # directory of its own, removed at the end, rather than piling up in the cache.
@@ -160,6 +163,8 @@ def _run(config: pytest.Config) -> RunInfo:
     """This run, made on first need. Workers join the run their controller started."""
     run = config.stash.get(RUN_KEY, None)
     if run is None:
+        from pytest_auth0_m2m.provisioning.coordination import RunInfo
+
         workerinput = getattr(config, "workerinput", None)
         joined = RunInfo.from_workerinput(workerinput) if workerinput is not None else None
         run = joined if joined is not None else RunInfo.new(_state_dir(config))
@@ -186,6 +191,9 @@ class _PluginSource:
         return repr(self.inner)
 
     def _guard(self, call: Callable[[frozenset[str]], _T], scopes: frozenset[str]) -> _T:
+        from pytest_auth0_m2m.auth0.management import ManagementError
+        from pytest_auth0_m2m.provisioning.provisioner import ProvisioningError
+
         if self._fatal is not None:
             pytest.fail(self._fatal, pytrace=False)
         try:
@@ -215,6 +223,14 @@ def provisioned_source(
     kit: retry.ClientKit,
 ) -> TokenSource:
     settings = config.stash[SETTINGS_KEY]
+    from pytest_auth0_m2m.auth0.management import ManagementClient
+    from pytest_auth0_m2m.provisioning.provisioner import (
+        ProvisionedSource,
+        Provisioner,
+        ProvisionStats,
+    )
+    from pytest_auth0_m2m.provisioning.tokens import TokenCache
+
     run = _run(config)
     run.state.start(run, endpoints.domain)
     stats = ProvisionStats()
@@ -254,6 +270,8 @@ def provisioned_source(
 
 
 def _state_dir_or_usage_error(config: pytest.Config) -> Path:
+    from pytest_auth0_m2m.provisioning.tokens import TokenCacheError
+
     try:
         return _run(config).state_dir
     except TokenCacheError as exc:
@@ -280,6 +298,9 @@ def preflight(config: pytest.Config) -> None:
     configured and allowed, the token cache's directory is private, the tenant answers over
     verified TLS, and the provisioner's grant has what the run needs. Any failure is a
     ``pytest.UsageError`` naming the cause and the fix."""
+    from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
+    from pytest_auth0_m2m.provisioning.provisioner import ProvisioningError, check_provisioner
+
     settings = config.stash[SETTINGS_KEY]
     domain = settings.domain.value
     if domain and not settings.domain_allowed(domain):
@@ -364,6 +385,9 @@ def _process_key() -> str:
 
 
 def _teardown(provisioner: Provisioner, settings: settings_mod.Settings) -> None:
+    from pytest_auth0_m2m.auth0.management import ManagementError
+    from pytest_auth0_m2m.provisioning.provisioner import ProvisioningError
+
     try:
         provisioner.teardown(keep=settings.keep.value, delete_apps=settings.delete_apps.value)
     except (ManagementError, ProvisioningError) as exc:
@@ -388,6 +412,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not run.state.claim_teardown():
         return
     endpoints = settings.live_endpoints()
+    from pytest_auth0_m2m.auth0.management import ManagementClient
+    from pytest_auth0_m2m.provisioning.provisioner import Provisioner, ProvisionStats
+
     stats = ProvisionStats()
     with ManagementClient(
         endpoints, settings.client_id or "", settings.client_secret or ""
