@@ -180,13 +180,21 @@ class _ScopesReport:
     """The run's least-privilege report, gathered from teardown reports (xdist's included)."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from pytest_auth0_m2m.least_privilege import analysis as lp
-
         self.config = config
-        self.run = lp.RunReport()
+        # Made (and the analysis imported) with the first analysed test or the report's write:
+        # a run without mgmt_scopes tests never loads it.
+        self._run: lp.RunReport | None = None
         path = config.getoption("--mgmt-scopes-report")
         self.path = Path(os.path.abspath(os.path.expanduser(str(path)))) if path else None
         self.error: str | None = None
+
+    @property
+    def run(self) -> lp.RunReport:
+        if self._run is None:
+            from pytest_auth0_m2m.least_privilege import analysis as lp
+
+            self._run = lp.RunReport()
+        return self._run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, REPORT_ATTR, None)
@@ -215,7 +223,7 @@ class _ScopesReport:
             if self.error is not None:
                 terminalreporter.write_line(self.error, red=True)
             return
-        if not self.run.tests and self.error is None:
+        if (self._run is None or not self._run.tests) and self.error is None:
             return
         terminalreporter.section(SECTION)
         for line in self.run.summary_lines() if self.run.tests else []:
