@@ -1,4 +1,4 @@
-"""``python -m pytest_auth0_m2m sweep|audit``: the plugin's command-line tools."""
+"""``python -m pytest_auth0_m2m sweep|audit|diff``: the plugin's command-line tools."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ USAGE = """usage: python -m pytest_auth0_m2m COMMAND [ARGS]
 commands:
   sweep   list (and with --yes delete) this plugin's leftover apps and grants in a tenant
   audit   check cassettes for anything that looks like a secret; exits 1 if one is found
+  diff    replay cassettes recorded on a real tenant against a fresh emulator; report differences
 """
 
 
@@ -25,6 +26,10 @@ def main(argv: list[str]) -> int:
         from pytest_auth0_m2m.cassettes.audit import main as audit_main
 
         return audit_main(rest)
+    if command == "diff":
+        from pytest_auth0_m2m.fake.diff import main as diff_main
+
+        return diff_main(rest)
     print(f"unknown command {command!r}\n\n{USAGE}", end="", file=sys.stderr)
     return 2
 
