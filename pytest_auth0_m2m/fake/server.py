@@ -156,6 +156,7 @@ class FakeAuth0:
         token_lifetime: int = 86400,
         host: str = "127.0.0.1",
         max_body_bytes: int = MAX_BODY_BYTES,
+        tls_material: TlsMaterial | None = None,
     ) -> None:
         if not is_loopback(host):
             # Admin routes are unauthenticated and the CLI prints a secret: local use only.
@@ -184,6 +185,9 @@ class FakeAuth0:
         self._tenant: Tenant | None = None
         self._signer: Signer | None = None
         self._tls: TlsMaterial | None = None
+        # A CA made before the server (fake.tls.make_tls_material), for clients that read
+        # SSL_CERT_FILE once, at import (aiohttp): removed on stop like one made here.
+        self._given_tls = tls_material
         self._domain: str | None = None
         # Tracebacks of handler crashes, for debugging the emulator; never sent to clients.
         self.server_errors: list[str] = []
@@ -195,7 +199,7 @@ class FakeAuth0:
     def start(self) -> FakeAuth0:
         if self._server is not None:
             raise RuntimeError("FakeAuth0 is already started")
-        self._tls = make_tls_material() if self.tls else None
+        self._tls = (self._given_tls or make_tls_material()) if self.tls else None
         server = _QuietServer(
             (self._host, self._port),
             self._wsgi,
@@ -761,10 +765,16 @@ def run_fake_auth0(
     rate_limits: RateLimitSpec = None,
     clock: Callable[[], float] | None = None,
     token_lifetime: int = 86400,
+    tls_material: TlsMaterial | None = None,
 ) -> Iterator[FakeAuth0]:
     """A started emulator, stopped on exit."""
     fake = FakeAuth0(
-        tls=tls, port=port, rate_limits=rate_limits, clock=clock, token_lifetime=token_lifetime
+        tls=tls,
+        port=port,
+        rate_limits=rate_limits,
+        clock=clock,
+        token_lifetime=token_lifetime,
+        tls_material=tls_material,
     )
     fake.start()
     try:
