@@ -71,12 +71,24 @@ def _level(value: object, where: str) -> str:
     return level
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     try:
         config.stash[LEVEL_KEY] = _level(config.getini(INI) or DEFAULT_LEVEL, f"ini {INI}")
     except ValueError as exc:
         raise pytest.UsageError(f"pytest-auth0-m2m: {exc}") from None
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is not None and settings.mode == "fake":
+        from pytest_auth0_m2m.plugin.network import trust_emulator_early
+
+        trust_emulator_early(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from pytest_auth0_m2m.plugin.network import untrust_emulator
+
+    untrust_emulator(config)
 
 
 def _item_level(item: pytest.Item, default: str) -> str:
