@@ -116,6 +116,8 @@ def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
             raise bad_body(f"'Missing required property: {name}'.")
     for name, value in body.items():
         spec = props.get(name)
+        if value is None and operation_id.startswith("patch_"):
+            continue  # Auth0 accepts null in an update: the property is unset (recordings)
         if spec is None or not spec[0]:
             continue
         types, description = spec
@@ -211,7 +213,7 @@ def paginate(
     *,
     checkpoint: bool = False,
     checkpoint_only: bool = False,
-    with_length: bool = True,
+    with_length: bool = False,
     id_field: str = "id",
 ) -> JSON:
     """Page ``items`` with page/per_page/include_totals, or from/take where Auth0 offers it.

@@ -33,7 +33,7 @@ from .server import FakeAuth0
 MANAGEMENT_PREFIX = "/api/v2"
 # Shortest recorded value treated as an id (shorter ones collide with ordinary values).
 MIN_ID_LENGTH = 6
-_ID_KEY = re.compile(r"^(id|.*_id)$")
+_ID_KEY = re.compile(r"^(id|.*_id|next)$")
 _PATH_ID = re.compile(r"^(?:[a-z]{2,5}_[A-Za-z0-9]{6,}|[A-Za-z0-9]{16,}|[a-z0-9-]+(?:\||%7C).+)$")
 
 

@@ -26,6 +26,7 @@ TABLES: tuple[str, ...] = (
     "connections",
     "organizations",
     "org_members",
+    "org_connections",
 )
 
 # A tenant's resources at one moment: table name -> a deep copy of the table.
@@ -94,6 +95,8 @@ class Tenant:
         self.connections: dict[str, dict[str, Any]] = {}
         self.organizations: dict[str, dict[str, Any]] = {}
         self.org_members: dict[str, list[str]] = {}
+        # organization id -> {connection id: the org's settings for that connection}
+        self.org_connections: dict[str, dict[str, dict[str, Any]]] = {}
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()
@@ -198,19 +201,25 @@ class Tenant:
     ) -> dict[str, Any]:
         cid = client_id or str(data.get("client_id") or new_client_id())
         client: dict[str, Any] = {
-            "tenant": self.domain.split(":")[0],
-            "global": False,
+            # Auth0's answer to a create (terraform recordings): no empty lists, no tenant/global
+            # or client_metadata unless sent; a signing key and the default refresh_token block.
             "is_token_endpoint_ip_header_trusted": False,
             "is_first_party": True,
             "oidc_conformant": True,
             "sso_disabled": False,
             "cross_origin_authentication": False,
-            "callbacks": [],
-            "allowed_origins": [],
-            "web_origins": [],
-            "allowed_clients": [],
-            "allowed_logout_urls": [],
-            "client_aliases": [],
+            "signing_keys": [
+                {"cert": "-----BEGIN CERTIFICATE-----(emulated)-----END CERTIFICATE-----"}
+            ],
+            "refresh_token": {
+                "rotation_type": "non-rotating",
+                "expiration_type": "non-expiring",
+                "leeway": 0,
+                "token_lifetime": 2592000,
+                "infinite_token_lifetime": True,
+                "idle_token_lifetime": 1296000,
+                "infinite_idle_token_lifetime": True,
+            },
             "jwt_configuration": {
                 "alg": "RS256",
                 "lifetime_in_seconds": 36000,
@@ -223,7 +232,6 @@ class Tenant:
                 "client_credentials",
             ],
             "token_endpoint_auth_method": "client_secret_post",
-            "client_metadata": {},
             "custom_login_page_on": True,
         }
         client.update({k: v for k, v in data.items() if k not in ("client_id", "client_secret")})
@@ -261,8 +269,8 @@ class Tenant:
             "is_domain_connection": False,
             "realms": [data["name"]],
         }
+        connection.setdefault("connected_accounts", {"active": False})
         connection.update(data)
-        connection.setdefault("display_name", connection["name"])
         self.connections[connection["id"]] = connection
         return connection
 
@@ -288,11 +296,8 @@ class Tenant:
                     "isSocial": False,
                 }
             ],
-            "app_metadata": {},
-            "user_metadata": {},
+            # No empty metadata, blocked or logins_count: Auth0 sends none on a new user.
             "email_verified": False,
-            "blocked": False,
-            "logins_count": 0,
         }
         if email is not None:
             user["email"] = email
@@ -329,15 +334,15 @@ class Tenant:
         server: dict[str, Any] = {
             "id": str(data.get("id") or random_id(24, "0123456789abcdef")),
             "name": data.get("name", data["identifier"]),
-            "is_system": False,
-            "scopes": [],
             "signing_alg": "RS256",
             "allow_offline_access": False,
-            "skip_consent_for_verifiable_first_party_clients": True,
+            "skip_consent_for_verifiable_first_party_clients": False,
+            "subject_type_authorization": {
+                "user": {"policy": "allow_all"},
+                "client": {"policy": "require_client_grant"},
+            },
             "token_lifetime": 86400,
             "token_lifetime_for_web": 7200,
-            "enforce_policies": False,
-            "token_dialect": "access_token",
         }
         server.update(data)
         self.resource_servers[server["id"]] = server

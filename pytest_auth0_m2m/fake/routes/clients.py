@@ -22,7 +22,15 @@ HANDLERS = HandlerTable()
 
 _SECRET_SCOPES = frozenset({"read:client_keys"})
 _APP_TYPES = frozenset(
-    {"native", "spa", "regular_web", "non_interactive", "resource_server", "express_configuration"}
+    {
+        "native",
+        "spa",
+        "regular_web",
+        "non_interactive",
+        "resource_server",
+        "express_configuration",
+        "sso_integration",
+    }
 )
 _AUTH_METHODS = frozenset({"none", "client_secret_post", "client_secret_basic"})
 

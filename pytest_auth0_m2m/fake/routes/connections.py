@@ -59,7 +59,10 @@ def delete_connection(call: Call) -> Reply:
     with call.tenant.lock:
         connection = _connection(call)
         del call.tenant.connections[connection["id"]]
-        return 204, None
+        for enabled in call.tenant.org_connections.values():
+            enabled.pop(connection["id"], None)
+        # Auth0 deletes connections asynchronously: 202 with the time (terraform recordings).
+        return 202, {"deleted_at": call.tenant.now_iso()}
 
 
 @HANDLERS.route("get_client_connections")

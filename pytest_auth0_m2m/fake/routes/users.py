@@ -179,7 +179,7 @@ def list_users(call: Call) -> Reply:
         if direction not in ("1", "-1"):
             raise bad_query(f"'String does not match pattern: {sort}' on property sort.")
         users = sorted(users, key=lambda u: str(_field(u, field) or ""), reverse=direction == "-1")
-    return 200, paginate(users, args, "users")
+    return 200, paginate(users, args, "users", with_length=True)
 
 
 @HANDLERS.route("get_users_by_id")
