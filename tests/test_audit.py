@@ -135,3 +135,19 @@ def test_command_line(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert "a JWT not signed by the replay key" in run.stdout
+
+
+def test_a_clients_refresh_token_settings_are_not_a_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GET /clients answers each client's refresh_token *settings*, an object; a string there
+    # would be a token and is still found.
+    data = yaml.safe_load(yaml.safe_dump(CLEAN))
+    body = '{"client_id":"x","refresh_token":{"rotation_type":"non-rotating","leeway":0}}'
+    data["interactions"][0]["response"]["body"]["string"] = body
+    path = write(tmp_path, data)
+    assert main([str(path)]) == 0, capsys.readouterr().out
+    data["interactions"][0]["response"]["body"]["string"] = '{"refresh_token":"v1.MRabcdef1234"}'
+    write(tmp_path, data)
+    assert main([str(path)]) == 1
+    assert "an opaque refresh_token" in capsys.readouterr().out

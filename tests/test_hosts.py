@@ -67,3 +67,30 @@ def test_an_ipv6_netloc_is_one_httpx_accepts() -> None:
     assert hosts.is_loopback("[::1]")
     assert hosts.is_loopback("127.0.0.2")
     assert not hosts.is_loopback("example.com")
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("dev-x.eu.auth0.com", "de***.eu.auth0.com"),
+        ("planted-tenant.us.auth0.com", "pl***.us.auth0.com"),
+        ("auth.example.com", "au***.example.com"),
+        ("intranet", "in***"),
+        ("10.1.2.3", "***"),
+        ("localhost:8443", "localhost:8443"),  # the emulator names no tenant
+        ("127.0.0.1:5000", "127.0.0.1:5000"),
+        ("[::1]:5000", "[::1]:5000"),
+        ("tenant.auth0.invalid", "tenant.auth0.invalid"),  # replay's placeholder
+    ],
+)
+def test_output_shows_a_tenant_without_its_name(host: str, shown: str) -> None:
+    assert hosts.masked(host) == shown
+
+
+def test_a_domain_error_quotes_neither_credentials_nor_the_tenant_name() -> None:
+    with pytest.raises(hosts.DomainError) as caught:
+        hosts.parse_domain("https://admin:pw-123@planted-tenant.eu.auth0.com/x?client_secret=s9")
+    message = str(caught.value)
+    assert "pl***.eu.auth0.com" in message
+    for planted in ("pw-123", "planted-tenant", "s9", "admin"):
+        assert planted not in message

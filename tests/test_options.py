@@ -67,20 +67,20 @@ def test_bad_ini_bool_is_a_usage_error(project: pytest.Pytester) -> None:
             ["--auth0-domain", "cli.eu.auth0.com"],
             "env.eu.auth0.com",
             "ini.eu.auth0.com",
-            "tenant=cli.eu.auth0.com*domain from --auth0-domain",
+            "tenant=cl***.eu.auth0.com*domain from --auth0-domain",
         ),
         (
             [],
             "env.eu.auth0.com",
             "ini.eu.auth0.com",
-            "tenant=env.eu.auth0.com*domain from env AUTH0_DOMAIN",
+            "tenant=en***.eu.auth0.com*domain from env AUTH0_DOMAIN",
         ),
-        ([], None, "ini.eu.auth0.com", "tenant=ini.eu.auth0.com*domain from ini auth0_domain"),
+        ([], None, "ini.eu.auth0.com", "tenant=in***.eu.auth0.com*domain from ini auth0_domain"),
         (
             [],
             "https://Env.EU.auth0.com/",
             None,
-            "tenant=env.eu.auth0.com*domain from env AUTH0_DOMAIN",
+            "tenant=en***.eu.auth0.com*domain from env AUTH0_DOMAIN",
         ),
     ],
 )
@@ -110,7 +110,7 @@ def test_header_never_shows_a_secret(
     monkeypatch.setenv("AUTH0_CLIENT_SECRET", "provisioner-secret-should-never-print")
     result = project.runpytest("--record-mode=once", "-v")
     result.stdout.fnmatch_lines(
-        ["auth0-m2m: mode=live, tenant=dev-x.eu.auth0.com, *credentials set*"]
+        ["auth0-m2m: mode=live, tenant=de***.eu.auth0.com, *credentials set*"]
     )
     out = result.stdout.str() + result.stderr.str()
     assert "provisioner-secret-should-never-print" not in out
@@ -145,20 +145,24 @@ def test_live(mgmt_token, i): pass
 """
 
 
+# The hint names no tenant (its name is never printed): the user puts in their own host.
+PLACEHOLDER = "<your tenant's host, shown masked here as pr***.eu.auth0.com>"
+
+
 @pytest.mark.parametrize(
     ("config_file", "text", "hint"),
     [
         (
             "tox.ini",
             "[pytest]\nasyncio_default_fixture_loop_scope = function\n",
-            ["add to tox.ini, under [pytest]:", "    auth0_allowed_domains = prod-x.eu.auth0.com"],
+            ["add to tox.ini, under [pytest]:", "    auth0_allowed_domains = " + PLACEHOLDER],
         ),
         (
             "pytest.ini",
             "[pytest]\nasyncio_default_fixture_loop_scope = function\n",
             [
                 "add to pytest.ini, under [pytest]:",
-                "    auth0_allowed_domains = prod-x.eu.auth0.com",
+                "    auth0_allowed_domains = " + PLACEHOLDER,
             ],
         ),
         (
@@ -166,7 +170,7 @@ def test_live(mgmt_token, i): pass
             "[tool:pytest]\nasyncio_default_fixture_loop_scope = function\n",
             [
                 "add to setup.cfg, under [tool:pytest]:",
-                "    auth0_allowed_domains = prod-x.eu.auth0.com",
+                "    auth0_allowed_domains = " + PLACEHOLDER,
             ],
         ),
         (
@@ -174,7 +178,7 @@ def test_live(mgmt_token, i): pass
             '[tool.pytest.ini_options]\nasyncio_default_fixture_loop_scope = "function"\n',
             [
                 "add to pyproject.toml, under [tool.pytest.ini_options]:",
-                '    auth0_allowed_domains = ["prod-x.eu.auth0.com"]',
+                f'    auth0_allowed_domains = ["{PLACEHOLDER}"]',
             ],
         ),
     ],
@@ -197,13 +201,14 @@ def test_live_tenant_outside_allowlist_stops_the_run_once_with_a_hint_in_the_fil
     result.assert_outcomes()  # no test ran, none errored
     # Plain text: the hints' brackets would be character classes to fnmatch.
     assert (
-        "ERROR: pytest-auth0-m2m: tenant 'prod-x.eu.auth0.com' (from env AUTH0_DOMAIN) is not "
+        "ERROR: pytest-auth0-m2m: tenant 'pr***.eu.auth0.com' (from env AUTH0_DOMAIN) is not "
         "in auth0_allowed_domains, so nothing was sent to it. If it is a dev tenant made for "
         f"tests, {hint[0]}\n{hint[1]}\n"
     ) in result.stderr.str()
     output = result.stdout.str() + result.stderr.str()
     assert output.count("is not in auth0_allowed_domains") == 1
     assert "secret-value-123" not in output
+    assert "prod-x" not in output  # the tenant's name: CI logs are often public
 
 
 def test_live_without_credentials_stops_the_run_once(

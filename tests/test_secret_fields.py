@@ -148,3 +148,20 @@ def test_secret_values_lists_every_string_under_a_secret_field() -> None:
     tree = catalogue.fields("GET", "/api/v2/device-credentials").response_tree
     assert list(catalogue.secret_values(listing, tree)) == [("[0].value", "devcred-secret")]
     assert list(catalogue.secret_values(listing)) == []
+
+
+def test_an_object_under_a_secret_name_is_judged_by_its_own_keys_in_a_known_operation() -> None:
+    # "refresh_token" is secret by name (the token endpoint's string); a client's refresh_token
+    # is its rotation settings, which GET /clients's paths do not make secret.
+    catalogue = secret_catalogue()
+    tree = catalogue.fields("GET", "/api/v2/clients").response_tree
+    listing = [{"client_id": "c", "refresh_token": {"rotation_type": "non-rotating"}}]
+    assert list(catalogue.secret_values(listing, tree)) == []
+    token = [{"refresh_token": "v1.opaque-token-value"}]
+    assert list(catalogue.secret_values(token, tree)) == [
+        ("[0].refresh_token", "v1.opaque-token-value")
+    ]
+    # Where no operation is known, a secret name still makes everything below it secret.
+    assert list(catalogue.secret_values(listing)) == [
+        ("[0].refresh_token.rotation_type", "non-rotating")
+    ]

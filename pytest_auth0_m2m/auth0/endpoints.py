@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from pytest_auth0_m2m.auth0.hosts import masked, masked_url
+
 # Replayed cassettes and placeholder tokens name this domain: `.invalid` can never resolve, so
 # a replayed test that escapes the cassette fails instead of reaching somebody's tenant.
 RECORDINGS_DOMAIN = "tenant.auth0.invalid"
@@ -25,6 +27,14 @@ class TenantEndpoints:
     def __post_init__(self) -> None:
         if not self.base_url:
             object.__setattr__(self, "base_url", f"https://{self.domain}")
+
+    def __repr__(self) -> str:
+        # Reprs reach tracebacks and CI logs: the tenant's name is not shown (hosts.masked).
+        base = "..." if self.base_url == f"https://{self.domain}" else masked_url(self.base_url)
+        return (
+            f"TenantEndpoints(domain={masked(self.domain)!r}, mode={self.mode!r}, "
+            f"base_url={base!r})"
+        )
 
     @property
     def audience(self) -> str:
@@ -56,8 +66,8 @@ class AppCredentials:
     def __repr__(self) -> str:
         # Fixture values show up in assertion rewrites and tracebacks: never print the secret.
         return (
-            f"AppCredentials(domain={self.domain!r}, client_id={self.client_id!r}, "
-            f"client_secret='***', audience={self.audience!r}, token_url={self.token_url!r})"
+            f"AppCredentials(domain={masked(self.domain)!r}, client_id={self.client_id!r}, "
+            "client_secret='***', audience=..., token_url=...)"
         )
 
 

@@ -71,6 +71,33 @@ def aliases(*urls_or_domains: str) -> frozenset[str]:
     return frozenset(hosts)
 
 
+def masked(domain: str) -> str:
+    """A host as output may show it: ``de***.eu.auth0.com`` for ``dev-x.eu.auth0.com``.
+
+    The tenant's name is its first label and is not printed (logs of CI jobs are often public);
+    the region and the rest stay, so a reader can still tell tenants of different regions apart.
+    A loopback host (the emulator) and a ``.invalid`` one (replay's placeholder tenant) name no
+    tenant and are shown as they are.
+    """
+    name, port = split_netloc(domain.strip().lower())
+    if not name or is_loopback(name) or name.endswith(".invalid"):
+        return domain
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        first, dot, rest = name.partition(".")
+        shown = f"{first[:2]}***{dot}{rest}"
+    else:
+        shown = "***"
+    return netloc(shown, port) if port else shown
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its host masked (``masked``); its path kept, user info and query dropped."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{masked(host_of(url))}{parts.path}"
+
+
 def _quoted(text: str) -> str:
     """``text`` as an error may quote it: its user info (a password, perhaps) and everything
     after the host (a query may carry a secret) shown as ``***``."""
@@ -84,7 +111,8 @@ def _quoted(text: str) -> str:
         host = "***@" + host.rpartition("@")[2]
     if after.strip("/"):
         after = after[0] + "***"
-    return repr(f"{scheme}{sep}{host}{after}")
+    user, at, name = host.rpartition("@")
+    return repr(f"{scheme}{sep}{user}{at}{masked(name)}{after}")
 
 
 def parse_domain(text: str) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from pytest_auth0_m2m.auth0 import insufficient_scope
+from pytest_auth0_m2m.auth0 import hosts, insufficient_scope
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
 from pytest_auth0_m2m.auth0.retry import (
     RETRY_STATUSES,
@@ -380,7 +380,10 @@ class ManagementClient:
         self._token_lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"ManagementClient(domain={self.endpoints.domain!r}, client_id={self._client_id!r})"
+        return (
+            f"ManagementClient(domain={hosts.masked(self.endpoints.domain)!r}, "
+            f"client_id={self._client_id!r})"
+        )
 
     def close(self) -> None:
         self._transport.close()

@@ -156,24 +156,41 @@ class SecretCatalogue:
         ``response_tree``; ``any_response_tree`` for a response of an unknown operation) or a
         key in ``names``. Paths are concrete (``users[0].password``). For the guard and audit:
         a value that is not ``REDACTED`` (or another placeholder) there is a leak."""
-        yield from self._values(document, "", [tree] if tree is not None else [], False)
+        yield from self._values(document, "", [tree] if tree is not None else [], tree is None)
 
     def _values(
-        self, value: Any, path: str, nodes: list[PathTree], secret: bool
+        self,
+        value: Any,
+        path: str,
+        nodes: list[PathTree],
+        unknown: bool,
+        secret: bool = False,
+        named: bool = False,
     ) -> Iterator[tuple[str, str]]:
+        # ``secret``: under a secret path, everything below is secret. ``named``: the key is a
+        # secret name, which makes its string (or its list's strings) secret. Under a known
+        # operation its paths say which objects are secret, so an object under a secret name (a
+        # client's ``refresh_token`` settings) is judged by its own keys; under an unknown one
+        # (``unknown``) a secret name makes everything below it secret.
         if isinstance(value, dict):
             for key, item in value.items():
                 below = [child for node in nodes for child in node.key(str(key))]
-                is_secret = secret or str(key) in self.names or any(n.secret for n in below)
+                named_here = str(key) in self.names
+                is_secret = secret or any(n.secret for n in below) or (named_here and unknown)
                 yield from self._values(
-                    item, f"{path}.{key}" if path else str(key), below, is_secret
+                    item,
+                    f"{path}.{key}" if path else str(key),
+                    below,
+                    unknown,
+                    is_secret,
+                    named_here,
                 )
         elif isinstance(value, list):
             below = [item for item in (node.items() for node in nodes) if item is not None]
             is_secret = secret or any(n.secret for n in below)
             for i, item in enumerate(value):
-                yield from self._values(item, f"{path}[{i}]", below, is_secret)
-        elif isinstance(value, str) and value and secret:
+                yield from self._values(item, f"{path}[{i}]", below, unknown, is_secret, named)
+        elif isinstance(value, str) and value and (secret or named):
             yield path, value
 
 

@@ -60,7 +60,8 @@ _TOKEN_FIELD = re.compile(
     + _Q
     + _SEP
     + _Q
-    + r"""(?P<value>[^"'\\&\s,}%]*)""",
+    # Not an object or list: a client's refresh_token is its settings ({"rotation_type": ...}).
+    + r"""(?![{\[])(?P<value>[^"'\\&\s,}%]*)""",
     re.IGNORECASE,
 )
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
+from pytest_auth0_m2m.auth0 import hosts
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints, TokenSource
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, is_xdist_worker
 from pytest_auth0_m2m.provisioning import settings as settings_mod
@@ -280,7 +281,8 @@ def _state_dir_or_usage_error(config: pytest.Config) -> Path:
 
 
 def _ini_hint(config: pytest.Config, domain: str) -> str:
-    """How to allow ``domain`` in the configuration file this run read, in its own syntax."""
+    """How to allow ``domain`` (a host, or the placeholder for a tenant's) in the configuration
+    file this run read, in its own syntax."""
     inipath = config.inipath
     name = inipath.name if inipath is not None else ""
     if name == "pyproject.toml":
@@ -305,9 +307,9 @@ def preflight(config: pytest.Config) -> None:
     domain = settings.domain.value
     if domain and not settings.domain_allowed(domain):
         raise pytest.UsageError(
-            f"pytest-auth0-m2m: tenant {domain!r} (from {settings.domain.source}) is not in "
-            "auth0_allowed_domains, so nothing was sent to it. If it is a dev tenant made for "
-            f"tests, {_ini_hint(config, domain)}"
+            f"pytest-auth0-m2m: tenant {hosts.masked(domain)!r} (from {settings.domain.source}) "
+            "is not in auth0_allowed_domains, so nothing was sent to it. If it is a dev tenant "
+            f"made for tests, {_ini_hint(config, settings_mod.allowlist_entry(domain))}"
         )
     try:
         endpoints = settings.live_endpoints()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from pytest_auth0_m2m.auth0 import hosts
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
 from pytest_auth0_m2m.auth0.management import (
     GRANT_HINT,
@@ -575,7 +576,10 @@ class ProvisionedSource:
     _closed: bool = False
 
     def __repr__(self) -> str:
-        return f"ProvisionedSource(domain={self.endpoints.domain!r}, mode={self.endpoints.mode!r})"
+        return (
+            f"ProvisionedSource(domain={hosts.masked(self.endpoints.domain)!r}, "
+            f"mode={self.endpoints.mode!r})"
+        )
 
     @property
     def mgmt(self) -> ManagementClient:

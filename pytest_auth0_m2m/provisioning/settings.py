@@ -6,6 +6,7 @@ Pure: the plugin hands in the raw values it read from pytest and ``os.environ``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,17 @@ class Settings:
     keep: Setting[bool]
     delete_apps: Setting[bool]
 
+    def __repr__(self) -> str:
+        # Tracebacks and --showlocals show this: no secret (client_secret is left out) and no
+        # tenant name (the domain and the allowlist's hosts masked, as all output shows them).
+        shown: dict[str, object] = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.repr
+        }
+        if self.domain.value:
+            shown["domain"] = Setting(hosts.masked(self.domain.value), self.domain.source)
+        shown["allowed_domains"] = tuple(hosts.masked(p) for p in self.allowed_domains)
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
     @property
     def mode(self) -> str:
         """``fake`` with the emulator; ``replay`` when nothing is recorded; else ``live``."""
@@ -103,10 +115,10 @@ class Settings:
             )
         if not self.domain_allowed(domain):
             raise SettingsError(
-                f"pytest-auth0-m2m: tenant {domain!r} (from {self.domain.source}) is not in "
-                "auth0_allowed_domains, so nothing will be written to it. If it is a dev tenant "
-                "made for tests, add to your pytest ini:\n"
-                f"    auth0_allowed_domains = {domain}"
+                f"pytest-auth0-m2m: tenant {hosts.masked(domain)!r} (from {self.domain.source}) "
+                "is not in auth0_allowed_domains, so nothing will be written to it. If it is a "
+                "dev tenant made for tests, add its host to your pytest ini:\n"
+                f"    auth0_allowed_domains = {allowlist_entry(domain)}"
             )
         missing = [
             name
@@ -132,7 +144,7 @@ class Settings:
             cassettes = str(self.cassette_dir)
         parts = [
             f"mode={self.mode}",
-            f"tenant={domain}",
+            f"tenant={hosts.masked(domain) if self.mode == 'live' else domain}",
             f"cassettes={cassettes}",
             f"record-mode={self.record_mode}",
         ]
@@ -187,3 +199,11 @@ def resolve(
         keep=layered(False, ("--auth0-keep", cli_keep)),
         delete_apps=layered(False, ("--auth0-delete-apps", cli_delete_apps)),
     )
+
+
+def allowlist_entry(domain: str) -> str:
+    """What a hint tells the user to add to ``auth0_allowed_domains``: the host itself for the
+    emulator, a placeholder for a tenant (whose name output never shows), with its masked form."""
+    if hosts.masked(domain) == domain:
+        return domain
+    return f"<your tenant's host, shown masked here as {hosts.masked(domain)}>"

@@ -26,6 +26,7 @@ from pytest_auth0_m2m.provisioning.settings import (
     ENV_CLIENT_SECRET,
     ENV_DOMAIN,
     SettingsError,
+    allowlist_entry,
     normalize_domain,
 )
 
@@ -135,9 +136,9 @@ def main(argv: list[str]) -> int:
             f"the {INI_ALLOWED} of {source}" if source else f"{INI_ALLOWED} (no pytest ini found)"
         )
         print(
-            f"sweep: tenant {parsed!r} is not in {where}, so nothing was read or deleted. If "
-            f"it is a dev tenant made for tests, add to your pytest ini:\n"
-            f"    {INI_ALLOWED} = {parsed}",
+            f"sweep: tenant {hosts.masked(parsed)!r} is not in {where}, so nothing was read or "
+            f"deleted. If it is a dev tenant made for tests, add its host to your pytest ini:\n"
+            f"    {INI_ALLOWED} = {allowlist_entry(parsed)}",
             file=sys.stderr,
         )
         return 2
@@ -176,7 +177,7 @@ def main(argv: list[str]) -> int:
                     "by hand if they are yours (see README, Safety)"
                 )
             if not leftovers:
-                print(f"nothing to sweep in {endpoints.domain}")
+                print(f"nothing to sweep in {hosts.masked(endpoints.domain)}")
                 return 0
             for item in leftovers:
                 print(
@@ -192,7 +193,9 @@ def main(argv: list[str]) -> int:
                 )
                 return 0
             grants, apps = sweep(mgmt, leftovers)
-            print(f"deleted {grants} grant(s) and {apps} app(s) in {endpoints.domain}")
+            print(
+                f"deleted {grants} grant(s) and {apps} app(s) in {hosts.masked(endpoints.domain)}"
+            )
             return 0
     except ManagementError as exc:
         print(f"sweep: {exc}", file=sys.stderr)
