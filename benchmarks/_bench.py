@@ -125,6 +125,14 @@ def ratio_line(label: str, ours: list[Run], base: list[Run], goal: float) -> tup
         f"(min/median) -> ratio {r_min:.3f}/{r_med:.3f} (goal <= {goal}: {verdict})",
         flush=True,
     )
+    c_min, c_med = min_median([r.cpu for r in ours])
+    d_min, d_med = min_median([r.cpu for r in base])
+    # CPU time (user + system of the child) carries less of a shared machine's noise.
+    print(
+        f"{label} CPU: plugin {c_min:.3f}/{c_med:.3f} s, baseline {d_min:.3f}/{d_med:.3f} s "
+        f"-> ratio {c_min / d_min:.3f}/{c_med / d_med:.3f}",
+        flush=True,
+    )
     return r_min, r_med
 
 
