@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .schemas import PATH_PARAMS, SCHEMAS
+from .schemas import EXTRA_PROPERTIES, PATH_PARAMS, SCHEMAS
 
 JSON = Any
 Reply = tuple[int, JSON]
@@ -108,7 +108,8 @@ def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
         raise bad_body(f"'Expected type object but found type {json_type(body)}'.")
     required, additional, props = SCHEMAS[operation_id]
     if not additional:
-        unknown = [k for k in body if k not in props]
+        extra = EXTRA_PROPERTIES.get(operation_id, frozenset())
+        unknown = [k for k in body if k not in props and k not in extra]
         if unknown:
             raise bad_body(f"'Additional properties not allowed: {','.join(unknown)}'.")
     for name in required:

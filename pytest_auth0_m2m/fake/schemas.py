@@ -65,6 +65,15 @@ class _Loaded(Mapping[str, _V], Generic[_V]):
 
 # operation_id -> Schema, for the write operations whose bodies the emulator validates.
 SCHEMAS: Mapping[str, Schema] = _Loaded(lambda: _load()[0])
+# Where Auth0's recordings and the spec disagree the recording wins: properties Auth0 accepts that
+# the spec does not list (terraform provider recordings, test/data/recordings).
+EXTRA_PROPERTIES: Mapping[str, frozenset[str]] = {
+    "post_resource-servers": frozenset({"token_lifetime_for_web"}),
+    "patch_resource-servers_by_id": frozenset({"token_lifetime_for_web"}),
+    "post_connections": frozenset({"cross_app_access_resource_app"}),
+    "patch_connections_by_id": frozenset({"cross_app_access_resource_app"}),
+}
+
 # operation_id -> {path parameter: PathLimit}; only parameters the spec constrains. Auth0
 # answers a violation with 400 invalid_uri.
 PATH_PARAMS: Mapping[str, dict[str, PathLimit]] = _Loaded(lambda: _load()[1])

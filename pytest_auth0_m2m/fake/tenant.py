@@ -27,6 +27,7 @@ TABLES: tuple[str, ...] = (
     "organizations",
     "org_members",
     "org_connections",
+    "org_client_grants",
 )
 
 # A tenant's resources at one moment: table name -> a deep copy of the table.
@@ -97,6 +98,8 @@ class Tenant:
         self.org_members: dict[str, list[str]] = {}
         # organization id -> {connection id: the org's settings for that connection}
         self.org_connections: dict[str, dict[str, dict[str, Any]]] = {}
+        # organization id -> ids of the client grants associated with it
+        self.org_client_grants: dict[str, list[str]] = {}
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()
@@ -231,7 +234,6 @@ class Tenant:
                 "refresh_token",
                 "client_credentials",
             ],
-            "token_endpoint_auth_method": "client_secret_post",
             "custom_login_page_on": True,
         }
         client.update({k: v for k, v in data.items() if k not in ("client_id", "client_secret")})
@@ -269,6 +271,7 @@ class Tenant:
             "is_domain_connection": False,
             "realms": [data["name"]],
         }
+        connection.setdefault("authentication", {"active": True})
         connection.setdefault("connected_accounts", {"active": False})
         connection.update(data)
         self.connections[connection["id"]] = connection

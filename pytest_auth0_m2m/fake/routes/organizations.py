@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
 from ..common import (
     Reply,
     bad_body,
+    bad_query,
     mgmt_error,
     not_found_error,
     paginate,
+    query_int,
     require_string_list,
+    select_fields,
 )
 from . import Call, HandlerTable
 from .users import add_users_to, member_summaries
@@ -96,6 +100,7 @@ def delete_org(call: Call) -> Reply:
         del call.tenant.organizations[org["id"]]
         call.tenant.org_members.pop(org["id"], None)
         call.tenant.org_connections.pop(org["id"], None)
+        call.tenant.org_client_grants.pop(org["id"], None)
         return 204, None
 
 
@@ -127,7 +132,32 @@ def list_members(call: Call) -> Reply:
     with tenant.lock:
         org = _org(call)
         items = member_summaries(tenant, tenant.org_members.get(org["id"], []))
-    return 200, paginate(items, call.args, "members", checkpoint=True, id_field="user_id")
+    args = call.args
+    if "from" not in args and "take" not in args:
+        return 200, paginate(items, args, "members")
+    # Auth0's member cursor is opaque and a page that has members always carries ``next``; the
+    # page after the last member is empty and has none (TestAccDataSourceOrganization.yaml).
+    take = query_int(args, "take", 50, 1, 100)
+    ids = [str(m["user_id"]) for m in items]
+    start = 0
+    cursor = args.get("from")
+    if cursor:
+        try:
+            after = base64.urlsafe_b64decode(cursor.encode() + b"==").decode()
+        except (ValueError, UnicodeDecodeError):
+            after = ""
+        if not after.startswith(_CURSOR) or after[len(_CURSOR) :] not in ids:
+            raise bad_query("'Invalid checkpoint' on property from.")
+        start = ids.index(after[len(_CURSOR) :]) + 1
+    chunk = items[start : start + take]
+    body: dict[str, Any] = {"members": select_fields(chunk, args)}
+    if chunk:
+        last = _CURSOR + ids[start + len(chunk) - 1]
+        body["next"] = base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
+    return 200, body
+
+
+_CURSOR = "member:"
 
 
 # --- enabled connections: /connections (newer) and /enabled_connections share one table ---------
@@ -236,4 +266,57 @@ def remove_org_connection(call: Call) -> Reply:
     with call.tenant.lock:
         entry = _org_connection(call)
         del call.tenant.org_connections[call.params["id"]][entry["connection_id"]]
+        return 204, None
+
+
+# --- client grants associated with an organization -----------------------------------------------
+
+
+@HANDLERS.route("create_organization-client-grants")
+def add_org_grant(call: Call) -> Reply:
+    body = _json_object(call)
+    tenant = call.tenant
+    with tenant.lock:
+        org = _org(call)
+        grant = tenant.grants.get(str(body.get("grant_id")))
+        if grant is None:
+            raise not_found_error("The client grant does not exist", "inexistent_client_grant")
+        grants = tenant.org_client_grants.setdefault(org["id"], [])
+        if grant["id"] not in grants:
+            grants.append(grant["id"])
+        return 201, _org_grant(grant)
+
+
+def _org_grant(grant: dict[str, Any]) -> dict[str, Any]:
+    # TestAccOrganizationClientGrant.yaml: the grant's fields, its id named grant_id.
+    return {"grant_id": grant["id"], **{k: v for k, v in grant.items() if k != "id"}}
+
+
+@HANDLERS.route("get_organization-client-grants")
+def list_org_grants(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        org = _org(call)
+        items = [
+            dict(tenant.grants[g])
+            for g in tenant.org_client_grants.get(org["id"], [])
+            if g in tenant.grants
+        ]
+    for name in ("audience", "client_id"):
+        wanted = call.args.get(name)
+        if wanted:
+            items = [i for i in items if i[name] == wanted]
+    return 200, paginate(items, call.args, "client_grants")
+
+
+@HANDLERS.route("delete_client-grants_by_grant_id")
+def remove_org_grant(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        org = _org(call)
+        grants = tenant.org_client_grants.get(org["id"], [])
+        grant_id = call.params.get("grant_id", "")
+        if grant_id not in grants:
+            raise not_found_error("The client grant does not exist", "inexistent_client_grant")
+        grants.remove(grant_id)
         return 204, None
