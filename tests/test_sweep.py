@@ -226,3 +226,12 @@ def test_config_option_and_user_info_domain(
     assert main(["--config", str(ini), "--domain", domain]) == 2
     assert "user info" in capsys.readouterr().err
     assert tenant.counters.snapshot() == before
+
+
+def test_a_missing_config_file_is_named(
+    env: dict[str, str], tenant: FakeAuth0, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = tenant.counters.snapshot()
+    assert main(["--config", str(tmp_path / "nope.ini")]) == 2
+    assert f"--config {tmp_path / 'nope.ini'}: no such file" in capsys.readouterr().err
+    assert tenant.counters.snapshot() == before

@@ -18,6 +18,7 @@ from pytest_auth0_m2m.provisioning.tokens import (
     TokenCacheError,
     cache_key,
     private_dir,
+    private_root,
     user_cache_dir,
 )
 
@@ -239,3 +240,49 @@ def test_tighten_fixes_only_a_directory_this_user_owns(tmp_path: Path) -> None:
     with pytest.raises(TokenCacheError):
         private_dir(theirs, tighten=True)
     assert stat.S_IMODE(theirs.stat().st_mode) == 0o777
+
+
+def test_the_user_cache_dir_is_refused_under_a_parent_others_can_write(tmp_path: Path) -> None:
+    # Someone who can write to $XDG_CACHE_HOME can rename the plugin's directory away and put
+    # their own in its place; with the sticky bit (as on /tmp) only the owner can.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(TokenCacheError, match=r"its parent .* can be written by group or others"):
+        private_root(shared / "pytest-auth0-m2m")
+    assert not (shared / "pytest-auth0-m2m").exists()
+    shared.chmod(0o1777)
+    made = private_root(shared / "pytest-auth0-m2m")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+
+
+def _use(state: Path, sub: str) -> None:
+    from pytest_auth0_m2m.provisioning.coordination import RunInfo, app_lock
+
+    if sub == "runs":
+        with RunInfo.new(state).state.edit() as data:
+            data["x"] = 1
+    else:
+        with app_lock(state / "locks", "dev-x.eu.auth0.com", "abc"):
+            pass
+
+
+@pytest.mark.parametrize("sub", ["runs", "locks"])
+def test_run_state_and_lock_directories_are_private_and_never_links(
+    tmp_path: Path, sub: str
+) -> None:
+    state = private_dir(tmp_path / "state")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (state / sub).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(TokenCacheError, match="symbolic link"):
+        _use(state, sub)
+    assert list(elsewhere.iterdir()) == []
+    (state / sub).unlink()
+    (state / sub).mkdir()
+    (state / sub).chmod(0o777)
+    with pytest.raises(TokenCacheError, match="group or others can write"):
+        _use(state, sub)
+    (state / sub).rmdir()
+    _use(state, sub)  # made 0700 when missing
+    assert stat.S_IMODE((state / sub).stat().st_mode) == 0o700

@@ -137,15 +137,17 @@ def client_kit(
         return retry.ClientKit(retry=http.retry, wait=False)
     pacer = None
     if http.limit is not None:
-        pacer = retry.SharedBucket(
-            retry.bucket_path(_run(config).state_dir, endpoints.domain), http.limit
-        )
+        from pytest_auth0_m2m.provisioning.tokens import private_dir
+
+        bucket = retry.bucket_path(_run(config).state_dir, endpoints.domain)
+        private_dir(bucket.parent)  # pacing/: 0700, never a symbolic link
+        pacer = retry.SharedBucket(bucket, http.limit)
     return retry.ClientKit(pacer=pacer, retry=http.retry, ca_file=ca_file)
 
 
 def _state_dir(config: pytest.Config) -> Path:
     """Run state, locks and tokens live under the pytest cache, shared by runs in this rootdir."""
-    from pytest_auth0_m2m.provisioning.tokens import private_dir, user_cache_dir
+    from pytest_auth0_m2m.provisioning.tokens import private_dir, private_root, user_cache_dir
 
     if config.stash[SETTINGS_KEY].mode == "fake":
         # An emulator's apps, grants and tokens die with the session: its run state goes in a
@@ -157,7 +159,7 @@ def _state_dir(config: pytest.Config) -> Path:
         # Made by pytest with the user's umask: this run's own subdirectory, tightened to 0700.
         return private_dir(Path(cache.mkdir("auth0-m2m")), tighten=True)
     # Never a predictable shared directory under the system temp dir: the user's own cache.
-    return private_dir(user_cache_dir())
+    return private_root(user_cache_dir())
 
 
 def _run(config: pytest.Config) -> RunInfo:

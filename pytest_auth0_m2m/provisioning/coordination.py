@@ -32,7 +32,12 @@ from typing import Any
 
 from filelock import FileLock
 
-from pytest_auth0_m2m.provisioning.tokens import TokenCacheError, private_dir, user_cache_dir
+from pytest_auth0_m2m.provisioning.tokens import (
+    TokenCacheError,
+    private_dir,
+    private_root,
+    user_cache_dir,
+)
 
 # A lease outlives any sane session; a crashed run's lease on another machine frees itself then.
 LEASE_TTL = 3 * 3600.0
@@ -235,7 +240,7 @@ def lock_dir(state_dir: Path) -> Path:
     tenant; the run's state directory if that one is not usable (refused as not private, or
     not writable)."""
     try:
-        return private_dir(user_cache_dir()) / "locks"
+        return private_root(user_cache_dir()) / "locks"
     except (OSError, TokenCacheError):
         return state_dir / "locks"
 
@@ -244,7 +249,7 @@ def app_lock(locks: Path, domain: str, scope_hash: str) -> FileLock:
     """Serialises find-or-create of one scope set's app between the processes sharing the
     directory ``locks`` (lock_dir: this user's on this machine); runs elsewhere converge on the
     tenant (Provisioner.ensure_app)."""
-    locks.mkdir(parents=True, exist_ok=True)
+    private_dir(locks)  # 0700, no symbolic link followed: lock files are made in it
     tag = hashlib.sha256(f"{domain}\n{scope_hash}".encode()).hexdigest()[:24]
     return FileLock(str(locks / f"app-{tag}.lock"), timeout=300)
 
@@ -264,7 +269,7 @@ class RunState:
     @contextlib.contextmanager
     def edit(self) -> Iterator[dict[str, Any]]:
         """Read-modify-write under the lock."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)  # runs/: 0700, never a symbolic link
         with self._lock:
             data = self._read()
             yield data

@@ -130,6 +130,9 @@ def main(argv: list[str]) -> int:
     except SettingsError as exc:
         print(f"sweep: {exc}", file=sys.stderr)
         return 2
+    if args.config is not None and not args.config.is_file():
+        print(f"sweep: --config {args.config}: no such file", file=sys.stderr)
+        return 2
     patterns, source = allowed_domains(Path.cwd(), args.config)
     if not hosts.allowed(parsed, patterns):
         where = (

@@ -79,6 +79,21 @@ def private_dir(path: Path, *, tighten: bool = False) -> Path:
     return path
 
 
+def private_root(path: Path) -> Path:
+    """``private_dir(path)`` whose parent (``$XDG_CACHE_HOME``, ``~/.cache``) nobody else can
+    use to swap it: a parent that group or others can write is refused unless it has the
+    sticky bit (as ``/tmp`` has: there, only the owner may rename what is theirs)."""
+    parent = path.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    info = os.stat(parent)
+    if info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX:
+        raise _refuse(
+            path,
+            f"its parent {parent} can be written by group or others (and has no sticky bit)",
+        )
+    return private_dir(path)
+
+
 # Never hand out a token that may expire during the test that uses it.
 MIN_MARGIN = 60.0
 MAX_MARGIN = 600.0
