@@ -1,0 +1,124 @@
+"""Derive tests/fake/data/auth0_recorded_facts.json from the terraform provider's recordings.
+
+The recordings (go-vcr cassettes recorded on real Auth0 tenants by Auth0's terraform provider,
+test/data/recordings/) are read from a local git mirror. Only facts are kept, for the short
+cassettes of the families the emulator keeps state for: per interaction the method, the path (host
+dropped), its template, the query, the request body (passwords replaced, tenant hosts scrubbed),
+Auth0's status, the response's top-level key set, the response's ids only (so the replay can map
+them to the emulator's), and the source cassette's name. Response bodies are not kept.
+
+    .venv/bin/python scripts/derive_recorded_facts.py [--mirror DIR] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pytest_auth0_m2m.fake import diff
+
+MIRROR = Path("/work/.mirror/auth0+terraform-provider-auth0/repo")
+OUT = Path(__file__).resolve().parent.parent / "tests/fake/data/auth0_recorded_facts.json"
+FAMILIES = {
+    "clients",
+    "client-grants",
+    "resource-servers",
+    "roles",
+    "users",
+    "connections",
+    "organizations",
+}
+MAX_INTERACTIONS = 8
+PASSWORD = "Replayed-Passw0rd!"
+_HOST = re.compile(r"[A-Za-z0-9-]+\.(?:[a-z]{2,4}\.)?auth0\.com")
+
+
+def _scrub(body: str) -> str:
+    body = _HOST.sub("tenant.auth0.invalid", body)
+    try:
+        value = json.loads(body) if body.strip() else None
+    except ValueError:
+        return body
+    if isinstance(value, dict) and "password" in value:
+        value["password"] = PASSWORD
+        return json.dumps(value, separators=(",", ":"))
+    return body
+
+
+def _recordings(mirror: Path, into: Path) -> list[tuple[str, Path]]:
+    names = subprocess.run(
+        ["git", "-C", str(mirror), "ls-tree", "-r", "HEAD", "--name-only"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    out = []
+    for name in sorted(n for n in names if "test/data/recordings/" in n and n.endswith(".yaml")):
+        target = into / Path(name).name
+        blob = subprocess.run(
+            ["git", "-C", str(mirror), "show", f"HEAD:{name}"], check=True, capture_output=True
+        ).stdout
+        target.write_bytes(blob)
+        out.append((name, target))
+    return out
+
+
+def derive(mirror: Path) -> list[dict[str, Any]]:
+    cassettes: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path in _recordings(mirror, Path(tmp)):
+            interactions = [
+                i
+                for i in diff.read_cassette(path)
+                if i.path.startswith(diff.MANAGEMENT_PREFIX + "/")
+            ]
+            if not interactions or len(interactions) > MAX_INTERACTIONS:
+                continue
+            families = {
+                diff.template(i.method, i.path).strip("/").split("/")[0] for i in interactions
+            }
+            if not families <= FAMILIES:
+                continue
+            cassettes.append(
+                {
+                    "source": f"auth0/terraform-provider-auth0:{name}",
+                    "interactions": [
+                        {
+                            "method": i.method,
+                            "path": _HOST.sub("tenant.auth0.invalid", i.path),
+                            "template": diff.template(i.method, i.path),
+                            "query": i.query,
+                            "body": _scrub(i.body),
+                            "content_type": i.content_type,
+                            "status": i.status,
+                            "keys": list(diff.shape(i.response) or ()),
+                            "ids": diff.id_skeleton(i.response),
+                        }
+                        for i in interactions
+                    ],
+                }
+            )
+    return cassettes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirror", type=Path, default=MIRROR)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    cassettes = derive(args.mirror)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"cassettes": cassettes}, separators=(",", ":"), sort_keys=True)
+    args.out.write_text(text.replace('{"source"', '\n{"source"') + "\n", encoding="utf-8")
+    count = sum(len(c["interactions"]) for c in cassettes)
+    print(f"{len(cassettes)} cassettes, {count} interactions -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
