@@ -449,6 +449,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     run = config.stash.get(RUN_KEY, None)
     if run is None or is_xdist_worker(config) or not run.state.path.exists():
         return
+    if config.get_verbosity() <= -2:  # -qq: like the least-privilege section, not printed
+        return
     totals = run.state.totals()
     if any(totals.values()):
         terminalreporter.write_line(summary_line(totals))
