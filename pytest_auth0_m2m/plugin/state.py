@@ -5,6 +5,9 @@ Imports no other plugin module, so the plugin's modules import it without a cycl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import pytest
 
 from pytest_auth0_m2m.auth0.scopes import ScopeRequest
@@ -48,3 +51,18 @@ def use_fixture(item: pytest.Item, name: str, after: str | None = None) -> bool:
     position = names.index(after) + 1 if after is not None and after in names else 0
     item.fixturenames = [*names[:position], name, *names[position:]]  # type: ignore[attr-defined]
     return True
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+PUBLIC_FIXTURES_MODULE = "pytest_auth0_m2m.plugin.fixtures"
+
+
+def private_fixture(func: _F) -> _F:
+    """Lists a private (underscore) fixture with the public ones in ``pytest --fixtures``.
+
+    pytest prints a "fixtures defined from MODULE" header for each module that defines a
+    fixture, then hides the underscore ones without ``-v``: a module of private fixtures only
+    would show an empty section. Apply under ``@pytest.fixture``.
+    """
+    func.__module__ = PUBLIC_FIXTURES_MODULE
+    return func
