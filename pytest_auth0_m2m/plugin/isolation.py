@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, use_fixture
+from pytest_auth0_m2m.plugin.state import (
+    SETTINGS_KEY,
+    declared_scopes,
+    private_fixture,
+    use_fixture,
+)
 
 if TYPE_CHECKING:
     from pytest_auth0_m2m.fake import FakeAuth0
@@ -172,6 +177,7 @@ def _restore(fake: FakeAuth0, checkpoint: str) -> None:
 
 
 @pytest.fixture(scope="module")
+@private_fixture
 def _auth0_m2m_isolate_module(auth0_fake: FakeAuth0) -> Generator[None, None, None]:
     """Fake mode: the emulator's tenant as it was before this module, after it."""
     checkpoint = auth0_fake.checkpoint()
@@ -180,6 +186,7 @@ def _auth0_m2m_isolate_module(auth0_fake: FakeAuth0) -> Generator[None, None, No
 
 
 @pytest.fixture
+@private_fixture
 def _auth0_m2m_isolate_test(
     request: pytest.FixtureRequest, auth0_fake: FakeAuth0
 ) -> Generator[None, None, None]:

@@ -26,6 +26,7 @@ from pytest_auth0_m2m.plugin.state import (
     SETTINGS_KEY,
     declared_scopes,
     is_xdist_worker,
+    private_fixture,
     use_fixture,
 )
 from pytest_auth0_m2m.provisioning import settings as settings_mod
@@ -69,6 +70,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
+@private_fixture
 def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """Watches a mgmt_scopes test's Management API traffic for the least-privilege report."""
     item = request.node
