@@ -164,3 +164,72 @@ def test_fixtures_listing_has_no_empty_section(project: pytest.Pytester) -> None
     result.stdout.fnmatch_lines(["*fixtures defined from pytest_auth0_m2m.plugin.fixtures*"])
     # The plugin's private fixtures (leading underscore) are listed only with -v.
     assert "_auth0_m2m_isolate_test" not in result.stdout.str()
+
+
+def test_replay_miss_names_the_re_record_command_first(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = """
+import pytest
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_lists(mgmt_client):
+    assert mgmt_client.get("users").status_code == 200
+"""
+    project.makepyfile(test_m=source)
+    _run(project, "--auth0-fake", "--record-mode=once").assert_outcomes(passed=1)
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    project.makepyfile(test_m=source.replace('get("users")', 'get("users", params={"q": "x"})'))
+    result = _run(project, "--block-network")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_lists _*",
+            "pytest-auth0-m2m: test_m.py::test_lists sent a request (at test_m.py:*) that "
+            "cassettes/test_m/test_lists.yaml does not hold*",
+            "Record it again with:",
+            "    pytest test_m.py::test_lists --record-mode=rewrite --auth0-fake",
+        ]
+    )
+    # One error, told once: no chained traceback, no frames of vcrpy or httpx.
+    assert "During handling of the above exception" not in result.stdout.str()
+    assert "site-packages" not in result.stdout.str()
+
+
+def test_every_scope_typo_of_the_run_at_once(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_one="""
+import pytest
+
+
+@pytest.mark.mgmt_scopes("read:user")
+def test_a(mgmt_client):
+    pass
+
+
+@pytest.mark.mgmt_scopes("craete:users")
+def test_b(mgmt_client):
+    pass
+""",
+        test_two="""
+import pytest
+
+pytestmark = pytest.mark.mgmt_scopes("read:rols")
+
+
+def test_c(mgmt_client):
+    pass
+""",
+    )
+    result = _run(project, "--auth0-fake")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines_random(
+        [
+            "*test_one.py::test_a: mgmt_scopes: 'read:user' is not a Management API scope*",
+            "*test_one.py::test_b: mgmt_scopes: 'craete:users' is not a Management API scope*",
+            "*test_two.py::test_c: mgmt_scopes: 'read:rols' is not a Management API scope*",
+        ]
+    )
+    assert "During handling of the above exception" not in result.stdout.str()
