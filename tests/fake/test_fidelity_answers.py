@@ -135,6 +135,8 @@ def test_organization_connections(fake: FakeAuth0, http: httpx.Client) -> None:
     assert [c["connection_id"] for c in enabled.json()] == [con["id"]]
     assert http.delete(f"{base}/{con['id']}", headers=headers).status_code == 204
     assert http.get(f"{base}/{con['id']}", headers=headers).status_code == 404
+    # TestAccOrganizationConnections.yaml: removing it again is 204 as well
+    assert http.delete(f"{base}/{con['id']}", headers=headers).status_code == 204
     assert http.get(base, headers=headers).json() == []
     unknown = http.post(base, headers=headers, json={"connection_id": "con_doesnotexist00"})
     assert unknown.status_code == 404
@@ -196,3 +198,39 @@ def test_organization_members_cursor_kept_on_last_page(fake: FakeAuth0, http: ht
     assert last.json() == {"members": []}
     bad = http.get(base, headers=headers, params={"take": 100, "from": "bm90LWEtY3Vyc29y"})
     assert bad.status_code == 400
+
+
+def test_role_answers(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccRole.yaml / TestAccRolePermissions.yaml: DELETE role 200 {}, POST permissions 201 {},
+    # DELETE permissions 204 with no body, POST users 200 {}.
+    scopes = ("create:roles", "read:roles", "update:roles", "delete:roles", "create:role_members")
+    headers = bearer(fake, *scopes, "create:resource_servers", "create:users")
+    http.post(
+        "/api/v2/resource-servers",
+        headers=headers,
+        json={"identifier": "https://api.example/", "scopes": [{"value": "read:x"}]},
+    )
+    role = http.post("/api/v2/roles", headers=headers, json={"name": "support"}).json()
+    perms = {
+        "permissions": [
+            {"resource_server_identifier": "https://api.example/", "permission_name": "read:x"}
+        ]
+    }
+    base = f"/api/v2/roles/{role['id']}"
+    added = http.post(f"{base}/permissions", headers=headers, json=perms)
+    assert (added.status_code, added.json()) == (201, {})
+    removed = http.request("DELETE", f"{base}/permissions", headers=headers, json=perms)
+    assert (removed.status_code, removed.content) == (204, b"")
+    user = http.post(
+        "/api/v2/users",
+        headers=headers,
+        json={
+            "connection": "Username-Password-Authentication",
+            "email": "role@example.com",
+            "password": "Replayed-Passw0rd!",
+        },
+    ).json()
+    assigned = http.post(f"{base}/users", headers=headers, json={"users": [user["user_id"]]})
+    assert (assigned.status_code, assigned.json()) == (200, {})
+    deleted = http.delete(base, headers=headers)
+    assert (deleted.status_code, deleted.json()) == (200, {})

@@ -76,7 +76,7 @@ def delete_role(call: Call) -> Reply:
         del tenant.roles[role["id"]]
         tenant.role_permissions.pop(role["id"], None)
         tenant.role_users.pop(role["id"], None)
-        return 200, None
+        return 200, {}  # Auth0 answers {} (terraform recordings, TestAccRole.yaml)
 
 
 def _permissions(call: Call) -> list[tuple[str, str]]:
@@ -115,7 +115,7 @@ def add_permissions(call: Call) -> Reply:
         for pair in pairs:
             if pair not in current:
                 current.append(pair)
-        return 201, None
+        return 201, {}  # as recorded (TestAccRolePermissions.yaml)
 
 
 @HANDLERS.route("delete_role_permission_assignment")
@@ -126,7 +126,7 @@ def remove_permissions(call: Call) -> Reply:
         pairs = _permissions(call)
         current = tenant.role_permissions.setdefault(role["id"], [])
         tenant.role_permissions[role["id"]] = [p for p in current if p not in pairs]
-        return 200, None
+        return 204, None  # as recorded (TestAccRolePermissions.yaml)
 
 
 @HANDLERS.route("get_role_permission")
@@ -159,7 +159,7 @@ def add_users(call: Call) -> Reply:
         role = _role(call)
         ids = require_string_list(call.body(), "users")
         add_users_to(tenant, tenant.role_users.setdefault(role["id"], []), ids)
-        return 200, None
+        return 200, {}
 
 
 @HANDLERS.route("get_role_user")
