@@ -233,3 +233,32 @@ def test_c(mgmt_client):
         ]
     )
     assert "During handling of the above exception" not in result.stdout.str()
+
+
+def test_swapped_marker_fails_replay_with_the_tenants_403(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = """
+import pytest
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_lists(mgmt_client):
+    answer = mgmt_client.get("users")
+    assert answer.status_code == 200, answer.text
+"""
+    project.makepyfile(test_s=source)
+    _run(project, "--auth0-fake", "--record-mode=once").assert_outcomes(passed=1)
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    project.makepyfile(test_s=source.replace('"read:users"', '"read:clients"'))
+    result = _run(project, "--block-network", "--mgmt-scopes-strict")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            '*"statusCode":403*"message":"Insufficient scope, expected any of: read:users,*',
+            "test_s.py::test_lists: missing any of read:users, * for GET /api/v2/users (get_users)",
+        ]
+    )
+    # Only ever narrower: the report never suggests a scope the test did not declare.
+    assert "narrower" not in result.stdout.str()
