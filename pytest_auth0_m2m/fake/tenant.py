@@ -28,6 +28,7 @@ TABLES: tuple[str, ...] = (
     "org_members",
     "org_connections",
     "org_client_grants",
+    "client_credentials",
 )
 
 # A tenant's resources at one moment: table name -> a deep copy of the table.
@@ -100,6 +101,8 @@ class Tenant:
         self.org_connections: dict[str, dict[str, dict[str, Any]]] = {}
         # organization id -> ids of the client grants associated with it
         self.org_client_grants: dict[str, list[str]] = {}
+        # client id -> {credential id: a public key credential, without its PEM}
+        self.client_credentials: dict[str, dict[str, dict[str, Any]]] = {}
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()

@@ -234,3 +234,59 @@ def test_role_answers(fake: FakeAuth0, http: httpx.Client) -> None:
     assert (assigned.status_code, assigned.json()) == (200, {})
     deleted = http.delete(base, headers=headers)
     assert (deleted.status_code, deleted.json()) == (200, {})
+
+
+def test_client_credentials(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccClientAuthenticationMethodsPrivateKeyJWT.yaml: POST 201, GET, PATCH expires_at, list,
+    # DELETE 204; the PEM is never answered; keys only (no auth method) -> no client_secret shown.
+    headers = bearer(
+        fake,
+        "create:clients",
+        "read:clients",
+        "update:clients",
+        "read:client_keys",
+        "create:client_credentials",
+        "read:client_credentials",
+        "update:client_credentials",
+        "delete:client_credentials",
+    )
+    client = http.post("/api/v2/clients", headers=headers, json={"name": "jwt"}).json()
+    base = f"/api/v2/clients/{client['client_id']}/credentials"
+    pem = "-----BEGIN PUBLIC KEY-----\nnot checked\n-----END PUBLIC KEY-----\n"
+    made = http.post(
+        base, headers=headers, json={"name": "k1", "credential_type": "public_key", "pem": pem}
+    )
+    assert made.status_code == 201, made.text
+    credential = made.json()
+    assert set(credential) == {
+        "id",
+        "credential_type",
+        "kid",
+        "alg",
+        "name",
+        "created_at",
+        "updated_at",
+    }
+    assert credential["id"].startswith("cred_")
+    patched = http.patch(
+        f"{base}/{credential['id']}", headers=headers, json={"expires_at": "2096-05-13T09:33:13Z"}
+    )
+    assert patched.json()["expires_at"] == "2096-05-13T09:33:13.000Z"
+    listed = http.get(base, headers=headers, params={"include_totals": "true"})
+    assert [c["id"] for c in listed.json()] == [credential["id"]]
+    keys_only = http.patch(
+        f"/api/v2/clients/{client['client_id']}",
+        headers=headers,
+        json={
+            "client_authentication_methods": {
+                "private_key_jwt": {"credentials": [{"id": credential["id"]}]}
+            },
+            "token_endpoint_auth_method": None,
+        },
+    )
+    assert keys_only.status_code == 200, keys_only.text
+    assert "client_secret" not in keys_only.json()
+    assert http.delete(f"{base}/{credential['id']}", headers=headers).status_code == 204
+    assert http.get(f"{base}/{credential['id']}", headers=headers).status_code == 404
+    bad = http.post(base, headers=headers, json={"credential_type": "password"})
+    assert bad.status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from ..common import (
@@ -12,6 +13,7 @@ from ..common import (
     merge_metadata,
     not_found_error,
     paginate,
+    random_id,
     select_fields,
 )
 from ..schemas import SCHEMAS
@@ -42,6 +44,9 @@ def _missing() -> Exception:
 def _shown(client: dict[str, Any], call: Call, *, with_secret: bool = False) -> dict[str, Any]:
     shown = dict(client)
     if not (with_secret or call.scopes & _SECRET_SCOPES):
+        shown.pop("client_secret", None)
+    if client.get("client_authentication_methods") and not client.get("token_endpoint_auth_method"):
+        # Authenticating with keys only: Auth0 sends no secret (TestAccClientAuthenticationMethods*)
         shown.pop("client_secret", None)
     return shown
 
@@ -186,6 +191,7 @@ def delete_client(call: Call) -> Reply:
         if client_id not in tenant.clients:
             raise _missing()
         del tenant.clients[client_id]
+        tenant.client_credentials.pop(client_id, None)
         tenant.provisioned.discard(client_id)
         # Auth0 removes an application's grants with it.
         for grant_id in [g["id"] for g in tenant.grants.values() if g["client_id"] == client_id]:
@@ -201,3 +207,98 @@ def rotate_secret(call: Call) -> Reply:
             raise _missing()
         client["client_secret"] = new_client_secret()
         return 200, dict(client)
+
+
+# --- /clients/{client_id}/credentials: public keys for private_key_jwt and signed requests -------
+# Shapes as recorded by Auth0's terraform provider (TestAccClientAuthenticationMethods*.yaml): the
+# PEM is never sent back; kid is random here (Auth0 derives it from the key).
+
+_CREDENTIAL_TYPES = frozenset({"public_key", "cert_subject_dn", "x509_cert"})
+
+
+def _timestamp(value: str) -> str:
+    if value.endswith("Z") and "." not in value:
+        return value[:-1] + ".000Z"
+    return value
+
+
+def _credentials(call: Call) -> dict[str, dict[str, Any]]:
+    client_id = call.params["client_id"]
+    if client_id not in call.tenant.clients:
+        raise _missing()
+    return call.tenant.client_credentials.setdefault(client_id, {})
+
+
+def _credential(call: Call) -> dict[str, Any]:
+    credential = _credentials(call).get(call.params["credential_id"])
+    if credential is None:
+        raise not_found_error("The credential does not exist", "inexistent_credential")
+    return credential
+
+
+def _object(call: Call) -> dict[str, Any]:
+    body = call.json()
+    if not isinstance(body, dict):
+        raise bad_body(f"'Expected type object but found type {json_type(body)}'.")
+    return body
+
+
+@HANDLERS.route("post_credentials")
+def add_credential(call: Call) -> Reply:
+    body = _object(call)
+    kind = body.get("credential_type")
+    if kind not in _CREDENTIAL_TYPES:
+        raise bad_body(f"'No enum match for: \"{kind}\"' on property credential_type.")
+    if kind == "public_key" and not isinstance(body.get("pem"), str):
+        raise bad_body("'Missing required property: pem'.")
+    with call.tenant.lock:
+        table = _credentials(call)
+        now = call.tenant.now_iso()
+        credential: dict[str, Any] = {
+            "id": "cred_" + random_id(22),
+            "credential_type": kind,
+            "kid": secrets.token_urlsafe(32)[:43],
+            "alg": str(body.get("alg") or "RS256"),
+            "name": str(body.get("name") or ""),
+            "created_at": now,
+            "updated_at": now,
+        }
+        if isinstance(body.get("expires_at"), str):
+            credential["expires_at"] = _timestamp(body["expires_at"])
+        table[credential["id"]] = credential
+        return 201, dict(credential)
+
+
+@HANDLERS.route("get_credentials")
+def list_credentials(call: Call) -> Reply:
+    # Recorded: a plain list, even with include_totals=true.
+    with call.tenant.lock:
+        return 200, [dict(c) for c in _credentials(call).values()]
+
+
+@HANDLERS.route("get_credentials_by_credential_id")
+def get_credential(call: Call) -> Reply:
+    with call.tenant.lock:
+        return 200, dict(_credential(call))
+
+
+@HANDLERS.route("patch_credentials_by_credential_id")
+def update_credential(call: Call) -> Reply:
+    body = _object(call)
+    with call.tenant.lock:
+        credential = _credential(call)
+        if "expires_at" in body:
+            if body["expires_at"] is None:
+                credential.pop("expires_at", None)
+            else:
+                credential["expires_at"] = _timestamp(str(body["expires_at"]))
+        credential["updated_at"] = call.tenant.now_iso()
+        return 200, dict(credential)
+
+
+@HANDLERS.route("delete_credentials_by_credential_id")
+def delete_credential(call: Call) -> Reply:
+    with call.tenant.lock:
+        credential = _credential(call)
+        del _credentials(call)[credential["id"]]
+        return 204, None
