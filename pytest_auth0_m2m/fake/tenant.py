@@ -29,6 +29,7 @@ TABLES: tuple[str, ...] = (
     "org_connections",
     "org_client_grants",
     "client_credentials",
+    "user_permissions",
 )
 
 # A tenant's resources at one moment: table name -> a deep copy of the table.
@@ -103,6 +104,8 @@ class Tenant:
         self.org_client_grants: dict[str, list[str]] = {}
         # client id -> {credential id: a public key credential, without its PEM}
         self.client_credentials: dict[str, dict[str, dict[str, Any]]] = {}
+        # user id -> (API identifier, permission name) pairs assigned to the user directly
+        self.user_permissions: dict[str, list[tuple[str, str]]] = {}
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()
@@ -370,6 +373,7 @@ class Tenant:
 
     def delete_user(self, user_id: str) -> None:
         self.users.pop(user_id, None)
+        self.user_permissions.pop(user_id, None)
         for members in (*self.role_users.values(), *self.org_members.values()):
             while user_id in members:
                 members.remove(user_id)

@@ -290,3 +290,53 @@ def test_client_credentials(fake: FakeAuth0, http: httpx.Client) -> None:
     assert http.get(f"{base}/{credential['id']}", headers=headers).status_code == 404
     bad = http.post(base, headers=headers, json={"credential_type": "password"})
     assert bad.status_code == 400
+
+
+def test_user_permissions(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccUserPermissions.yaml / TestAccDataSourceUser.yaml: POST 201 {}, GET with sources,
+    # DELETE 204.
+    headers = bearer(
+        fake,
+        "create:resource_servers",
+        "create:users",
+        "read:users",
+        "update:users",
+        "create:roles",
+        "update:roles",
+        "create:role_members",
+    )
+    api = "https://api.example/"
+    http.post(
+        "/api/v2/resource-servers",
+        headers=headers,
+        json={"identifier": api, "name": "Example", "scopes": [{"value": "read:x"}]},
+    )
+    user = http.post(
+        "/api/v2/users",
+        headers=headers,
+        json={
+            "connection": "Username-Password-Authentication",
+            "email": "perm@example.com",
+            "password": "Replayed-Passw0rd!",
+        },
+    ).json()
+    base = f"/api/v2/users/{user['user_id']}/permissions"
+    perms = {"permissions": [{"resource_server_identifier": api, "permission_name": "read:x"}]}
+    added = http.post(base, headers=headers, json=perms)
+    assert (added.status_code, added.json()) == (201, {})
+    role = http.post("/api/v2/roles", headers=headers, json={"name": "reader"}).json()
+    http.post(f"/api/v2/roles/{role['id']}/permissions", headers=headers, json=perms)
+    http.post(
+        f"/api/v2/roles/{role['id']}/users", headers=headers, json={"users": [user["user_id"]]}
+    )
+    page = http.get(base, headers=headers, params={"include_totals": "true"}).json()
+    assert set(page) == {"permissions", "start", "limit", "total"}
+    (only,) = page["permissions"]
+    assert only["resource_server_name"] == "Example"
+    assert [s["source_type"] for s in only["sources"]] == ["DIRECT", "ROLE"]
+    removed = http.request("DELETE", base, headers=headers, json=perms)
+    assert removed.status_code == 204
+    (left,) = http.get(base, headers=headers).json()
+    assert [s["source_type"] for s in left["sources"]] == ["ROLE"]
+    unknown = {"permissions": [{"resource_server_identifier": api, "permission_name": "nope"}]}
+    assert http.post(base, headers=headers, json=unknown).status_code == 400
