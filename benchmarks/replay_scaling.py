@@ -85,8 +85,9 @@ def pytest_unconfigure(config):
 # A few distinct scope sets and endpoints, as in a real suite.
 CALLS = [
     ("read:users", "users", "{'per_page': 5, 'page': %d}"),
-    # Not GET /clients: since 5e45797 the emulator's clients carry a refresh_token settings
-    # block that the cassette guard (at that commit) takes for a secret, so it cannot record.
+    # GET /resource-servers, not /clients: between 5e45797 and bbe0f28 the guard took a client's
+    # refresh_token settings for a secret and refused the cassette; the README's figures were
+    # measured with this list.
     ("read:resource_servers", "resource-servers", "{'per_page': 5, 'page': %d}"),
     ("read:roles", "roles", "{'per_page': 5, 'page': %d}"),
     ("read:connections", "connections", "{'per_page': 5, 'page': %d}"),
