@@ -7,7 +7,10 @@ fake mode's own emulator is driven from inside the generated tests through ``aut
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from prov_helpers import LIVE_ARGS, live, tenant
 
 from pytest_auth0_m2m.fake import FakeAuth0
@@ -277,3 +280,76 @@ def test_a_bad_ini_rate_limit_is_a_usage_error(project: pytest.Pytester) -> None
     result.stderr.fnmatch_lines(
         ["ERROR: pytest-auth0-m2m: ini auth0_rate_limit: rate limit '2 per s' is not one of*"]
     )
+
+
+# --- what a cassette keeps of a retried call ----------------------------------------------
+
+RETRIED_TESTS = """
+import pytest
+
+
+@pytest.fixture
+def flaky(request, auth0_tenant):
+    # Transient tenant trouble on the test's own call: a 503, then a 429, then the answer.
+    if auth0_tenant.mode != "fake":  # replayed: the cassette answers
+        yield
+        return
+    auth0_fake = request.getfixturevalue("auth0_fake")
+    auth0_fake.faults.add(status=503, count=1, operation="get_users", scope="test")
+    auth0_fake.faults.add(status=429, count=1, operation="get_users", scope="test")
+    yield
+    auth0_fake.faults.clear(scope="test")
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_sync(flaky, mgmt_client):
+    assert mgmt_client.get("users", params={"q": "sync"}).status_code == 200
+
+
+@pytest.mark.asyncio
+@pytest.mark.mgmt_scopes("read:users")
+async def test_async(flaky, mgmt_async_client):
+    async with mgmt_async_client as client:
+        assert (await client.get("users", params={"q": "async"})).status_code == 200
+
+
+@pytest.mark.mgmt_scopes("create:users")
+def test_post(flaky_post, mgmt_client):
+    # Not repeated (it may have gone through): the 503 is the answer, and it is recorded.
+    assert mgmt_client.post("users", json={"email": "ada@example.com"}).status_code == 503
+
+
+@pytest.fixture
+def flaky_post(request, auth0_tenant):
+    if auth0_tenant.mode == "fake":
+        auth0_fake = request.getfixturevalue("auth0_fake")
+        auth0_fake.faults.add(status=503, count=1, operation="post_users", scope="test")
+    yield
+"""
+
+
+def recorded_statuses(path: Path) -> list[int]:
+    data = yaml.safe_load(path.read_text())
+    return [int(i["response"]["status"]["code"]) for i in data["interactions"]]
+
+
+@pytest.mark.parametrize("mode", ["once", "new_episodes", "all"])
+def test_a_cassette_holds_only_the_answer_the_test_got(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    project.makepyfile(test_retried=RETRIED_TESTS)
+    project.runpytest_subprocess(
+        "--auth0-fake", f"--record-mode={mode}", "-p", "no:cacheprovider"
+    ).assert_outcomes(passed=3)
+    cassettes = {p.name: recorded_statuses(p) for p in project.path.rglob("*.yaml")}
+    # The 503 and the 429 were the tenant's weather, not the code's behaviour: replay must
+    # not depend on them (nor re-recording change the cassette when they come or go). A 503
+    # the client handed to the test is the test's answer.
+    assert cassettes == {"test_async.yaml": [200], "test_sync.yaml": [200], "test_post.yaml": [503]}
+    # Replayed offline, with retries off too: the test gets the answer it got live.
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    for extra in ((), ("--auth0-no-retry",)):
+        project.runpytest_subprocess(
+            "--block-network", "-p", "no:cacheprovider", *extra
+        ).assert_outcomes(passed=3)

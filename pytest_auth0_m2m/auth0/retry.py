@@ -11,6 +11,7 @@ httpx transport of the clients the plugin hands out: it paces Management API req
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import email.utils
 import hashlib
@@ -22,10 +23,10 @@ import re
 import ssl
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpx
 from filelock import FileLock
@@ -240,26 +241,78 @@ class _Attempts:
         self.stats.retries += 1
         return self.policy.backoff(attempt)
 
-    def after_response(
-        self, request: httpx.Request, response: httpx.Response, attempt: int
-    ) -> float:
-        """Seconds before the next attempt, or -1: this response is the answer."""
+    def decide(self, request: httpx.Request, response: httpx.Response, attempt: int) -> float:
+        """Seconds to wait before sending ``request`` again after ``response``, or -1: this
+        response is the answer. No side effect: the cassette hook asks it too."""
         if not self.retry or attempt + 1 >= self.policy.attempts or not _resendable(request):
             return -1.0
         status = response.status_code
         if status == 429:  # refused before anything happened: any method may go again
             delay = self.policy.rate_limit_delay(response, attempt)
-            if delay > self.policy.max_wait:
-                return -1.0  # a quota's reset hours away: the test sees the 429
-            self.stats.rate_limit_waits += 1
-            if self.pacer is not None and request.url.path.startswith(MANAGEMENT_PATH):
-                self.pacer.hold(delay)
-                return 0.0  # the pacer's next reservation makes the wait, for every process
-            return delay
+            # A quota's reset hours away: the test sees the 429.
+            return -1.0 if delay > self.policy.max_wait else delay
         if status in RETRY_STATUSES and request.method in IDEMPOTENT_METHODS:
-            self.stats.retries += 1
             return self.policy.backoff(attempt)
         return -1.0
+
+    def after_response(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        attempt: int,
+        decided: float | None = None,
+    ) -> float:
+        """Seconds before the next attempt, or -1: this response is the answer. ``decided``:
+        what :meth:`decide` already said about this response (when it was recorded)."""
+        delay = self.decide(request, response, attempt) if decided is None else decided
+        if delay < 0:
+            return -1.0
+        if response.status_code != 429:
+            self.stats.retries += 1
+            return delay
+        self.stats.rate_limit_waits += 1
+        if self.pacer is not None and request.url.path.startswith(MANAGEMENT_PATH):
+            self.pacer.hold(delay)
+            return 0.0  # the pacer's next reservation makes the wait, for every process
+        return delay
+
+
+@dataclass
+class _InFlight:
+    """The attempt a transport is waiting on, for the cassette hook (see ``final_answer``)."""
+
+    attempts: _Attempts
+    request: httpx.Request
+    attempt: int
+    decided: float | None = None
+
+
+_IN_FLIGHT: contextvars.ContextVar[_InFlight | None] = contextvars.ContextVar(
+    "pytest_auth0_m2m_in_flight", default=None
+)
+
+
+def final_answer(response: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """A vcrpy ``before_record_response`` hook: None (not recorded) for an answer that the
+    client which sent it is about to retry, the response itself otherwise.
+
+    vcrpy records at httpx's ``HTTPTransport``, inside the retry loop, so every attempt would
+    be recorded; a cassette should hold what the test got, not the tenant's passing 503s (nor
+    429s). The decision is made once, here, and the transport then acts on it.
+    """
+    flight = _IN_FLIGHT.get()
+    if flight is None:  # not sent by a retrying client of ours (or played back)
+        return response
+    status = response.get("status") or {}
+    headers = response.get("headers") or {}
+    pairs = [
+        (str(name), str(value))
+        for name, values in headers.items()
+        for value in (values if isinstance(values, list) else [values])
+    ]
+    probe = httpx.Response(int(status.get("code", 0)), headers=pairs)
+    flight.decided = flight.attempts.decide(flight.request, probe, flight.attempt)
+    return None if flight.decided >= 0 else response
 
 
 class RetryingTransport(httpx.BaseTransport):
@@ -289,14 +342,15 @@ class RetryingTransport(httpx.BaseTransport):
             wait = attempts.pace(request)
             if wait:
                 sleep(wait)
+            flight = _InFlight(attempts, request, attempt)
             try:
-                response = self.inner.handle_request(request)
+                response = self._send(request, flight)
             except httpx.TransportError as exc:
                 delay = attempts.after_error(request, exc, attempt)
                 if delay < 0:
                     raise
             else:
-                delay = attempts.after_response(request, response, attempt)
+                delay = attempts.after_response(request, response, attempt, flight.decided)
                 if delay < 0:
                     return response
                 response.read()
@@ -304,6 +358,13 @@ class RetryingTransport(httpx.BaseTransport):
             if delay:
                 sleep(delay)
             attempt += 1
+
+    def _send(self, request: httpx.Request, flight: _InFlight) -> httpx.Response:
+        token = _IN_FLIGHT.set(flight)
+        try:
+            return self.inner.handle_request(request)
+        finally:
+            _IN_FLIGHT.reset(token)
 
     def close(self) -> None:
         self.inner.close()
@@ -341,14 +402,15 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
             wait = attempts.pace(request)
             if wait:
                 await self._wait(wait)
+            flight = _InFlight(attempts, request, attempt)
             try:
-                response = await self.inner.handle_async_request(request)
+                response = await self._send(request, flight)
             except httpx.TransportError as exc:
                 delay = attempts.after_error(request, exc, attempt)
                 if delay < 0:
                     raise
             else:
-                delay = attempts.after_response(request, response, attempt)
+                delay = attempts.after_response(request, response, attempt, flight.decided)
                 if delay < 0:
                     return response
                 await response.aread()
@@ -356,6 +418,13 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
             if delay:
                 await self._wait(delay)
             attempt += 1
+
+    async def _send(self, request: httpx.Request, flight: _InFlight) -> httpx.Response:
+        token = _IN_FLIGHT.set(flight)
+        try:
+            return await self.inner.handle_async_request(request)
+        finally:
+            _IN_FLIGHT.reset(token)
 
     async def aclose(self) -> None:
         await self.inner.aclose()
@@ -495,6 +564,7 @@ __all__ = [
     "SharedBucket",
     "bucket_path",
     "env_proxy",
+    "final_answer",
     "parse_rate_limit",
     "ssl_context",
 ]

@@ -124,6 +124,7 @@ def _then(first: Callable[[Any], Any] | None, second: Callable[[Any], Any]) -> C
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Every cassette is guarded; ours are also redacted, after the user's own hooks, and
     held to the test's declared scopes."""
+    from pytest_auth0_m2m.auth0.retry import final_answer
     from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
     from pytest_auth0_m2m.cassettes.guard import GuardedPersister
     from pytest_auth0_m2m.cassettes.redaction import Redactor
@@ -160,8 +161,11 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
             merged["before_record_request"] = _then(
                 merged.get("before_record_request"), lambda r: redactor().request(r)
             )
+            # A 5xx or 429 that our client retries is not recorded (retry.final_answer):
+            # the cassette holds the answer the test got, whatever the tenant's weather.
             merged["before_record_response"] = _then(
-                merged.get("before_record_response"), lambda r: redactor().response(r)
+                final_answer,
+                _then(merged.get("before_record_response"), lambda r: redactor().response(r)),
             )
             if settings.record_mode == "rewrite" and "path" in merged:
                 # pytest-recording deletes the cassette under its own directory, not ours.
