@@ -72,6 +72,8 @@ EXTRA_PROPERTIES: Mapping[str, frozenset[str]] = {
     "patch_resource-servers_by_id": frozenset({"token_lifetime_for_web"}),
     "post_connections": frozenset({"cross_app_access_resource_app"}),
     "patch_connections_by_id": frozenset({"cross_app_access_resource_app"}),
+    # organization-level roles (TestAccRoleOrganizationLevel.yaml)
+    "post_roles": frozenset({"type", "owner_id"}),
 }
 
 # operation_id -> {path parameter: PathLimit}; only parameters the spec constrains. Auth0

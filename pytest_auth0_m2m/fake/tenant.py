@@ -326,6 +326,7 @@ class Tenant:
             "name": data["name"],
             "description": data.get("description", data["name"]),
         }
+        role.update({k: data[k] for k in ("type", "owner_id") if data.get(k) is not None})
         self.roles[role["id"]] = role
         self.role_permissions.setdefault(role["id"], [])
         self.role_users.setdefault(role["id"], [])

@@ -340,3 +340,16 @@ def test_user_permissions(fake: FakeAuth0, http: httpx.Client) -> None:
     assert [s["source_type"] for s in left["sources"]] == ["ROLE"]
     unknown = {"permissions": [{"resource_server_identifier": api, "permission_name": "nope"}]}
     assert http.post(base, headers=headers, json=unknown).status_code == 400
+
+
+def test_organization_level_role(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccRoleOrganizationLevel.yaml: POST /roles accepts type and owner_id (not in the spec).
+    headers = bearer(fake, "create:roles", "read:roles")
+    made = http.post(
+        "/api/v2/roles",
+        headers=headers,
+        json={"name": "org-admin", "type": "organization", "owner_id": "org_abc"},
+    )
+    assert made.status_code == 200, made.text
+    got = http.get(f"/api/v2/roles/{made.json()['id']}", headers=headers).json()
+    assert (got["type"], got["owner_id"]) == ("organization", "org_abc")
