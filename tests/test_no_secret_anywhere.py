@@ -38,6 +38,7 @@ from pytest_auth0_m2m.cassettes import audit, enforcement, guard, placeholders, 
 from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN, is_placeholder_secret
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.fake import common as fake_common
+from pytest_auth0_m2m.fake import diff as fake_diff
 from pytest_auth0_m2m.fake import faults as fake_faults
 from pytest_auth0_m2m.fake import routes as fake_routes
 from pytest_auth0_m2m.fake import tls as fake_tls
@@ -476,6 +477,21 @@ FACTORIES: dict[str, Callable[[World], object]] = {
     # fake
     "fake.auth.Signer": lambda w: w.fake._started()[2],
     "fake.common.ApiError": _api_error,
+    "fake.diff.Recorded": lambda w: fake_diff.Recorded(
+        "POST",
+        "/api/v2/users",
+        "",
+        f'{{"email": "a@example.com", "password": "{PASSWORD}"}}',
+        "application/json",
+        201,
+        f'{{"user_id": "auth0|1", "client_secret": "{w.credentials.client_secret}"}}',
+    ),
+    "fake.diff.Outcome": lambda w: fake_diff.Outcome(
+        "c.yaml", "POST", "/api/v2/users", 201, 400, ("user_id",), None, f"bad {PASSWORD}"
+    ),
+    "fake.diff.Report": lambda w: fake_diff.Report(
+        [FACTORIES["fake.diff.Outcome"](w)], skipped=0, cassettes=1
+    ),
     "fake.faults.Bucket": lambda w: fake_faults.Bucket(2.0, 2),
     "fake.faults.RateLimits": lambda w: fake_faults.RateLimits(fake_faults.Bucket(2.0, 2)),
     "fake.faults.Verdict": lambda w: fake_faults.Verdict(True, {"x-ratelimit-limit": "2"}),

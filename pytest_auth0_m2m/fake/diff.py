@@ -43,11 +43,11 @@ class Recorded:
 
     method: str
     path: str
-    query: str
-    body: str
+    query: str = field(repr=False)  # bodies and queries may hold what a cassette kept:
+    body: str = field(repr=False)  # a repr in a traceback never shows them
     content_type: str
     status: int
-    response: str
+    response: str = field(repr=False)
     # Auth0's top-level keys when the response body is not kept (a derived facts file).
     keys: tuple[str, ...] | None = None
 
@@ -66,7 +66,7 @@ class Outcome:
     fake_status: int
     keys: tuple[str, ...] | None
     fake_keys: tuple[str, ...] | None
-    fake_message: str = ""
+    fake_message: str = field(default="", repr=False)  # the emulator's message may quote input
 
     @property
     def family(self) -> str:
