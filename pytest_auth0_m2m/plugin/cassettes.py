@@ -24,7 +24,12 @@ from pytest_auth0_m2m.cassettes.paths import (
     unreadable_cassette_message,
 )
 from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
-from pytest_auth0_m2m.plugin.state import SETTINGS_KEY, declared_scopes, use_fixture
+from pytest_auth0_m2m.plugin.state import (
+    SETTINGS_KEY,
+    declared_scopes,
+    private_fixture,
+    use_fixture,
+)
 
 # The guard, redaction and enforcement (and vcr under them) are imported when a cassette is
 # first configured: a run, or a test, that never uses one does not pay for them.
@@ -217,6 +222,7 @@ def emulator_secrets(fake: Any) -> list[Secret]:
 
 
 @pytest.fixture
+@private_fixture
 def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """Cassette glue for mgmt_scopes tests: tenant names for the rewrite, replay checks."""
     item = request.node
