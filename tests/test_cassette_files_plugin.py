@@ -26,6 +26,8 @@ def _spoil(path: Path, how: str) -> None:
         path.write_text("")
     elif how == "blank":
         path.write_text("\n  \n")
+    elif how == "long blank":
+        path.write_text(" \n" * 200)
     elif how == "truncated":
         path.write_text(text[: len(text) // 2].rsplit("\n", 1)[0] + '\n    body: "unterminated')
     elif how == "not a cassette":
@@ -34,7 +36,9 @@ def _spoil(path: Path, how: str) -> None:
         path.write_text("{{{ [[[ :::\n\t\x07")
 
 
-@pytest.mark.parametrize("how", ["empty", "blank", "truncated", "not a cassette", "not YAML"])
+@pytest.mark.parametrize(
+    "how", ["empty", "blank", "long blank", "truncated", "not a cassette", "not YAML"]
+)
 def test_a_spoiled_cassette_fails_replay_with_one_line(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
