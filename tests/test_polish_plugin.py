@@ -259,3 +259,19 @@ def test_lists(mgmt_client):
     )
     # Only ever narrower: the report never suggests a scope the test did not declare.
     assert "narrower" not in result.stdout.str()
+
+
+def test_the_report_section_has_no_blank_line_under_its_header(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_r=(
+            "import pytest\n\n"
+            '@pytest.mark.mgmt_scopes("read:users", "read:roles")\n'
+            "def test_lists(mgmt_client):\n"
+            '    assert mgmt_client.get("users").status_code == 200\n'
+        )
+    )
+    result = _run(project, "--auth0-fake")
+    result.assert_outcomes(passed=1)
+    lines = result.outlines
+    header = next(i for i, line in enumerate(lines) if "auth0-m2m least privilege" in line)
+    assert lines[header + 1].startswith("test_r.py::test_lists: unused read:roles"), lines

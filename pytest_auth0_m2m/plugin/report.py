@@ -227,6 +227,9 @@ class _ScopesReport:
             return
         if (self._run is None or not self._run.tests) and self.error is None:
             return
+        # The progress line may still be open: closed before the header, not after it (pytest's
+        # write_line would close it below the header, leaving a blank line there).
+        terminalreporter.ensure_newline()
         terminalreporter.section(SECTION)
         for line in self.run.summary_lines() if self.run.tests else []:
             terminalreporter.write_line(line)
