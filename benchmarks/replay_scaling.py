@@ -127,40 +127,6 @@ def mgmt_client():
 """
 
 
-BASELINE_CONFTEST = """
-from pathlib import Path
-
-import httpx
-import pytest
-
-# The hand-rolled setup this plugin replaces: a fixed token in replay, secrets filtered by name.
-TOKEN = "replay-token"
-
-
-@pytest.fixture(scope="module")
-def vcr_config():
-    return {
-        "filter_headers": ["authorization", "cookie", "set-cookie"],
-        "filter_post_data_parameters": ["client_secret"],
-        "decode_compressed_response": True,
-    }
-
-
-@pytest.fixture
-def vcr_cassette_dir(request):
-    return str(Path(request.config.rootpath) / "cassettes" / request.module.__name__)
-
-
-@pytest.fixture
-def mgmt_client():
-    with httpx.Client(
-        base_url="https://tenant.auth0.invalid/api/v2/",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-    ) as client:
-        yield client
-"""
-
-
 def write_tests(root: Path, n_tests: int, *, plugin: bool) -> None:
     for module in range((n_tests + PER_MODULE - 1) // PER_MODULE):
         lines = ["import pytest", "", ""]

@@ -125,10 +125,7 @@ def add_permissions(call: Call) -> Reply:
         role = _role(call)
         pairs = _permissions(call)
         _check_permissions(call, pairs)
-        current = tenant.role_permissions.setdefault(role["id"], [])
-        for pair in pairs:
-            if pair not in current:
-                current.append(pair)
+        _grant(tenant.role_permissions, role["id"], pairs)
         return 201, {}  # as recorded (TestAccRolePermissions.yaml)
 
 
@@ -138,9 +135,22 @@ def remove_permissions(call: Call) -> Reply:
     with tenant.lock:
         role = _role(call)
         pairs = _permissions(call)
-        current = tenant.role_permissions.setdefault(role["id"], [])
-        tenant.role_permissions[role["id"]] = [p for p in current if p not in pairs]
+        _revoke(tenant.role_permissions, role["id"], pairs)
         return 204, None  # as recorded (TestAccRolePermissions.yaml)
+
+
+# A role's or a user's permissions: (resource server identifier, permission name) pairs.
+Permissions = dict[str, list[tuple[str, str]]]
+
+
+def _grant(store: Permissions, holder: str, pairs: list[tuple[str, str]]) -> None:
+    """Permissions added to a role's or a user's list, each once, in the order given."""
+    current = store.setdefault(holder, [])
+    current.extend(p for p in pairs if p not in current)
+
+
+def _revoke(store: Permissions, holder: str, pairs: list[tuple[str, str]]) -> None:
+    store[holder] = [p for p in store.get(holder, []) if p not in pairs]
 
 
 @HANDLERS.route("get_role_permission")
@@ -205,8 +215,7 @@ def add_user_permissions(call: Call) -> Reply:
         user_id = _user_id(call)
         pairs = _permissions(call)
         _check_permissions(call, pairs)
-        current = tenant.user_permissions.setdefault(user_id, [])
-        current.extend(p for p in pairs if p not in current)
+        _grant(tenant.user_permissions, user_id, pairs)
         return 201, {}  # as recorded (TestAccUserPermissions.yaml)
 
 
@@ -216,8 +225,7 @@ def remove_user_permissions(call: Call) -> Reply:
     with tenant.lock:
         user_id = _user_id(call)
         pairs = _permissions(call)
-        current = tenant.user_permissions.get(user_id, [])
-        tenant.user_permissions[user_id] = [p for p in current if p not in pairs]
+        _revoke(tenant.user_permissions, user_id, pairs)
         return 204, None
 
 
