@@ -216,8 +216,9 @@ def issue_token(
         if not isinstance(params.get(name), str) or not params.get(name):
             raise oauth_error(400, "invalid_request", f"Missing required parameter: {name}")
     if params["grant_type"] != "client_credentials":
+        # RFC 6749 section 5.2 and Auth0: an unknown grant type is a 400, not a 403.
         raise oauth_error(
-            403, "unsupported_grant_type", f"Unsupported grant type: {params['grant_type']}"
+            400, "unsupported_grant_type", f"Unsupported grant type: {params['grant_type']}"
         )
     basic = _basic_credentials(authorization)
     client_id: object

@@ -213,3 +213,21 @@ def test_missing_audience_without_default_audience(fake: FakeAuth0, http: httpx.
             "No audience parameter was provided, and no default audience has been configured"
         ),
     }
+
+
+def test_unknown_grant_type_is_400_unsupported_grant_type(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    client_id, secret = make_app(fake, ["read:users"])
+    r = http.post(
+        "/oauth/token",
+        data={
+            "grant_type": "urn:example:not-a-grant",
+            "client_id": client_id,
+            "client_secret": secret,
+            "audience": fake.audience,
+        },
+    )
+    assert r.status_code == 400
+    assert r.json()["error"] == "unsupported_grant_type"
+    assert secret not in r.text
