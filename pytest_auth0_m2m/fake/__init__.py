@@ -6,6 +6,7 @@ with run_fake_auth0() as fake:
 
 from __future__ import annotations
 
+from .apis import ApiDeclaration
 from .faults import PRESETS, Bucket, Counters, Fault, Faults, RateLimits
 from .seeding import SeedError, load_seed_file
 from .server import FakeAuth0, UnknownCheckpoint, run_fake_auth0
@@ -14,6 +15,7 @@ from .tenant import PROVISIONER_SCOPES, Credentials
 __all__ = [
     "PRESETS",
     "PROVISIONER_SCOPES",
+    "ApiDeclaration",
     "Bucket",
     "Counters",
     "Credentials",

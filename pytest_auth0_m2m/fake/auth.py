@@ -19,6 +19,7 @@ from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 
 from ..auth0.scopes import Operation
+from .apis import carries_permissions
 from .common import ApiError, random_id
 from .tenant import Tenant
 
@@ -114,9 +115,21 @@ class Signer:
             "claims_supported": ["aud", "sub", "iss", "iat", "exp", "azp", "scope", "gty"],
         }
 
-    def mint(self, client_id: str, audience: str, scopes: list[str], lifetime: int) -> str:
-        now = int(self.clock())
-        claims = {
+    def mint(
+        self,
+        client_id: str,
+        audience: str,
+        scopes: list[str],
+        lifetime: int,
+        *,
+        permissions: bool = False,
+        issued_at: int | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """A client-credentials access token as Auth0 signs it; ``permissions`` adds the RBAC
+        claim (the granted scopes), ``claims`` overrides or adds claims (negative tests)."""
+        now = int(self.clock()) if issued_at is None else issued_at
+        body: dict[str, Any] = {
             "iss": self.issuer,
             "sub": f"{client_id}@clients",
             "aud": audience,
@@ -126,7 +139,10 @@ class Signer:
             "gty": "client-credentials",
             "azp": client_id,
         }
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+        if permissions:
+            body["permissions"] = list(scopes)
+        body.update(claims or {})
+        return jwt.encode(body, self._key, algorithm="RS256", headers={"kid": self.kid})
 
     def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         """Claims of a valid bearer token for ``audience``, else Auth0's 401."""
@@ -267,6 +283,7 @@ def issue_token(
             )
         granted = list(grant.get("scope") or [])
         lifetime = int(server.get("token_lifetime") or tenant.token_lifetime)
+        permissions = carries_permissions(server)
     requested = params.get("scope")
     if isinstance(requested, str) and requested.strip():
         missing = [s for s in requested.split() if s not in granted]
@@ -274,7 +291,10 @@ def issue_token(
             raise oauth_error(
                 403, "access_denied", f"Client has not been granted scopes: {', '.join(missing)}"
             )
-    token = signer.mint(client_id, audience, granted, lifetime)
+    if permissions:
+        token = signer.mint(client_id, audience, granted, lifetime, permissions=True)
+    else:
+        token = signer.mint(client_id, audience, granted, lifetime)
     body = {
         "access_token": token,
         "token_type": "Bearer",

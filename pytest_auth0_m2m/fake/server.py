@@ -29,6 +29,7 @@ from werkzeug.routing.exceptions import RoutingException
 from ..auth0.endpoints import TenantEndpoints
 from ..auth0.hosts import is_loopback, netloc
 from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
+from .apis import ApiSpec, carries_permissions, declarations
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
 from .common import ApiError, dumps, mgmt_body, validate_path
 from .faults import (
@@ -157,6 +158,7 @@ class FakeAuth0:
         host: str = "127.0.0.1",
         max_body_bytes: int = MAX_BODY_BYTES,
         tls_material: TlsMaterial | None = None,
+        apis: Iterable[ApiSpec] | None = None,
     ) -> None:
         if not is_loopback(host):
             # Admin routes are unauthenticated and the CLI prints a secret: local use only.
@@ -170,6 +172,8 @@ class FakeAuth0:
         self._clock: Callable[[], float] = clock or time.time
         self.token_lifetime = token_lifetime
         self.max_body_bytes = max_body_bytes
+        # The user's own APIs (resource servers): present from the start, kept by reset.
+        self.apis = declarations(apis)
         self.counters = Counters()
         self.faults = Faults()
         self.journal = Journal()
@@ -219,7 +223,9 @@ class FakeAuth0:
         port = int(server.bind_addr[1])
         self._domain = netloc("localhost" if self.tls else self._host, port)
         self._signer = Signer(f"https://{self._domain}/", self._clock)
-        self._tenant = Tenant(self._domain, self._clock, self.token_lifetime, self.provisioner)
+        self._tenant = Tenant(
+            self._domain, self._clock, self.token_lifetime, self.provisioner, self.apis
+        )
         self._server = server
         self._thread = threading.Thread(target=server.serve, name=f"fake-auth0-{port}", daemon=True)
         self._thread.start()
@@ -296,6 +302,48 @@ class FakeAuth0:
     @property
     def tenant(self) -> Tenant:
         return self._started()[1]
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the tenant's signing keys are published (what an API verifies tokens with)."""
+        return f"{self.url}/.well-known/jwks.json"
+
+    def mint_token(
+        self,
+        audience: str | None = None,
+        scopes: Iterable[str] = (),
+        *,
+        client_id: str = "minted0000000000000000000000000",
+        expires_in: int | None = None,
+        issued_at: int | None = None,
+        permissions: bool | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        """An access token signed with the tenant's key, with chosen claims, for negative
+        tests: ``expires_in=-60`` (expired), another ``audience``, ``claims={"iss": ...}``
+        (another issuer). No client or grant is needed. ``audience`` defaults to the
+        Management API; ``permissions`` (default: as the API's RBAC setting says) adds the
+        ``permissions`` claim."""
+        _, tenant, signer = self._started()
+        audience = audience or tenant.audience
+        if isinstance(scopes, str):
+            scopes = scopes.split()
+        with tenant.lock:
+            server = tenant.resource_server_by_identifier(audience)
+        if permissions is None:
+            permissions = server is not None and carries_permissions(server)
+        lifetime = expires_in
+        if lifetime is None:
+            lifetime = int((server or {}).get("token_lifetime") or self.token_lifetime)
+        return signer.mint(
+            client_id,
+            audience,
+            list(scopes),
+            lifetime,
+            permissions=permissions,
+            issued_at=issued_at,
+            claims=claims,
+        )
 
     # --- helpers for tests -------------------------------------------------------------------
 
@@ -766,6 +814,7 @@ def run_fake_auth0(
     clock: Callable[[], float] | None = None,
     token_lifetime: int = 86400,
     tls_material: TlsMaterial | None = None,
+    apis: Iterable[ApiSpec] | None = None,
 ) -> Iterator[FakeAuth0]:
     """A started emulator, stopped on exit."""
     fake = FakeAuth0(
@@ -775,6 +824,7 @@ def run_fake_auth0(
         clock=clock,
         token_lifetime=token_lifetime,
         tls_material=tls_material,
+        apis=apis,
     )
     fake.start()
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..auth0.scopes import catalogue
+from .apis import ApiDeclaration
 from .common import random_id
 
 # Every attribute of Tenant that holds resources: reset, snapshot and restore walk this one list,
@@ -81,8 +82,11 @@ class Tenant:
         clock: Callable[[], float],
         token_lifetime: int,
         provisioner: Credentials,
+        apis: tuple[ApiDeclaration, ...] = (),
     ) -> None:
         self.domain = domain
+        # The user's own APIs declared at start: part of the tenant, made again by reset().
+        self.declared_apis = apis
         self.audience = f"https://{domain}/api/v2/"
         self.clock = clock
         self.token_lifetime = token_lifetime
@@ -140,6 +144,8 @@ class Tenant:
                 ],
             }
             self.resource_servers[str(system_api["id"])] = system_api
+            for api in self.declared_apis:
+                self.add_resource_server(api.resource_server())
             self.add_connection({"name": DEFAULT_CONNECTION, "strategy": "auth0"})
             self.add_client(
                 {
