@@ -468,6 +468,8 @@ FACTORIES: dict[str, Callable[[World], object]] = {
         _filesystem_persister(), _registry(w)
     ),
     "cassettes.placeholders.ReplaySource": lambda w: placeholders.ReplaySource(w.endpoints),
+    # The public replay key's numbers: nothing secret to plant.
+    "cassettes.replay_rsa.RsaKey": lambda w: placeholders.replay_key(),
     "cassettes.redaction.Redactor": lambda w: redaction.Redactor(
         _registry(w).rewriter(), echoes=lambda: [PASSWORD]
     ),

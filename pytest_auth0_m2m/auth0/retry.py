@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
-from filelock import FileLock
 
 # 502/504 and dropped connections may come after Auth0 acted; 500/503 usually before. Only an
 # idempotent request is repeated on them (RFC 9110 9.2.2): repeating it changes nothing more.
@@ -159,6 +158,9 @@ class SharedBucket:
         self.capacity = float(max(1, limit.burst - 1))
         self._clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Imported here: only a paced (live) session needs a lock file, not a replay.
+        from filelock import FileLock
+
         self._lock = FileLock(str(path.with_suffix(".lock")), timeout=60)
 
     def __repr__(self) -> str:

@@ -8,19 +8,19 @@ nothing signed by it is worth anything, and anyone can check that a cassette's J
 
 from __future__ import annotations
 
+import binascii
 import functools
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
+from pytest_auth0_m2m.cassettes import replay_rsa
 
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-# PyJWT and cryptography are imported where a token is made or read, not with this module:
-# the plugin's start-up (and a session that never meets a token) does not pay for them.
+# Tokens are made and read here without PyJWT or cryptography (replay_rsa): a replay session
+# would otherwise load both, about 9 MiB, for one public key.
 
 REPLAY_KID = "pytest-auth0-m2m-replay-key-public"
 REPLAY_ALG = "RS256"
@@ -73,24 +73,8 @@ JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-
 
 
 @functools.cache  # parsing a constant once; not session state
-def replay_private_key() -> rsa.RSAPrivateKey:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    pem = REPLAY_PRIVATE_KEY_PEM.encode()
-    try:
-        # Checking a constant key's math costs ~50 ms at every replay session's start.
-        key = serialization.load_pem_private_key(
-            pem, password=None, unsafe_skip_rsa_key_validation=True
-        )
-    except TypeError:  # cryptography < 39 has no such option
-        key = serialization.load_pem_private_key(pem, password=None)
-    assert isinstance(key, rsa.RSAPrivateKey)
-    return key
-
-
-def replay_public_key() -> rsa.RSAPublicKey:
-    return replay_private_key().public_key()
+def replay_key() -> replay_rsa.RsaKey:
+    return replay_rsa.load_pkcs8_pem(REPLAY_PRIVATE_KEY_PEM)
 
 
 def scope_string(scopes: Iterable[str]) -> str:
@@ -118,16 +102,50 @@ def token_claims(domain: str, client_id: str, scopes: Iterable[str]) -> dict[str
     }
 
 
+def _json(value: Any, *, sort_keys: bool = False) -> bytes:
+    # PyJWT's serialisation (compact; the header's keys sorted), so tokens are the same bytes
+    # as those in cassettes recorded before.
+    return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode()
+
+
 def sign(claims: Mapping[str, Any]) -> str:
     """A JWT over ``claims`` signed by the public replay key (RS256 is deterministic)."""
-    import jwt
-
-    return jwt.encode(
-        dict(claims),
-        replay_private_key(),
-        algorithm=REPLAY_ALG,
-        headers={"kid": REPLAY_KID, "typ": "JWT"},
+    header = {"typ": "JWT", "alg": REPLAY_ALG, "kid": REPLAY_KID}
+    signing_input = (
+        replay_rsa.b64url(_json(header, sort_keys=True)) + "." + replay_rsa.b64url(_json(claims))
     )
+    return signing_input + "." + _signature(signing_input)
+
+
+@functools.lru_cache(maxsize=256)  # a few ms of big-number arithmetic; the same claims recur
+def _signature(signing_input: str) -> str:
+    return replay_rsa.sign(replay_key(), signing_input.encode("ascii"))
+
+
+def _object(segment: str) -> dict[str, Any] | None:
+    """A JWS segment's JSON object; None if it is not one."""
+    try:
+        value = json.loads(replay_rsa.b64url_decode(segment))
+    except (ValueError, binascii.Error, UnicodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _segments(token: str) -> tuple[dict[str, Any], dict[str, Any], str, str] | None:
+    """(header, claims, signing input, signature) of a compact JWS with JSON parts, else None."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    header, claims = _object(parts[0]), _object(parts[1])
+    if header is None or claims is None:
+        return None
+    try:
+        # A signature that is not base64url is not a JWT (PyJWT's rule, the guard's too: a
+        # token cut short in one of a cassette's views is not another token).
+        replay_rsa.b64url_decode(parts[2])
+    except (ValueError, binascii.Error):
+        return None
+    return header, claims, parts[0] + "." + parts[1], parts[2]
 
 
 def placeholder_token(domain: str, client_id: str, scopes: Iterable[str]) -> str:
@@ -136,13 +154,8 @@ def placeholder_token(domain: str, client_id: str, scopes: Iterable[str]) -> str
 
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """The claims of a JWT without checking anything; None if it is not a JWT."""
-    import jwt
-
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    return claims if isinstance(claims, dict) else None
+    segments = _segments(token)
+    return None if segments is None else segments[1]
 
 
 def _rewrite_claim(value: Any, rewrite: Callable[[str], str]) -> Any:
@@ -177,27 +190,17 @@ def placeholder_for(token: str, rewrite: Callable[[str], str] = lambda text: tex
 
 def is_replay_token(token: str) -> bool:
     """Whether ``token`` is a JWT signed by the replay key (so it carries no real access)."""
-    import jwt
-
-    try:
-        header = jwt.get_unverified_header(token)
-        if header.get("kid") != REPLAY_KID:
-            return False
-        jwt.decode(
-            token,
-            replay_public_key(),
-            algorithms=[REPLAY_ALG],
-            options={
-                "verify_aud": False,
-                "verify_exp": False,
-                "verify_iat": False,
-                "verify_nbf": False,
-                "verify_iss": False,
-            },
-        )
-    except jwt.PyJWTError:
+    segments = _segments(token)
+    if segments is None:
         return False
-    return True
+    header, _, signing_input, signature = segments
+    if header.get("kid") != REPLAY_KID or header.get("alg") != REPLAY_ALG:
+        return False
+    try:
+        message = signing_input.encode("ascii")
+    except UnicodeError:
+        return False
+    return replay_rsa.verify(replay_key(), message, signature)
 
 
 def is_placeholder_secret(value: str) -> bool:
