@@ -9,11 +9,11 @@ nothing and exits 1 when a committed file differs from what the spec gives. It w
   403 descriptions, which say whether the operation wants *any* of them, *all* of them, or a
   mix ("read:connections and any of: ..."). A rule is stored as a list of groups: every group
   must be satisfied by at least one of its scopes.
-- ``fake_schemas.json``, what the emulator validates (``pytest_auth0_m2m/fake/schemas.py``): for
-  the request bodies of the write operations it emulates, the required property names, whether
-  unknown properties are allowed, and each top-level property's JSON types and the description
-  Auth0 quotes in its 400 messages; and, for every operation, the length limits the spec puts on
-  path parameters.
+- ``fake_schemas.json``, what the emulator validates (``pytest_auth0_m2m/fake/schemas.py``): the
+  JSON Schema of every operation's JSON request body (component schemas in ``definitions``,
+  Auth0's unpublished formats and non-validating keywords dropped, descriptions short enough to
+  quote in a 400, ``EXTRA_PROPERTIES`` added where recordings show Auth0 accepts more than its
+  spec), and, for every operation, the limits the spec puts on path parameters.
 """
 
 from __future__ import annotations
@@ -107,34 +107,35 @@ def render(catalogue: dict[str, Any]) -> str:
 
 # --- emulator schemas -----------------------------------------------------------------------
 
-# The write operations whose request bodies the emulator validates (its routes call
-# validate_body with these operation ids); in the order the data file lists them.
-FAKE_BODY_OPERATIONS = (
-    "post_client-grants",
-    "patch_client-grants_by_id",
-    "post_clients",
-    "patch_clients_by_id",
-    "post_connections",
-    "patch_connections_by_id",
-    "post_organizations",
-    "patch_organizations_by_id",
-    "delete_members",
-    "post_members",
-    "post_resource-servers",
-    "patch_resource-servers_by_id",
-    "post_roles",
-    "patch_roles_by_id",
-    "delete_role_permission_assignment",
-    "post_role_permission_assignment",
-    "post_role_users",
-    "post_users",
-    "patch_users_by_id",
-    "delete_user_roles",
-    "post_user_roles",
+# Properties Auth0 accepts that the spec does not list: where a real recording and the spec
+# disagree the recording wins (terraform provider recordings, test/data/recordings).
+EXTRA_PROPERTIES = {
+    "post_resource-servers": ("token_lifetime_for_web",),
+    "patch_resource-servers_by_id": ("token_lifetime_for_web",),
+    "post_connections": ("cross_app_access_resource_app",),
+    "patch_connections_by_id": ("cross_app_access_resource_app",),
+    # organization-level roles (TestAccRoleOrganizationLevel.yaml)
+    "post_roles": ("type", "owner_id"),
+}
+# The formats the emulator checks, as Auth0 does (a recording shows Auth0's 400 for a bad
+# email). Auth0's own formats (client-id, strict-https-uri, ...) have no published definition,
+# so they are dropped from the generated schemas rather than guessed.
+CHECKED_FORMATS = ("email", "date-time", "ipv4", "ipv6")
+# Keywords that do not validate anything; dropped to keep the data file small.
+UNCHECKED_KEYWORDS = (
+    "default",
+    "example",
+    "examples",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "title",
 )
 # Long descriptions are cut at a word boundary so a 400 message stays one readable line.
 DESCRIPTION_MAX = 160
 ELLIPSIS = "..."
+SCHEMA_REF = "#/components/schemas/"
+DEFINITION_REF = "#/definitions/"
 
 
 def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -163,11 +164,6 @@ def short_description(text: str) -> str:
     return text[: DESCRIPTION_MAX - len(ELLIPSIS)].rsplit(" ", 1)[0] + ELLIPSIS
 
 
-def _json_types(schema: dict[str, Any]) -> list[str]:
-    kind = schema.get("type", [])
-    return [kind] if isinstance(kind, str) else list(kind)
-
-
 def _operations_by_id(spec: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """operationId -> (path item, operation), in the spec's order."""
     found: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
@@ -178,22 +174,74 @@ def _operations_by_id(spec: dict[str, Any]) -> dict[str, tuple[dict[str, Any], d
     return found
 
 
-def body_schema(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
-    """One operation's request body as the emulator checks it."""
+def _python_compiles(pattern: str) -> bool:
+    """Whether the emulator's validator (fastjsonschema, over Python's re) reads the pattern."""
+    import fastjsonschema
+
+    try:
+        fastjsonschema.compile({"type": "string", "pattern": pattern})
+    except (re.error, fastjsonschema.JsonSchemaDefinitionException):
+        return False
+    return True
+
+
+def _checked(node: Any, used: set[str]) -> Any:
+    """A spec schema as the emulator compiles it: component references point into
+    ``definitions`` (their names collected in ``used``), descriptions are short, and keywords
+    that check nothing (or that Auth0 does not publish) are gone."""
+    if isinstance(node, list):
+        return [_checked(item, used) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in UNCHECKED_KEYWORDS or key.startswith("x-"):
+            continue
+        if key == "$ref":
+            ref = str(value)
+            if not ref.startswith(SCHEMA_REF):
+                raise ValueError(f"cannot compile $ref {ref!r}: expected a component schema")
+            used.add(ref[len(SCHEMA_REF) :])
+            out[key] = DEFINITION_REF + ref[len(SCHEMA_REF) :]
+        elif key == "format":
+            if value in CHECKED_FORMATS:
+                out[key] = value
+        elif key == "pattern" and not _python_compiles(str(value)):
+            continue  # an ECMAScript-only pattern (e.g. "[\\w-\\.]"): unchecked, not misread
+        elif key == "description" and isinstance(value, str):
+            out[key] = short_description(value)
+        elif key in ("properties", "patternProperties", "definitions", "$defs"):
+            out[key] = {name: _checked(sub, used) for name, sub in value.items()}
+        else:
+            out[key] = _checked(value, used)
+    return out
+
+
+def body_schema(spec: dict[str, Any], oid: str, op: dict[str, Any], used: set[str]) -> Any:
+    """One operation's JSON request body as a JSON Schema the emulator compiles, with the
+    properties of ``EXTRA_PROPERTIES`` allowed."""
     content = _resolve(spec, op["requestBody"])["content"]["application/json"]
-    body = _resolve(spec, content["schema"])
-    properties = {}
-    for name, prop in body.get("properties", {}).items():
-        resolved = _resolve(spec, prop)
-        properties[name] = [
-            _json_types(resolved),
-            short_description(str(resolved.get("description", ""))),
-        ]
-    return {
-        "required": list(body.get("required", [])),
-        "additional_properties": body.get("additionalProperties", True) is not False,
-        "properties": properties,
-    }
+    body = _checked(_resolve(spec, content["schema"]), used)
+    extra = EXTRA_PROPERTIES.get(oid, ())
+    if extra:
+        if "properties" not in body:
+            raise ValueError(f"{oid}: EXTRA_PROPERTIES needs a body with properties")
+        body["properties"].update({name: {} for name in extra if name not in body["properties"]})
+    return body
+
+
+def _definitions(spec: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    """The component schemas the bodies refer to, and those they refer to, by name."""
+    found: dict[str, Any] = {}
+    pending = sorted(used)
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        more: set[str] = set()
+        found[name] = _checked(spec["components"]["schemas"][name], more)
+        pending.extend(sorted(more - found.keys()))
+    return dict(sorted(found.items()))
 
 
 def path_limits(spec: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
@@ -213,10 +261,14 @@ def path_limits(spec: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) 
 
 def build_fake_schemas(spec: dict[str, Any]) -> dict[str, Any]:
     operations = _operations_by_id(spec)
-    missing = [oid for oid in FAKE_BODY_OPERATIONS if oid not in operations]
-    if missing:
-        raise ValueError(f"the spec has no operation(s) {missing}: update FAKE_BODY_OPERATIONS")
-    bodies = {oid: body_schema(spec, operations[oid][1]) for oid in FAKE_BODY_OPERATIONS}
+    unknown = [oid for oid in EXTRA_PROPERTIES if oid not in operations]
+    if unknown:
+        raise ValueError(f"the spec has no operation(s) {unknown}: update EXTRA_PROPERTIES")
+    used: set[str] = set()
+    bodies = {}
+    for oid, (_item, op) in operations.items():
+        if "application/json" in _resolve(spec, op.get("requestBody", {})).get("content", {}):
+            bodies[oid] = body_schema(spec, oid, op, used)
     path_params = {}
     for oid, (item, op) in operations.items():
         limits = path_limits(spec, item, op)
@@ -227,6 +279,7 @@ def build_fake_schemas(spec: dict[str, Any]) -> dict[str, Any]:
         "generated_by": "scripts/generate_catalogue.py",
         "info_version": spec.get("info", {}).get("version", ""),
         "bodies": bodies,
+        "definitions": _definitions(spec, used),
         "path_params": path_params,
     }
 
@@ -235,30 +288,23 @@ def _dump(value: Any) -> str:
     return json.dumps(value)
 
 
+def _table(lines: list[str], name: str, table: dict[str, Any], last: bool = False) -> None:
+    """One entry a line, like the catalogue, so a spec update reads as a short diff."""
+    lines.append(f"{_dump(name)}: {{")
+    entries = list(table.items())
+    for i, (key, value) in enumerate(entries):
+        comma = "," if i < len(entries) - 1 else ""
+        lines.append(f"{_dump(key)}: {_dump(value)}{comma}")
+    lines.append("}" if last else "},")
+
+
 def render_fake_schemas(data: dict[str, Any]) -> str:
-    # One property (and one operation's path limits) a line, like the catalogue.
     lines = ["{"]
     for key in ("source", "generated_by", "info_version"):
         lines.append(f"{_dump(key)}: {_dump(data[key])},")
-    lines.append('"bodies": {')
-    bodies = list(data["bodies"].items())
-    for i, (oid, body) in enumerate(bodies):
-        lines.append(
-            f'{_dump(oid)}: {{"required": {_dump(body["required"])}, '
-            f'"additional_properties": {_dump(body["additional_properties"])}, "properties": {{'
-        )
-        props = list(body["properties"].items())
-        for j, (name, prop) in enumerate(props):
-            comma = "," if j < len(props) - 1 else ""
-            lines.append(f"  {_dump(name)}: {_dump(prop)}{comma}")
-        lines.append("}}," if i < len(bodies) - 1 else "}}")
-    lines.append("},")
-    lines.append('"path_params": {')
-    params = list(data["path_params"].items())
-    for i, (oid, limits) in enumerate(params):
-        comma = "," if i < len(params) - 1 else ""
-        lines.append(f"{_dump(oid)}: {_dump(limits)}{comma}")
-    lines.append("}")
+    _table(lines, "bodies", data["bodies"])
+    _table(lines, "definitions", data["definitions"])
+    _table(lines, "path_params", data["path_params"], last=True)
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,4 @@
-"""Shared emulator pieces: Auth0's error shapes, body validation, pagination, field filters."""
+"""Shared emulator pieces: Auth0's error shapes, path limits, pagination, field filters."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .schemas import EXTRA_PROPERTIES, PATH_PARAMS, SCHEMAS
+from .schemas import PATH_PARAMS
 
 JSON = Any
 Reply = tuple[int, JSON]
@@ -100,35 +100,6 @@ def merge_metadata(current: Mapping[str, Any] | None, patch: Mapping[str, Any]) 
         else:
             merged[key] = value
     return merged
-
-
-def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
-    """Check ``body`` against the operation's schema the way Auth0 words its 400s."""
-    if not isinstance(body, dict):
-        raise bad_body(f"'Expected type object but found type {json_type(body)}'.")
-    required, additional, props = SCHEMAS[operation_id]
-    if not additional:
-        extra = EXTRA_PROPERTIES.get(operation_id, frozenset())
-        unknown = [k for k in body if k not in props and k not in extra]
-        if unknown:
-            raise bad_body(f"'Additional properties not allowed: {','.join(unknown)}'.")
-    for name in required:
-        if name not in body:
-            raise bad_body(f"'Missing required property: {name}'.")
-    for name, value in body.items():
-        spec = props.get(name)
-        if value is None and operation_id.startswith("patch_"):
-            continue  # Auth0 accepts null in an update: the property is unset (recordings)
-        if spec is None or not spec[0]:
-            continue
-        types, description = spec
-        if not any(_JSON_TYPES[t](value) for t in types if t in _JSON_TYPES):
-            expected = " or ".join(t for t in types)
-            raise bad_body(
-                f"'Expected type {expected} but found type {json_type(value)}' on property "
-                f"{name} ({description})."
-            )
-    return body
 
 
 def validate_path(operation_id: str, params: Mapping[str, str]) -> None:

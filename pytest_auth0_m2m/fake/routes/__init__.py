@@ -10,8 +10,9 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ...auth0.scopes import Operation
-from ..common import JSON, Reply, bad_body, mgmt_error, validate_body
+from ..common import JSON, Reply, bad_body, mgmt_error
 from ..tenant import Tenant
+from ..validation import validate_body
 
 
 @dataclass

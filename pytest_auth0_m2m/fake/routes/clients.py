@@ -16,7 +16,7 @@ from ..common import (
     random_id,
     select_fields,
 )
-from ..schemas import SCHEMAS
+from ..schemas import property_description
 from ..tenant import new_client_secret
 from . import Call, HandlerTable
 
@@ -53,8 +53,8 @@ def _shown(client: dict[str, Any], call: Call, *, with_secret: bool = False) -> 
 
 def _about(operation_id: str, name: str) -> str:
     """The property's description as Auth0 quotes it in a 400 (from the spec)."""
-    spec = SCHEMAS[operation_id][2].get(name)
-    return f" ({spec[1]})" if spec and spec[1] else ""
+    about = property_description(operation_id, name)
+    return f" ({about})" if about else ""
 
 
 def _too_many_keys(operation_id: str, count: int) -> Exception:

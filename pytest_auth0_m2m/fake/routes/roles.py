@@ -12,7 +12,6 @@ from ..common import (
     paginate,
     require_string_list,
 )
-from ..schemas import SCHEMAS
 from . import Call, HandlerTable
 from .users import add_users_to, member_summaries, missing_user
 
@@ -81,13 +80,7 @@ def delete_role(call: Call) -> Reply:
 
 
 def _permissions(call: Call) -> list[tuple[str, str]]:
-    if call.operation.operation_id in SCHEMAS:
-        body = call.body()
-    else:  # the user-permission operations have no generated schema
-        parsed = call.json()
-        body = parsed if isinstance(parsed, dict) else {}
-        if "permissions" not in body:
-            raise bad_body("'Missing required property: permissions'.")
+    body = call.body()
     raw = body["permissions"]
     if not isinstance(raw, list):
         raise bad_body("'Expected type array' on property permissions.")
