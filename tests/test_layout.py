@@ -15,7 +15,8 @@ ALLOWED = {
     "cassettes": {"auth0"},
     "provisioning": {"auth0"},
     "least_privilege": {"auth0", "cassettes"},
-    "plugin": {"auth0", "cassettes", "fake", "least_privilege", "provisioning"},
+    "own_apis": {"auth0", "cassettes"},
+    "plugin": {"auth0", "cassettes", "fake", "least_privilege", "own_apis", "provisioning"},
 }
 PYTEST_NAMES = ("pytest", "_pytest", "pytest_recording", "xdist")
 

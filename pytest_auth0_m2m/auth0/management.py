@@ -321,7 +321,10 @@ class AuthenticationClient:
         self._transport = transport
         self.endpoints = endpoints
 
-    def client_credentials(self, client_id: str, client_secret: str) -> TokenResponse:
+    def client_credentials(
+        self, client_id: str, client_secret: str, audience: str | None = None
+    ) -> TokenResponse:
+        """A token for ``audience`` (default: the tenant's Management API)."""
         # Issuing a second token is harmless, so token requests are always repeatable.
         response, _ = self._transport.send(
             "POST /oauth/token",
@@ -331,7 +334,7 @@ class AuthenticationClient:
                 "grant_type": "client_credentials",
                 "client_id": client_id,
                 "client_secret": client_secret,
-                "audience": self.endpoints.audience,
+                "audience": audience or self.endpoints.audience,
             },
             counter="token_requests",
         )

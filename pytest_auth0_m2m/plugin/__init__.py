@@ -35,6 +35,7 @@ pytest_plugins = (
     "pytest_auth0_m2m.plugin.report",
     "pytest_auth0_m2m.plugin.arrange",
     "pytest_auth0_m2m.plugin.isolation",
+    "pytest_auth0_m2m.plugin.own_apis",
 )
 
 

@@ -67,8 +67,14 @@ def auth0_fake(pytestconfig: pytest.Config) -> Generator[FakeAuth0, None, None]:
     # TLS on localhost, as Auth0 serves it, so SDKs that build https://{domain}/api/v2
     # themselves run unchanged; the session trusts the emulator's own CA (plus the usual ones),
     # made at configure time and already in the CA variables (aiohttp reads them at import).
+    from pytest_auth0_m2m.plugin.own_apis import emulator_apis
+
     tls = early_tls(pytestconfig)
-    with run_fake_auth0(tls=True, tls_material=tls) as fake, pytest.MonkeyPatch.context() as env:
+    apis = emulator_apis(pytestconfig)  # the user's own APIs (ini auth0_apis)
+    with (
+        run_fake_auth0(tls=True, tls_material=tls, apis=apis) as fake,
+        pytest.MonkeyPatch.context() as env,
+    ):
         for name in CA_ENV_VARS:
             env.setenv(name, str(fake.ca_cert_path))
         yield fake

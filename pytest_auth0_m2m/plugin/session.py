@@ -214,6 +214,13 @@ class _PluginSource:
     def token(self, scopes: frozenset[str]) -> str:
         return self._guard(self.inner.token, scopes)
 
+    def api_credentials(self, api: str, scopes: frozenset[str]) -> AppCredentials:
+        """The app for one of the user's APIs (m2m_scopes)."""
+        return self._guard(lambda s: self.inner.api_credentials(api, s), scopes)
+
+    def api_token(self, api: str, scopes: frozenset[str]) -> str:
+        return self._guard(lambda s: self.inner.api_token(api, s), scopes)
+
     def close(self) -> None:
         self.inner.close()
 

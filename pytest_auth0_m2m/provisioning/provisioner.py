@@ -80,10 +80,23 @@ def scope_hash(scopes: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(set(scopes))).encode()).hexdigest()[:16]
 
 
-def app_name(scopes: Iterable[str]) -> str:
-    """Deterministic and readable: ``pytest-auth0-m2m <hash> read:users update:users``."""
+def app_key(scopes: Iterable[str], api: str | None = None) -> str:
+    """The key of a scope set's app: its scope hash on the Management API, and for one of the
+    user's own APIs (``api``: its identifier) a hash over the identifier too, so the same
+    scope names on two APIs make two apps. The app's tag stays bound to the tenant's
+    Management API audience (tags.py), so teardown and sweep check it unchanged."""
+    if api is None:
+        return scope_hash(scopes)
+    text = "\n".join(["api", api, *sorted(set(scopes))])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def app_name(scopes: Iterable[str], api: str | None = None) -> str:
+    """Deterministic and readable: ``pytest-auth0-m2m <hash> read:users update:users``
+    (``... <hash> https://orders.example.com read:orders`` for an own API)."""
     ordered = sorted(set(scopes))
-    name = f"{NAME_PREFIX} {scope_hash(ordered)} {' '.join(ordered) or '(no scope)'}"
+    where = f"{api} " if api is not None else ""
+    name = f"{NAME_PREFIX} {app_key(ordered, api)} {where}{' '.join(ordered) or '(no scope)'}"
     return name if len(name) <= NAME_MAX else name[: NAME_MAX - 3] + "..."
 
 
@@ -231,9 +244,11 @@ class Provisioner:
             META_TAG: tag,
         }
 
-    def find_app(self, scopes: frozenset[str], fresh: bool = False) -> JSONDict | None:
+    def find_app(
+        self, scopes: frozenset[str], fresh: bool = False, api: str | None = None
+    ) -> JSONDict | None:
         """The scope set's app by the rule every run applies (``_oldest``), or None."""
-        key = scope_hash(scopes)
+        key = app_key(scopes, api)
         if not fresh and key in self._chosen:
             return self._chosen[key]
         groups = self._list_groups() if self._groups is None or fresh else self._groups
@@ -244,7 +259,7 @@ class Provisioner:
         """Made so recently that a peer's twin may not be listed yet (coordination.YOUNG_APP)."""
         return self.peers and self.clock() - _created(app) < YOUNG_APP
 
-    def ensure_app(self, scopes: frozenset[str]) -> JSONDict:
+    def ensure_app(self, scopes: frozenset[str], api: str | None = None) -> JSONDict:
         """The scope set's app, created (holding this run's lease) if there is none.
 
         Cold starts: sessions on this machine take turns under ``app_lock``; runs elsewhere
@@ -253,8 +268,8 @@ class Provisioner:
         on the way, waits out a peer's list-create-tag (``Settle.converge_delay``) and lists the
         scope set's verified apps again: every run then sees the same apps and keeps the one
         ``_oldest`` picks; a run whose own app lost deletes it and uses the winner."""
-        key = scope_hash(scopes)
-        app = self.find_app(scopes)
+        key = app_key(scopes, api)
+        app = self.find_app(scopes, api=api)
         if (
             app is not None
             and app.get("client_secret")
@@ -263,12 +278,12 @@ class Provisioner:
             return self._choose(key, app)
         with app_lock(self.locks, self.mgmt.endpoints.domain, key):
             started = time.monotonic()
-            app = self.find_app(scopes, fresh=True)
+            app = self.find_app(scopes, fresh=True, api=api)
             if app is not None and self._young(app):
                 app = self._converge(key, None)
             if app is not None:
                 return self._choose(key, app)
-            app = self._create(scopes, key)
+            app = self._create(scopes, key, api)
             self.stats.apps_created += 1
             self._resolved.add(key)
             self._slowest_create = max(self._slowest_create, time.monotonic() - started)
@@ -282,11 +297,11 @@ class Provisioner:
         self._chosen[key] = app
         return app
 
-    def _create(self, scopes: frozenset[str], key: str) -> JSONDict:
+    def _create(self, scopes: frozenset[str], key: str, api: str | None = None) -> JSONDict:
         now = int(self.clock())
         lease = self.run.lease(now)
         body = {
-            "name": app_name(scopes),
+            "name": app_name(scopes, api),
             "description": f"{NAME_PREFIX}: one app per scope set; swept by "
             "`python -m pytest_auth0_m2m sweep`.",
             "app_type": "non_interactive",
@@ -447,12 +462,16 @@ class Provisioner:
 
     # --- grants ----------------------------------------------------------------------------
 
-    def ensure_grant(self, app: JSONDict, scopes: frozenset[str], force: bool = False) -> None:
-        """A grant on the Management API with exactly ``scopes``: created, or PATCHed back."""
+    def ensure_grant(
+        self, app: JSONDict, scopes: frozenset[str], force: bool = False, api: str | None = None
+    ) -> None:
+        """A grant on the Management API (or ``api``, an own API's identifier) with exactly
+        ``scopes``: created, or PATCHed back."""
         client_id = str(app["client_id"])
         if client_id in self._granted and not force:
             return
-        key = scope_hash(scopes)
+        key = app_key(scopes, api)
+        audience = api if api is not None else self.audience
         # Recorded first: if this process dies from here on, the next run knows what to repair.
         self.run.state.record_app(client_id, key)
         with app_lock(self.locks, self.mgmt.endpoints.domain, key):
@@ -460,9 +479,9 @@ class Provisioner:
             # been removed). The wait inside take_lease puts find_grant after any delete decided
             # before our lease landed (see _release_all).
             self.take_lease(client_id, refresh=force)
-            grant = self.mgmt.find_grant(client_id, self.audience)
+            grant = self.mgmt.find_grant(client_id, audience)
             if grant is None:
-                self.mgmt.create_grant(client_id, self.audience, sorted(scopes))
+                self.mgmt.create_grant(client_id, audience, sorted(scopes))
                 self.stats.grants_created += 1
             elif frozenset(grant.get("scope") or ()) != scopes:
                 self.mgmt.update_grant(str(grant["id"]), sorted(scopes))
@@ -585,47 +604,56 @@ class ProvisionedSource:
     def mgmt(self) -> ManagementClient:
         return self.provisioner.mgmt
 
-    def _app(self, scopes: frozenset[str]) -> JSONDict:
+    def _app(self, scopes: frozenset[str], api: str | None = None) -> JSONDict:
         if not self._checked:
             check_provisioner(self.mgmt, delete_apps=self.delete_apps)
             self._checked = True
-        return self.provisioner.ensure_app(scopes)
+        return self.provisioner.ensure_app(scopes, api)
 
     def credentials(self, scopes: frozenset[str]) -> AppCredentials:
-        app = self._app(scopes)
-        self.provisioner.ensure_grant(app, scopes)
+        return self.api_credentials(None, scopes)
+
+    def token(self, scopes: frozenset[str]) -> str:
+        return self.api_token(None, scopes)
+
+    def api_credentials(self, api: str | None, scopes: frozenset[str]) -> AppCredentials:
+        """The app of (``api``, ``scopes``) granted exactly them; ``api`` None: the
+        Management API."""
+        app = self._app(scopes, api)
+        self.provisioner.ensure_grant(app, scopes, api=api)
         return AppCredentials(
             domain=self.endpoints.domain,
             client_id=str(app["client_id"]),
             client_secret=str(app["client_secret"]),
-            audience=self.endpoints.audience,
+            audience=api if api is not None else self.endpoints.audience,
             token_url=self.endpoints.token_url,
         )
 
-    def token(self, scopes: frozenset[str]) -> str:
-        app = self._app(scopes)
+    def api_token(self, api: str | None, scopes: frozenset[str]) -> str:
+        """A token for ``api`` (None: the Management API) whose scope is exactly ``scopes``."""
+        app = self._app(scopes, api)
         client_id = str(app["client_id"])
 
         def fetch() -> tuple[str, int]:
-            self.provisioner.ensure_grant(app, scopes)
+            self.provisioner.ensure_grant(app, scopes, api=api)
             for attempt in range(2):
                 try:
                     response = self.mgmt.auth.client_credentials(
-                        client_id, str(app["client_secret"])
+                        client_id, str(app["client_secret"]), audience=api
                     )
                 except ManagementError as exc:
                     # Another run's teardown deleted the grant (our lease was lost, or it ran
                     # into the residual window described in Provisioner._release_all): take the
                     # lease again and recreate the grant, once.
                     if attempt == 0 and _no_grant(exc):
-                        self.provisioner.ensure_grant(app, scopes, force=True)
+                        self.provisioner.ensure_grant(app, scopes, force=True, api=api)
                         continue
                     raise
                 if response.scope == scopes:
                     self.stats.tokens_fetched += 1
                     return response.access_token, response.expires_in
                 if attempt == 0:  # the grant drifted (edited by hand?): PATCH it back
-                    self.provisioner.ensure_grant(app, scopes, force=True)
+                    self.provisioner.ensure_grant(app, scopes, force=True, api=api)
             raise ProvisioningError(
                 f"pytest-auth0-m2m: app {client_id} got a token whose scopes differ from "
                 f"{sorted(scopes)} even after its grant was set back. Is something else "

@@ -1,0 +1,320 @@
+"""pytest side of the user's own APIs: ini ``auth0_apis``, the ``m2m_scopes`` marker, fixtures.
+
+The declarations, the marker's check, OpenAPI scopes and replay tokens are ``own_apis``; the
+apps, grants and tokens come from the session's provisioned source (live and fake), exactly
+as for ``mgmt_scopes``, one app per (API, scope set).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pytest
+
+from pytest_auth0_m2m.auth0.endpoints import (
+    AccessToken,
+    AppCredentials,
+    ClientSecret,
+    TenantEndpoints,
+)
+from pytest_auth0_m2m.auth0.scopes import ScopeError
+from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
+from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
+from pytest_auth0_m2m.plugin.state import SETTINGS_KEY
+
+if TYPE_CHECKING:
+    import httpx
+
+    from pytest_auth0_m2m.fake import ApiDeclaration
+    from pytest_auth0_m2m.own_apis.replay import ReplayApiSource
+
+APIS_KEY = pytest.StashKey[dict[str, ApiConfig]]()
+API_SCOPES_KEY = pytest.StashKey[ApiScopeRequest]()
+MARKER_HELP = (
+    "m2m_scopes(*scopes, audience=ALIAS, strict=None): the scopes of one of your APIs "
+    "(ini auth0_apis) this test's api_token gets, exactly; the closest marker wins."
+)
+NO_MARKER_MESSAGE = (
+    "{nodeid} uses the {fixture} fixture but declares no scopes of your APIs.\n"
+    'Add @pytest.mark.m2m_scopes("read:orders", audience="orders") with the scopes the test '
+    "needs (or @pytest.mark.m2m_scopes(audience=...) for a token with no scope)."
+)
+
+
+class ApiSource(Protocol):
+    """Per-(API, scope set) credentials and tokens (provisioned, or replay placeholders)."""
+
+    def api_credentials(self, api: str, scopes: frozenset[str]) -> AppCredentials: ...
+
+    def api_token(self, api: str, scopes: frozenset[str]) -> str: ...
+
+
+@dataclass(frozen=True)
+class ApiVerification:
+    """What the API under test verifies its tokens against, in this session's mode."""
+
+    jwks_url: str
+    issuer: str
+    audience: str
+    algorithms: tuple[str, ...] = ("RS256",)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        "auth0_apis",
+        "your APIs (Auth0 resource servers), one a line: "
+        "alias = identifier scopes=a,b openapi=PATH rbac=true url=URL",
+        type="linelist",
+        default=[],
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after the plugin's settings are resolved
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    try:
+        apis = parse_apis([str(x) for x in config.getini("auth0_apis")], base)
+    except ApiConfigError as exc:
+        raise pytest.UsageError(f"pytest-auth0-m2m: {exc}") from None
+    config.stash[APIS_KEY] = apis
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if apis and settings is not None and settings.mode == "replay":
+        from pytest_auth0_m2m.plugin.network import EmulatorHosts
+
+        # --block-network: the API under test must reach the replay JWKS on 127.0.0.1.
+        config.pluginmanager.register(EmulatorHosts(), EmulatorHosts.NAME)
+
+
+def declared_api_scopes(item: pytest.Item) -> ApiScopeRequest | None:
+    """The validated ``m2m_scopes`` declaration of a collected test, or None."""
+    return item.stash.get(API_SCOPES_KEY, None)
+
+
+def emulator_apis(config: pytest.Config) -> list[ApiDeclaration]:
+    """The declared APIs as the emulator of a fake session hosts them."""
+    from pytest_auth0_m2m.fake import ApiDeclaration
+
+    return [
+        ApiDeclaration(api.identifier, tuple(sorted(api.scopes)), name=api.alias, rbac=api.rbac)
+        for api in config.stash.get(APIS_KEY, {}).values()
+    ]
+
+
+def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
+    callspec = getattr(item, "callspec", None)
+    param_marks = [m for m in getattr(callspec, "marks", ()) if m.name == MARKER]
+    return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
+
+
+def _check(item: pytest.Item, apis: Mapping[str, ApiConfig], require_known: bool) -> str | None:
+    marker = _closest_marker(item)
+    if marker is None:
+        return None
+    try:
+        request = parse_marker_args(
+            tuple(marker.args), marker.kwargs, apis, require_known=require_known
+        )
+    except ScopeError as exc:
+        return f"{item.nodeid}: {exc}"
+    item.stash[API_SCOPES_KEY] = request
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    # As for mgmt_scopes: a bad marker is a collection error naming the fix, before any test.
+    report = yield
+    if not report.passed:
+        return report
+    config = collector.config
+    apis = config.stash.get(APIS_KEY, {})
+    settings = config.stash.get(SETTINGS_KEY, None)
+    # Live mode can ask the tenant (a scope the API lacks is Auth0's 400 on the grant).
+    require_known = settings is None or settings.mode != "live"
+    errors = [
+        error
+        for node in report.result
+        if isinstance(node, pytest.Item) and (error := _check(node, apis, require_known))
+    ]
+    if errors:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(errors)
+        report.result = []
+    return report
+
+
+# --- fixtures -----------------------------------------------------------------------------
+
+
+def _declared(request: pytest.FixtureRequest, fixture: str) -> ApiScopeRequest:
+    declared = declared_api_scopes(request.node)
+    if declared is None:
+        pytest.fail(
+            NO_MARKER_MESSAGE.format(nodeid=request.node.nodeid, fixture=fixture), pytrace=False
+        )
+    return declared
+
+
+@pytest.fixture(scope="session")
+def _auth0_m2m_api_source(request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints) -> Any:
+    """Per-(API, scope set) apps and tokens: the session's provisioned source, or replay's."""
+    if auth0_tenant.mode == "replay":
+        from pytest_auth0_m2m.own_apis.replay import ReplayApiSource
+
+        apis = request.config.stash.get(APIS_KEY, {})
+        return ReplayApiSource(auth0_tenant, {a.identifier: a.rbac for a in apis.values()})
+    return request.getfixturevalue("_auth0_m2m_source")
+
+
+@pytest.fixture(scope="session")
+def _auth0_m2m_replay_jwks(auth0_tenant: TenantEndpoints) -> Generator[str, None, None]:
+    """The replay key's JWKS served on 127.0.0.1 for the API under test (replay mode)."""
+    from pytest_auth0_m2m.own_apis.replay import ReplayJwks
+
+    with ReplayJwks(auth0_tenant.issuer) as server:
+        yield server.jwks_url
+
+
+def _source(request: pytest.FixtureRequest) -> ApiSource:
+    source: ApiSource = request.getfixturevalue("_auth0_m2m_api_source")
+    return source
+
+
+@pytest.fixture
+def api_token(request: pytest.FixtureRequest) -> str:
+    """An access token for the test's API (m2m_scopes) whose scope is exactly its scopes."""
+    declared = _declared(request, "api_token")
+    return AccessToken(_source(request).api_token(declared.api.identifier, declared.scopes))
+
+
+@pytest.fixture
+def api_credentials(request: pytest.FixtureRequest) -> AppCredentials:
+    """The m2m_scopes app: .client_id, .client_secret, .audience (the API), .token_url."""
+    declared = _declared(request, "api_credentials")
+    credentials = _source(request).api_credentials(declared.api.identifier, declared.scopes)
+    return AppCredentials(
+        domain=credentials.domain,
+        client_id=credentials.client_id,
+        client_secret=ClientSecret(credentials.client_secret),
+        audience=credentials.audience,
+        token_url=credentials.token_url,
+    )
+
+
+def _api_app(request: pytest.FixtureRequest) -> Any:
+    """The user's ``api_app`` fixture (the API under test, in-process), if they define one."""
+    try:
+        return request.getfixturevalue("api_app")
+    except pytest.FixtureLookupError:
+        return None
+
+
+@pytest.fixture
+def api_client(request: pytest.FixtureRequest) -> Generator[httpx.Client, None, None]:
+    """An httpx.Client with the m2m_scopes bearer token: on your ``api_app`` fixture (WSGI,
+    in-process) if defined, else on the API's ``url=`` from auth0_apis."""
+    import httpx
+
+    declared = _declared(request, "api_client")
+    token = _source(request).api_token(declared.api.identifier, declared.scopes)
+    headers = {"Authorization": f"Bearer {token}"}
+    app = _api_app(request)
+    if app is not None:
+        transport = httpx.WSGITransport(app=app)
+        with httpx.Client(
+            transport=transport, base_url="http://testserver", headers=headers
+        ) as client:
+            yield client
+        return
+    with httpx.Client(base_url=declared.api.url or "", headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+def api_async_client(request: pytest.FixtureRequest) -> httpx.AsyncClient:
+    """An httpx.AsyncClient with the m2m_scopes bearer token: on your ``api_app`` fixture
+    (ASGI, in-process) if defined, else on the API's ``url=`` from auth0_apis."""
+    import httpx
+
+    declared = _declared(request, "api_async_client")
+    token = _source(request).api_token(declared.api.identifier, declared.scopes)
+    headers = {"Authorization": f"Bearer {token}"}
+    app = _api_app(request)
+    if app is not None:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+        )
+    return httpx.AsyncClient(base_url=declared.api.url or "", headers=headers)
+
+
+def _api_for(request: pytest.FixtureRequest, fixture: str) -> ApiConfig:
+    """The test's API: its m2m_scopes audience, else the only one declared."""
+    declared = declared_api_scopes(request.node)
+    if declared is not None:
+        return declared.api
+    apis = request.config.stash.get(APIS_KEY, {})
+    if len(apis) == 1:
+        return next(iter(apis.values()))
+    pytest.fail(
+        f"{request.node.nodeid}: {fixture} needs to know which API: add "
+        '@pytest.mark.m2m_scopes(audience="ALIAS")'
+        + ("" if apis else " and declare the API in the ini option auth0_apis"),
+        pytrace=False,
+    )
+
+
+@pytest.fixture
+def api_verification(
+    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
+) -> ApiVerification:
+    """What the API under test verifies tokens with: .jwks_url, .issuer, .audience, .algorithms."""
+    api = _api_for(request, "api_verification")
+    if auth0_tenant.mode == "replay":
+        jwks_url = str(request.getfixturevalue("_auth0_m2m_replay_jwks"))
+    else:
+        jwks_url = f"{auth0_tenant.base_url}/.well-known/jwks.json"
+    return ApiVerification(jwks_url, auth0_tenant.issuer, api.identifier)
+
+
+MintToken = Callable[..., str]
+
+
+@pytest.fixture
+def api_mint_token(request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints) -> MintToken:
+    """Make tokens with chosen claims for negative tests (fake and replay mode; skips live):
+    ``api_mint_token(scopes, expires_in=-60, audience=..., claims={...})``."""
+    if auth0_tenant.mode == "live":
+        pytest.skip(
+            "api_mint_token: a live tenant's tokens are signed by Auth0's key, which no test "
+            "holds; minted tokens exist in fake and replay mode"
+        )
+    api = _api_for(request, "api_mint_token")
+    declared = declared_api_scopes(request.node)
+    default_scopes = declared.scopes if declared is not None else frozenset()
+
+    def mint(
+        scopes: Iterable[str] | None = None,
+        *,
+        expires_in: int | None = None,
+        audience: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str:
+        names = list(default_scopes if scopes is None else scopes)
+        target = audience or api.identifier
+        if auth0_tenant.mode == "fake":
+            fake = request.getfixturevalue("auth0_fake")
+            return AccessToken(fake.mint_token(target, names, expires_in=expires_in, claims=claims))
+        source: ReplayApiSource = request.getfixturevalue("_auth0_m2m_api_source")
+        extra = dict(claims or {})
+        if expires_in is not None:
+            now = int(time.time())
+            extra = {"iat": now, "exp": now + expires_in, **extra}
+        return AccessToken(source.mint(target, names, extra))
+
+    return mint
