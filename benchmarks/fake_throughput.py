@@ -1,11 +1,15 @@
-"""Throughput of the emulator: authenticated GET /api/v2/users/{id} vs a constant route.
+"""Throughput of the emulator: authenticated GET /api/v2/users/{id} vs a constant route, and
+the emulator's server (cheroot) vs werkzeug's own threaded server on the same application.
 
     .venv/bin/python benchmarks/fake_throughput.py [--requests 1000] [--rounds 8] [--process]
 
-One keep-alive httpx client against one emulator; both routes are measured in the same run, in
-interleaved rounds, so the ratio is not skewed by the machine's noise. By
-default the emulator runs in this process (as under pytest, sharing the GIL with the client);
-``--process`` runs it as ``python -m pytest_auth0_m2m.fake`` in its own process.
+One keep-alive httpx client against one emulator; every figure is measured in the same run, in
+interleaved rounds, so the ratios are not skewed by the machine's noise. By default the emulator
+runs in this process (as under pytest, sharing the GIL with the client), and the same WSGI
+application (same tenant, same token) is also served by ``werkzeug.serving.make_server`` with
+HTTP/1.1 keep-alive: the server the emulator used before cheroot, as the baseline of issue 10
+("throughput at least where it is"). ``--process`` runs the emulator as
+``python -m pytest_auth0_m2m.fake`` in its own process, without the werkzeug baseline.
 """
 
 from __future__ import annotations
@@ -16,13 +20,24 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import httpx
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from pytest_auth0_m2m.fake import run_fake_auth0
+
+
+class _KeepAliveHandler(WSGIRequestHandler):
+    # werkzeug's public switch for persistent connections, so the baseline is not charged a
+    # TCP connect per request that the emulator is spared.
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # the emulator logs no request either: a line per request would cost the baseline
 
 
 def _rate(client: httpx.Client, path: str, headers: dict[str, str], count: int) -> float:
@@ -38,14 +53,26 @@ def _rate(client: httpx.Client, path: str, headers: dict[str, str], count: int) 
 
 
 @contextlib.contextmanager
-def _in_process() -> Iterator[tuple[str, str, str]]:
+def _in_process() -> Iterator[tuple[str, str, str, str | None]]:
     with run_fake_auth0() as fake:
         user_id = fake.seed({"users": [{"email": "bench@example.com"}]})["users"][0]
-        yield fake.url, fake.issue_token("bench", ["read:users"]), user_id
+        # The emulator's own WSGI callable (private to the package, used here only to serve
+        # the very same application from a second server).
+        baseline = make_server(
+            "127.0.0.1", 0, fake._wsgi, threaded=True, request_handler=_KeepAliveHandler
+        )
+        thread = threading.Thread(target=baseline.serve_forever, daemon=True)
+        thread.start()
+        try:
+            token = fake.issue_token("bench", ["read:users"])
+            yield fake.url, token, user_id, f"http://127.0.0.1:{baseline.server_port}"
+        finally:
+            baseline.shutdown()
+            thread.join(timeout=5)
 
 
 @contextlib.contextmanager
-def _other_process() -> Iterator[tuple[str, str, str]]:
+def _other_process() -> Iterator[tuple[str, str, str, str | None]]:
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "pytest_auth0_m2m.fake", "--port", "0"],
         stdout=subprocess.PIPE,
@@ -99,7 +126,7 @@ def _other_process() -> Iterator[tuple[str, str, str]]:
                 },
             ).json()["access_token"]
             seeded = http.post("/__fake__/seed", json={"users": [{"email": "b@example.com"}]})
-            yield url, token, seeded.json()["users"][0]
+            yield url, token, seeded.json()["users"][0], None
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -112,16 +139,24 @@ def main() -> None:
     parser.add_argument("--process", action="store_true", help="emulator in its own process")
     args = parser.parse_args()
     start = _other_process if args.process else _in_process
-    with start() as (url, token, user_id), httpx.Client(base_url=url) as client:
+    with contextlib.ExitStack() as stack:
+        url, token, user_id, baseline_url = stack.enter_context(start())
+        client = stack.enter_context(httpx.Client(base_url=url))
+        other = stack.enter_context(httpx.Client(base_url=baseline_url)) if baseline_url else None
         auth = {"Authorization": f"Bearer {token}"}
         user_path = f"/api/v2/users/{quote(user_id, safe='')}"
         _rate(client, user_path, auth, 200)  # warm-up: connection, token cache, route cache
         _rate(client, "/__fake__/ping", {}, 200)
+        if other is not None:
+            _rate(other, user_path, auth, 200)
         users: list[float] = []
         ping: list[float] = []
+        werkzeug: list[float] = []
         for _ in range(args.rounds):
             users.append(_rate(client, user_path, auth, args.requests))
             ping.append(_rate(client, "/__fake__/ping", {}, args.requests))
+            if other is not None:
+                werkzeug.append(_rate(other, user_path, auth, args.requests))
     best_users, best_ping = max(users), max(ping)
     # Each users round runs right before its ping round: the median of those paired ratios
     # is steadier on a busy machine than a ratio of two maxima.
@@ -133,6 +168,11 @@ def main() -> None:
     print(f"ratio users/ping: {ratio:.2f} (median of paired rounds)")
     print("rounds users: " + ", ".join(f"{r:,.0f}" for r in users))
     print("rounds ping:  " + ", ".join(f"{r:,.0f}" for r in ping))
+    if werkzeug:
+        versus = statistics.median(u / w for u, w in zip(users, werkzeug, strict=True))
+        print(f"same app on werkzeug make_server (HTTP/1.1): {max(werkzeug):,.0f} req/s (best)")
+        print(f"ratio emulator (cheroot) / werkzeug: {versus:.2f} (median of paired rounds)")
+        print("rounds werkzeug: " + ", ".join(f"{r:,.0f}" for r in werkzeug))
 
 
 if __name__ == "__main__":
