@@ -31,6 +31,8 @@ TABLES: tuple[str, ...] = (
     "org_client_grants",
     "client_credentials",
     "user_permissions",
+    "singletons",
+    "collections",
 )
 
 # A tenant's resources at one moment: table name -> a deep copy of the table.
@@ -110,6 +112,11 @@ class Tenant:
         self.client_credentials: dict[str, dict[str, dict[str, Any]]] = {}
         # user id -> (API identifier, permission name) pairs assigned to the user directly
         self.user_permissions: dict[str, list[tuple[str, str]]] = {}
+        # The spec-driven engine's state (routes/engine.py): concrete path -> a singleton's
+        # stored answer (None: deleted, answered 404), and concrete collection path -> its items
+        # by id. A path not yet written answers its recorded default.
+        self.singletons: dict[str, Any] = {}
+        self.collections: dict[str, dict[str, dict[str, Any]]] = {}
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()

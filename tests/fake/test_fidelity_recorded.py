@@ -37,7 +37,7 @@ KNOWN: dict[str, int] = {
     "POST /connections: Auth0 400, emulator 201": 5,
     "GET /resource-servers/{id} 200: keys missing ['client_id'], extra []": 3,
     "GET /connections/{id}: Auth0 200, emulator 404 (The connection does not exist)": 3,
-    "GET /users/{id}/connected-accounts: Auth0 200, emulator 501": 3,
+    "GET /users/{id}/connected-accounts: Auth0 200, emulator 404 (The user does not exist.)": 3,
     "GET /resource-servers/{id}: Auth0 200, emulator 404 (The resource server does not exist)": 3,
     "GET /connections/{id} 200: keys missing ['provisioning_ticket_url', 'show_as_button'], extra ['enabled_clients']": 2,  # noqa: E501
     "POST /clients 201: keys missing [], extra ['cross_origin_authentication']": 2,

@@ -1,4 +1,6 @@
-"""Resource handlers by operation_id; an operation without one answers 501 after auth."""
+"""Resource handlers by operation_id: the hand-written families first, then the spec-driven
+engine (routes/engine.py) for every other operation it has facts for; the rest are answered
+"not emulated" after auth (fake/server.py)."""
 
 from __future__ import annotations
 
@@ -75,6 +77,14 @@ def handlers() -> dict[str, Handler]:
         organizations,
     ):
         table.update(module.HANDLERS)
+    from ...auth0.scopes import catalogue
+    from . import engine
+
+    for operation in catalogue().operations:
+        if operation.operation_id not in table:  # hand-written handlers keep priority
+            fallback = engine.handler(operation.operation_id)
+            if fallback is not None:
+                table[operation.operation_id] = fallback
     return table
 
 

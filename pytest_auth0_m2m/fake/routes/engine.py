@@ -1,0 +1,397 @@
+"""The spec-driven resource engine: every operation without a hand-written handler.
+
+``data/fake_resources.json`` (scripts/generate_resource_facts.py, from Auth0's spec and the
+terraform provider's recordings) says per operation what it is: a *singleton* stored per concrete
+path (GET answers it, PATCH merges, PUT replaces, POST creates, DELETE removes), a *collection*
+(POST creates an item with an id in Auth0's style, GET lists it with the spec's paging style), an
+*item* of one (GET, PATCH, PUT, DELETE; unknown ids are 404), or an *action* (a POST with no state
+of its own: answered once its parents exist). State lives in ``Tenant.singletons`` and
+``Tenant.collections``, so checkpoints, restores and resets cover it like every other table.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from ..common import (
+    JSON,
+    Reply,
+    bad_body,
+    not_found_error,
+    query_bool,
+    query_int,
+    random_id,
+    select_fields,
+)
+from ..tenant import Tenant
+from . import Call, Handler
+
+NOW = "<now>"
+ID = "<id>"
+_PARAM = re.compile(r"\{([^}]+)\}")
+# Collections the hand-written families keep: a parent id there is looked up in their table.
+HAND_TABLES: dict[str, str] = {
+    "/clients": "clients",
+    "/connections": "connections",
+    "/users": "users",
+    "/roles": "roles",
+    "/organizations": "organizations",
+    "/client-grants": "grants",
+}
+
+
+@functools.cache
+def facts() -> dict[str, Any]:
+    text = (
+        resources.files("pytest_auth0_m2m").joinpath("data/fake_resources.json").read_text("utf-8")
+    )
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def handler(operation_id: str) -> Handler | None:
+    """The engine's handler for ``operation_id``, or None where it has no facts for it."""
+    entry = facts()["operations"].get(operation_id)
+    if entry is None:
+        return None
+    answer = _KINDS[str(entry["kind"])]
+    return functools.partial(answer, entry)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _concrete(template: str, params: Mapping[str, str]) -> str:
+    return _PARAM.sub(lambda m: params.get(m.group(1), m.group(0)), template)
+
+
+def _thing(template: str) -> str:
+    """What a 404 calls the resource: the last literal segment, singular, in words."""
+    words = [p for p in template.split("/") if p and not p.startswith("{")]
+    name = (words[-1] if words else "resource").replace("-", " ").replace("_", " ")
+    if name.endswith("ies"):
+        name = name[:-3] + "y"
+    elif name.endswith("s") and not name.endswith("ss"):
+        name = name[:-1]
+    return name
+
+
+def _missing(entry: Mapping[str, Any], template: str) -> Exception:
+    message = entry.get("not_found") or f"The {_thing(template)} does not exist."
+    return not_found_error(str(message), "inexistent_" + _thing(template).replace(" ", "_"))
+
+
+def _fill(value: Any, tenant: Tenant) -> Any:
+    """Recorded defaults with their run-time placeholders filled (timestamps)."""
+    if isinstance(value, dict):
+        return {k: _fill(v, tenant) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, tenant) for v in value]
+    if value == NOW:
+        return tenant.now_iso()
+    return value
+
+
+def _new_id(style: list[Any]) -> str:
+    if style[0] == "uuid":
+        return str(uuid.uuid4())
+    if style[0] == "prefix":
+        return str(style[1]) + random_id(int(style[2]))
+    return random_id(int(style[1]))
+
+
+def _merge(current: Any, patch: Any) -> Any:
+    """A PATCH: objects merged key by key, recursively; anything else replaced."""
+    if not isinstance(current, dict) or not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    merged = dict(current)
+    for key, value in patch.items():
+        merged[key] = _merge(current.get(key), value) if isinstance(value, dict) else value
+    return merged
+
+
+def _body(call: Call) -> JSON:
+    body = call.json()
+    if call.raw_body.strip() and not isinstance(body, (dict, list)):
+        raise bad_body("'Expected type object but found type " + type(body).__name__ + "'.")
+    return body
+
+
+def _object_body(call: Call) -> dict[str, Any]:
+    body = _body(call)
+    if not isinstance(body, dict):
+        raise bad_body("'Expected type object but found type array'.")
+    return body
+
+
+def _collection(tenant: Tenant, store: str, path: str) -> dict[str, dict[str, Any]]:
+    """The items of the collection at concrete ``path`` (made on first use from its defaults)."""
+    items = tenant.collections.get(path)
+    if items is None:
+        spec = facts()["collections"].get(store, {})
+        key = spec.get("id_key", "id")
+        items = {
+            str(item[key]): copy.deepcopy(item)
+            for item in spec.get("items", [])
+            if isinstance(item, dict) and item.get(key)
+        }
+        tenant.collections[path] = items
+    return items
+
+
+def _check_parents(call: Call, entry: Mapping[str, Any]) -> None:
+    """Every id in the path before the operation's own must name an existing resource."""
+    tenant = call.tenant
+    for store, param in entry["parents"]:
+        value = call.params.get(param, "")
+        table = HAND_TABLES.get(store)
+        if table is not None:
+            found = value in getattr(tenant, table)
+        else:
+            found = value in tenant.collections.get(_concrete(store, call.params), {})
+        if not found:
+            raise _missing({}, store)
+
+
+def _answer(entry: Mapping[str, Any], value: Any) -> Reply:
+    status = int(entry["status"])
+    if entry.get("body") is False or status == 204:
+        return status, None
+    return status, copy.deepcopy(value)
+
+
+def _forget_below(tenant: Tenant, path: str) -> None:
+    """A deleted resource takes the state stored under its path with it."""
+    below = path + "/"
+    for table in (tenant.singletons, tenant.collections):
+        for key in [k for k in table if k.startswith(below)]:
+            del table[key]
+
+
+# --- singletons ----------------------------------------------------------------------------------
+
+
+def _singleton(tenant: Tenant, store: str, path: str) -> Any:
+    if path in tenant.singletons:
+        return tenant.singletons[path]
+    return _fill(facts()["singletons"].get(store, {}), tenant)
+
+
+def singleton_get(entry: Mapping[str, Any], call: Call) -> Reply:
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        path = _concrete(entry["store"], call.params)
+        value = _singleton(call.tenant, entry["store"], path)
+        if value is None:
+            raise _missing(entry, entry["store"])
+        if isinstance(value, dict) and "fields" in call.args:
+            value = select_fields([value], call.args)[0]
+        return _answer(entry, value)
+
+
+def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
+    body = _body(call)
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        path = _concrete(entry["store"], call.params)
+        current = _singleton(call.tenant, entry["store"], path)
+        if current is None:
+            raise _missing(entry, entry["store"])
+        call.tenant.singletons[path] = _merge(current, body)
+        return _answer(entry, call.tenant.singletons[path])
+
+
+def singleton_replace(entry: Mapping[str, Any], call: Call) -> Reply:
+    body = _body(call)
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        path = _concrete(entry["store"], call.params)
+        call.tenant.singletons[path] = copy.deepcopy(body)
+        return _answer(entry, body)
+
+
+def singleton_create(entry: Mapping[str, Any], call: Call) -> Reply:
+    body = _body(call)
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        path = _concrete(entry["store"], call.params)
+        current = _singleton(call.tenant, entry["store"], path)
+        base = _fill(entry.get("added", {}), call.tenant)
+        value = _merge(_merge(base, current) if isinstance(current, dict) else base, body)
+        call.tenant.singletons[path] = value
+        return _answer(entry, value)
+
+
+def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        path = _concrete(entry["store"], call.params)
+        if _singleton(call.tenant, entry["store"], path) is None:
+            raise _missing(entry, entry["store"])
+        call.tenant.singletons[path] = None
+        _forget_below(call.tenant, path)
+        return _answer(entry, None)
+
+
+def action(entry: Mapping[str, Any], call: Call) -> Reply:
+    """A POST that changes no stored state: its parents must exist; it answers the nearest one
+    (a deployed action, a verified domain) or ``{}``."""
+    _object_body(call) if call.raw_body.strip() else None
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        nearest: Any = {}
+        if entry["parents"]:
+            store, param = entry["parents"][-1]
+            if store not in HAND_TABLES:
+                items = call.tenant.collections.get(_concrete(store, call.params), {})
+                nearest = items.get(call.params.get(param, ""), {})
+        return _answer(entry, nearest)
+
+
+# --- collections ---------------------------------------------------------------------------------
+
+
+def _store_facts(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    found: Mapping[str, Any] = facts()["collections"].get(entry["store"], {})
+    return found
+
+
+def create(entry: Mapping[str, Any], call: Call) -> Reply:
+    body = _object_body(call)
+    spec = _store_facts(entry)
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        items = _collection(call.tenant, entry["store"], _concrete(entry["store"], call.params))
+        item = _fill({k: v for k, v in spec.get("added", {}).items() if v != ID}, call.tenant)
+        item.update(copy.deepcopy(body))
+        key = str(spec.get("id_key", "id"))
+        item_id = str(body.get(key) or _new_id(list(spec.get("id_style", ["alnum", 24]))))
+        item[key] = item_id
+        items[item_id] = item
+        return _answer(entry, item)
+
+
+def _item(entry: Mapping[str, Any], call: Call) -> tuple[dict[str, dict[str, Any]], str, str]:
+    """(the collection's items, the item's id, the item's concrete path)."""
+    _check_parents(call, entry)
+    store = entry["store"]
+    items = _collection(call.tenant, store, _concrete(store, call.params))
+    item_id = call.params.get(entry["param"], "")
+    return items, item_id, _concrete(entry["path"], call.params)
+
+
+def get(entry: Mapping[str, Any], call: Call) -> Reply:
+    with call.tenant.lock:
+        items, item_id, _ = _item(entry, call)
+        item = items.get(item_id)
+        if item is None:
+            raise _missing(entry, entry["store"])
+        return _answer(entry, select_fields([item], call.args)[0])
+
+
+def update(entry: Mapping[str, Any], call: Call) -> Reply:
+    body = _object_body(call)
+    with call.tenant.lock:
+        items, item_id, _ = _item(entry, call)
+        item = items.get(item_id)
+        if item is None:
+            if not entry.get("upsert"):
+                raise _missing(entry, entry["store"])
+            item = {str(_store_facts(entry).get("id_key", "id")): item_id}
+        merged = _merge(item, body)
+        if "updated_at" in merged:
+            merged["updated_at"] = call.tenant.now_iso()
+        items[item_id] = merged
+        return _answer(entry, merged)
+
+
+def replace(entry: Mapping[str, Any], call: Call) -> Reply:
+    body = _object_body(call)
+    spec = _store_facts(entry)
+    with call.tenant.lock:
+        items, item_id, _ = _item(entry, call)
+        current = items.get(item_id)
+        if current is None and not entry.get("upsert"):
+            raise _missing(entry, entry["store"])
+        key = str(spec.get("id_key", "id"))
+        # What Auth0 adds (id, timestamps) survives a replace; what was sent is replaced.
+        kept = {k: v for k, v in (current or {}).items() if k in spec.get("added", {})}
+        item = {**kept, **copy.deepcopy(body), key: item_id}
+        if "updated_at" in item:
+            item["updated_at"] = call.tenant.now_iso()
+        items[item_id] = item
+        return _answer(entry, item)
+
+
+def delete(entry: Mapping[str, Any], call: Call) -> Reply:
+    with call.tenant.lock:
+        items, item_id, path = _item(entry, call)
+        if item_id not in items:
+            raise _missing(entry, entry["store"])
+        del items[item_id]
+        _forget_below(call.tenant, path)
+        return _answer(entry, None)
+
+
+def listing(entry: Mapping[str, Any], call: Call) -> Reply:
+    with call.tenant.lock:
+        _check_parents(call, entry)
+        path = _concrete(entry["store"], call.params)
+        items = [copy.deepcopy(i) for i in _collection(call.tenant, entry["store"], path).values()]
+    return int(entry["status"]), _page(entry["list"], items, call)
+
+
+def _page(shape: Mapping[str, Any], items: list[dict[str, Any]], call: Call) -> JSON:
+    """The spec's paging style: page/per_page (with include_totals), from/take, or all."""
+    args, query = call.args, set(shape["query"])
+    key, extra = shape["key"], set(shape["extra"])
+    if "take" in query or "from" in query:
+        take = query_int(args, "take", 50, 1, 100)
+        start = int(args.get("from") or 0) if (args.get("from") or "0").isdigit() else 0
+        chunk = items[start : start + take]
+        if key is None:
+            return select_fields(chunk, args)
+        body: dict[str, Any] = {key: select_fields(chunk, args)}
+        if "next" in extra and start + take < len(items):
+            body["next"] = str(start + take)
+        return body
+    page = query_int(args, "page", 0, 0, None) if "page" in query else 0
+    per_page = query_int(args, "per_page", 50, 1, 100) if "per_page" in query else len(items) or 1
+    chunk = select_fields(items[page * per_page : (page + 1) * per_page], args)
+    totals = "include_totals" in query and query_bool(args, "include_totals", False)
+    if key is None or (shape["array"] and not totals):
+        return chunk
+    wrapped: dict[str, Any] = {key: chunk}
+    counts = {
+        "total": len(items),
+        "start": page * per_page,
+        "limit": per_page,
+        "page": page,
+        "per_page": per_page,
+        "length": len(chunk),
+    }
+    wrapped.update({k: v for k, v in counts.items() if k in extra})
+    return wrapped
+
+
+_KINDS: dict[str, Any] = {
+    "singleton_get": singleton_get,
+    "singleton_update": singleton_update,
+    "singleton_replace": singleton_replace,
+    "singleton_create": singleton_create,
+    "singleton_delete": singleton_delete,
+    "action": action,
+    "create": create,
+    "get": get,
+    "update": update,
+    "replace": replace,
+    "delete": delete,
+    "list": listing,
+}

@@ -1,0 +1,495 @@
+"""Generate data/fake_resources.json: how the emulator's spec-driven engine answers each operation.
+
+The engine (pytest_auth0_m2m/fake/routes/engine.py) answers every operation that has no
+hand-written handler. What it needs per operation comes from two inputs, merged here:
+
+- Auth0's Management API spec (specs/auth0/management-api-oas.json): the operation's shape. A path
+  ``C`` is a *collection* when ``C/{param}`` exists and ``C`` has a POST or a GET; ``C/{param}`` is
+  then its *item*; every other path is a *singleton*, stored per concrete path
+  (``/tenants/settings``, ``/guardian/factors/sms``, ``/connections/{id}/directory-provisioning``).
+  The spec also gives the success status, the list's paging style (plain array, a wrapper object
+  and its keys, when ``include_totals`` switches to the wrapper) and the id parameter.
+- Facts taken from the terraform provider's recordings of real tenants (specs/auth0/
+  recorded-resource-facts.json, written by ``--derive MIRROR``): the status Auth0 answered, the id
+  key and id style of created resources, the keys Auth0 adds to a created resource and a
+  singleton's answer before anything was written to it. Only facts are kept, and only values that
+  cannot carry a tenant's data: booleans, numbers, null, strings that are enum values in the spec;
+  other strings become ``""``, timestamps ``"<now>"`` and ids ``"<id>"`` (filled in at run time).
+
+Where the recordings and the spec disagree the recording wins; OVERRIDES lists what neither says
+right, with its reason.
+
+    .venv/bin/python scripts/generate_resource_facts.py [--check]
+    .venv/bin/python scripts/generate_resource_facts.py --derive MIRROR
+      (MIRROR: a git checkout of auth0/terraform-provider-auth0)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "specs" / "auth0" / "management-api-oas.json"
+RECORDED = ROOT / "specs" / "auth0" / "recorded-resource-facts.json"
+OUT = ROOT / "pytest_auth0_m2m" / "data" / "fake_resources.json"
+RECORDINGS = "test/data/recordings/"
+METHODS = ("get", "post", "put", "patch", "delete")
+PREFIX = "/api/v2"
+NOW = "<now>"
+ID = "<id>"
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_PREFIXED = re.compile(r"^([a-z]{2,8}_)([A-Za-z0-9]{8,40})$")
+
+# Operations whose answer neither the spec nor the recordings give right (reason each).
+OVERRIDES: dict[str, dict[str, Any]] = {
+    # The spec says 201 for both; the recordings (TestAccHook*.yaml) agree, kept for the record:
+    # a PATCH of secrets answers 201 with no body, as a POST does.
+    "patch_secrets": {"status": 201},
+}
+
+# Operations the engine does not emulate although the spec gives them a shape: their effect is
+# not a stored object (a job runs, a ticket URL is minted, a log is written by Auth0 itself).
+NOT_EMULATED_PREFIXES = (
+    "/jobs",
+    "/tickets",
+    "/logs",
+    "/stats",
+    "/anomaly",
+    "/device-credentials",
+    "/grants",
+    "/sessions",
+    "/refresh-tokens",
+    "/users-by-email",
+)
+
+
+# --- the spec ------------------------------------------------------------------------------------
+
+
+def _resolve(spec: dict[str, Any], node: Any) -> Any:
+    seen: set[str] = set()
+    while isinstance(node, dict) and "$ref" in node:
+        ref = str(node["$ref"])
+        if ref in seen:
+            raise ValueError(f"cyclic $ref {ref}")
+        seen.add(ref)
+        target: Any = spec
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _is_param(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+def _parent(template: str) -> str:
+    return template.rsplit("/", 1)[0]
+
+
+def _enums(spec: dict[str, Any]) -> set[str]:
+    """Every string the spec lists as an enum value (safe to keep: no tenant's data)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "enum" and isinstance(value, list):
+                    found.update(v for v in value if isinstance(v, str))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return found
+
+
+def _success(op: dict[str, Any]) -> tuple[int, Any]:
+    for code in sorted(op.get("responses", {})):
+        if code.startswith("2"):
+            response = op["responses"][code]
+            content = response.get("content", {}) if isinstance(response, dict) else {}
+            return int(code), content.get("application/json", {}).get("schema")
+    return 200, None
+
+
+def _list_shape(spec: dict[str, Any], schema: Any, query: list[str]) -> dict[str, Any]:
+    """How a list answers: ``array`` (plain), ``wrapper`` key and its other keys, and whether
+    ``include_totals`` (or from/take) picks the wrapper."""
+    schema = _resolve(spec, schema)
+    shape: dict[str, Any] = {"array": False, "key": None, "extra": [], "query": sorted(query)}
+    if not isinstance(schema, dict):
+        shape["array"] = True
+        return shape
+    variants = [_resolve(spec, v) for v in schema.get("oneOf", schema.get("anyOf", [schema]))]
+    for variant in variants:
+        if variant.get("type") == "array":
+            shape["array"] = True
+        elif variant.get("type") == "object" or "properties" in variant:
+            props = variant.get("properties", {})
+            arrays = [k for k, v in props.items() if _resolve(spec, v).get("type") == "array"]
+            if arrays and shape["key"] is None:
+                shape["key"] = arrays[0]
+                shape["extra"] = sorted(k for k in props if k != arrays[0])
+    if shape["key"] is None:
+        shape["array"] = True
+    return shape
+
+
+def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    methods: dict[str, set[str]] = defaultdict(set)
+    for template, item in spec["paths"].items():
+        for method in METHODS:
+            op = item.get(method)
+            if op and "operationId" in op:
+                ops[op["operationId"]] = (method.upper(), template, op)
+                methods[template].add(method.upper())
+    templates = set(methods)
+
+    def item_of(collection: str) -> str | None:
+        for t in templates:
+            if _parent(t) == collection and _is_param(t.rsplit("/", 1)[1]):
+                return t
+        return None
+
+    def is_collection(c: str) -> bool:
+        return item_of(c) is not None and bool(methods[c] & {"GET", "POST"})
+
+    out: dict[str, dict[str, Any]] = {}
+    for oid, (method, template, op) in sorted(ops.items()):
+        status, schema = _success(op)
+        parent = _parent(template)
+        last = template.rsplit("/", 1)[1]
+        entry: dict[str, Any] = {"method": method, "path": template, "status": status}
+        if is_collection(template) and method in ("GET", "POST"):
+            entry["kind"] = "list" if method == "GET" else "create"
+            entry["store"] = template
+            if method == "GET":
+                query = [
+                    str(_resolve(spec, p).get("name"))
+                    for p in op.get("parameters", [])
+                    if _resolve(spec, p).get("in") == "query"
+                ]
+                entry["list"] = _list_shape(spec, schema, query)
+        elif _is_param(last) and is_collection(parent):
+            entry["kind"] = {"GET": "get", "PATCH": "update", "PUT": "replace"}.get(
+                method, "delete" if method == "DELETE" else "action"
+            )
+            entry["store"] = parent
+            entry["param"] = last[1:-1]
+            # Without a POST on the collection, a PUT is how items come to exist (upsert).
+            entry["upsert"] = "POST" not in methods[parent]
+        else:
+            kind = {"GET": "get", "PATCH": "update", "PUT": "replace", "DELETE": "delete"}
+            entry["kind"] = "singleton_" + kind.get(method, "create")
+            if method == "POST" and "GET" not in methods[template]:
+                entry["kind"] = "action"
+            entry["store"] = template
+        if method == "DELETE" or status == 204:
+            entry["body"] = False
+        out[oid] = entry
+    # Parents whose ids must exist: for each {param} of a template, the collection it indexes.
+    for entry in out.values():
+        parts = entry["path"].split("/")
+        checks = []
+        for i in range(1, len(parts)):
+            if _is_param(parts[i]) and is_collection("/".join(parts[:i])):
+                checks.append(["/".join(parts[:i]), parts[i][1:-1]])
+        if entry["kind"] in ("get", "update", "replace", "delete"):
+            checks = checks[:-1]  # the item itself is looked up by the engine
+        entry["parents"] = checks
+    return out
+
+
+# --- the recordings ------------------------------------------------------------------------------
+
+
+def _scrub(value: Any, enums: set[str]) -> Any:
+    """A recorded value with nothing of the tenant left: see the module docstring."""
+    if isinstance(value, dict):
+        return {k: _scrub(v, enums) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, enums) for v in value]
+    if isinstance(value, str):
+        if _TIMESTAMP.match(value):
+            return NOW
+        if value in enums:
+            return value
+        return ""
+    return value
+
+
+def _id_style(value: str) -> list[Any]:
+    if _UUID.match(value):
+        return ["uuid"]
+    match = _PREFIXED.match(value)
+    if match:
+        return ["prefix", match.group(1), len(match.group(2))]
+    return ["alnum", max(8, min(len(value), 40))]
+
+
+def _recordings(mirror: Path, into: Path) -> list[Path]:
+    names = subprocess.run(
+        ["git", "-C", str(mirror), "ls-tree", "-r", "HEAD", "--name-only"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    out = []
+    for name in sorted(n for n in names if n.startswith(RECORDINGS) and n.endswith(".yaml")):
+        blob = subprocess.run(
+            ["git", "-C", str(mirror), "show", f"HEAD:{name}"], check=True, capture_output=True
+        ).stdout
+        target = into / Path(name).name
+        target.write_bytes(blob)
+        out.append(target)
+    return out
+
+
+def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
+    """Per operation id: statuses seen, the id key and style of creates, the keys a create adds,
+    a singleton's first answer (scrubbed); the source cassettes named."""
+    sys.path.insert(0, str(ROOT))
+    from pytest_auth0_m2m.auth0.scopes import catalogue
+    from pytest_auth0_m2m.fake import diff
+
+    shapes = spec_operations(spec)
+    enums = _enums(spec)
+    statuses: dict[str, Counter[int]] = defaultdict(Counter)
+    sources: dict[str, set[str]] = defaultdict(set)
+    added: dict[str, Counter[str]] = defaultdict(Counter)
+    added_values: dict[str, dict[str, Any]] = defaultdict(dict)
+    creates: Counter[str] = Counter()
+    id_keys: dict[str, Counter[str]] = defaultdict(Counter)
+    id_styles: dict[str, Counter[str]] = defaultdict(Counter)
+    first: dict[str, Counter[str]] = defaultdict(Counter)
+    not_found: dict[str, Counter[str]] = defaultdict(Counter)
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in _recordings(mirror, Path(tmp)):
+            written: set[str] = set()
+            for item in diff.read_cassette(path):
+                if not item.path.startswith(PREFIX + "/"):
+                    continue
+                operation = catalogue().match(item.method, item.path)
+                if operation is None:
+                    continue
+                oid = operation.operation_id
+                shape = shapes.get(oid)
+                if shape is None:
+                    continue
+                statuses[oid][item.status] += 1
+                sources[oid].add(path.name)
+                try:
+                    response = json.loads(item.response) if item.response.strip() else None
+                except ValueError:
+                    response = None
+                concrete = item.path[len(PREFIX) :]
+                if item.status == 404 and isinstance(response, dict):
+                    not_found[oid][str(response.get("message", ""))] += 1
+                kind = shape["kind"]
+                if kind.startswith("singleton_") and kind != "singleton_get":
+                    written.add(concrete)
+                if kind in ("create", "replace", "update", "delete"):
+                    written.add(_parent(concrete) if kind != "create" else concrete)
+                if kind == "list" and concrete not in written:
+                    written.add(concrete)
+                    items = response if isinstance(response, list) else None
+                    if item.status == 200 and items is not None:
+                        first[oid][json.dumps(_scrub(items, enums), sort_keys=True)] += 1
+                if kind == "singleton_get" and concrete not in written:
+                    written.add(concrete)
+                    if item.status == 200 and response is not None:
+                        scrubbed = _scrub(response, enums)
+                        key = json.dumps(scrubbed, sort_keys=True)
+                        first[oid][key] += 1
+                    elif item.status == 404:
+                        first[oid]["null"] += 1
+                if (
+                    kind in ("create", "singleton_create")
+                    and 200 <= item.status < 300
+                    and isinstance(response, dict)
+                ):
+                    creates[oid] += 1
+                    try:
+                        sent = json.loads(item.body) if item.body.strip() else {}
+                    except ValueError:
+                        sent = {}
+                    sent = sent if isinstance(sent, dict) else {}
+                    for key, value in response.items():
+                        if key not in sent:
+                            added[oid][key] += 1
+                            added_values[oid].setdefault(key, _scrub(value, enums))
+                    for key in ("id", *sorted(response)):
+                        value = response.get(key)
+                        if (
+                            isinstance(value, str)
+                            and len(value) >= 6
+                            and (key == "id" or key.endswith("_id") or key.endswith("Id"))
+                        ):
+                            id_keys[oid][key] += 1
+                            id_styles[oid][json.dumps(_id_style(value))] += 1
+                            break
+    facts: dict[str, Any] = {}
+    for oid in sorted(statuses):
+        entry: dict[str, Any] = {
+            "statuses": {str(k): v for k, v in sorted(statuses[oid].items())},
+            "sources": sorted(sources[oid])[:3],
+        }
+        if creates[oid]:
+            entry["added"] = {
+                k: _placeholder_id(k, added_values[oid][k], id_keys[oid])
+                for k, n in sorted(added[oid].items())
+                if n * 2 >= creates[oid]
+            }
+        if id_keys[oid]:
+            entry["id_key"] = id_keys[oid].most_common(1)[0][0]
+            entry["id_style"] = json.loads(id_styles[oid].most_common(1)[0][0])
+        if first[oid]:
+            best = first[oid].most_common(1)[0][0]
+            entry["default"] = json.loads(best)
+        if not_found[oid]:
+            entry["not_found"] = not_found[oid].most_common(1)[0][0]
+        facts[oid] = entry
+    return {
+        "source": "auth0/terraform-provider-auth0:test/data/recordings/ (go-vcr, real tenants)",
+        "generated_by": "scripts/generate_resource_facts.py --derive",
+        "operations": facts,
+    }
+
+
+def _placeholder_id(key: str, value: Any, id_keys: Counter[str]) -> Any:
+    if key in id_keys:
+        return ID
+    return value
+
+
+# --- merging -------------------------------------------------------------------------------------
+
+
+def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
+    shapes = spec_operations(spec)
+    facts = recorded["operations"]
+    out: dict[str, Any] = {}
+    for oid, entry in shapes.items():
+        if entry["path"].startswith(NOT_EMULATED_PREFIXES) and oid not in facts:
+            continue
+        merged = dict(entry)
+        seen = facts.get(oid, {})
+        successes = {int(k): n for k, n in seen.get("statuses", {}).items() if k.startswith("2")}
+        if successes:
+            # The recording wins where it disagrees with the spec (e.g. POST /log-streams: 200).
+            merged["status"] = max(successes, key=lambda k: (successes[k], -k))
+        for key in ("id_key", "id_style", "added", "default", "not_found"):
+            if key in seen:
+                merged[key] = seen[key]
+        merged.update(OVERRIDES.get(oid, {}))
+        out[oid] = merged
+    created = {e["store"] for e in out.values() if e["kind"] in ("singleton_create", "create")}
+    # Per stored path template: a singleton's answer before any write (None: absent, 404), or a
+    # collection's id key and style (the create's) and the items it holds before any write.
+    singletons: dict[str, Any] = {}
+    stores: dict[str, dict[str, Any]] = {}
+    for entry in out.values():
+        kind, store = entry["kind"], entry["store"]
+        if kind == "singleton_get":
+            singletons[store] = entry.pop("default", None if store in created else {})
+        elif kind.startswith("singleton_"):
+            entry.pop("default", None)
+        if kind == "create":
+            facts_of = stores.setdefault(store, {})
+            facts_of.update(
+                id_key=entry.pop("id_key", "id"),
+                id_style=entry.pop("id_style", ["alnum", 24]),
+                added=entry.pop("added", {}),
+            )
+        elif kind == "list" and store not in created and isinstance(entry.get("default"), list):
+            stores.setdefault(store, {})["items"] = entry.pop("default")
+        entry.pop("default", None) if kind == "list" else None
+    for entry in out.values():
+        if entry["kind"] in ("get", "update", "replace", "delete", "list"):
+            store = stores.setdefault(entry["store"], {})
+            store.setdefault("id_key", entry.get("param") or "id")
+            store.setdefault("id_style", ["alnum", 24])
+            store.setdefault("added", {})
+        entry.pop("id_key", None)
+        entry.pop("id_style", None)
+    for facts_of in stores.values():
+        facts_of.setdefault("id_key", "id")
+        facts_of.setdefault("id_style", ["alnum", 24])
+        facts_of.setdefault("added", {})
+        facts_of.setdefault("items", [])
+    return {
+        "source": "Auth0 Management API v2 OpenAPI spec + terraform provider recordings",
+        "generated_by": "scripts/generate_resource_facts.py",
+        "info_version": spec.get("info", {}).get("version", ""),
+        "singletons": dict(sorted(singletons.items())),
+        "collections": dict(sorted(stores.items())),
+        "operations": out,
+    }
+
+
+def render(data: dict[str, Any]) -> str:
+    # One operation a line: a spec or recording update diffs readably.
+    lines = ["{"]
+    for key in ("source", "generated_by", "info_version"):
+        lines.append(f"{json.dumps(key)}: {json.dumps(data[key])},")
+    for table in ("singletons", "collections", "operations"):
+        lines.append(f'"{table}": {{')
+        items = list(data[table].items())
+        for i, (name, entry) in enumerate(items):
+            comma = "," if i < len(items) - 1 else ""
+            lines.append(f"{json.dumps(name)}: {json.dumps(entry, sort_keys=True)}{comma}")
+        lines.append("}" if table == "operations" else "},")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads(SPEC.read_text("utf-8"))
+    if argv[:1] == ["--derive"]:
+        if len(argv) != 2:
+            print("usage: generate_resource_facts.py --derive MIRROR", file=sys.stderr)
+            return 2
+        facts = derive(Path(argv[1]), spec)
+        RECORDED.write_text(render_recorded(facts), "utf-8")
+        print(f"wrote {RECORDED}: {len(facts['operations'])} operations")
+    text = render(build(spec, json.loads(RECORDED.read_text("utf-8"))))
+    if "--check" in argv:
+        if not OUT.exists() or OUT.read_text("utf-8") != text:
+            print(f"{OUT} is out of date: run python scripts/generate_resource_facts.py")
+            return 1
+        print(f"{OUT.name} is in sync with {SPEC.name} and {RECORDED.name}")
+        return 0
+    OUT.write_text(text, "utf-8")
+    print(f"wrote {OUT}: {len(text)} bytes")
+    return 0
+
+
+def render_recorded(facts: dict[str, Any]) -> str:
+    lines = ["{"]
+    for key in ("source", "generated_by"):
+        lines.append(f"{json.dumps(key)}: {json.dumps(facts[key])},")
+    lines.append('"operations": {')
+    items = list(facts["operations"].items())
+    for i, (oid, entry) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        lines.append(f"{json.dumps(oid)}: {json.dumps(entry, sort_keys=True)}{comma}")
+    lines.append("}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
