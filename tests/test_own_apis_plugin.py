@@ -1,0 +1,162 @@
+"""m2m_scopes, auth0_apis and the own-API fixtures as a user meets them: pytest on a project."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+INI = """
+[pytest]
+asyncio_default_fixture_loop_scope = function
+auth0_apis =
+    orders = https://orders.example.com scopes=read:orders,write:orders
+    billing = https://billing.example.com scopes=read:invoices rbac=true
+"""
+
+
+def test_typo_in_scope_or_audience_is_a_collection_error(project: pytest.Pytester) -> None:
+    project.makeini(INI)
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.m2m_scopes("read:order", audience="orders")
+        def test_scope(api_token): pass
+
+        @pytest.mark.m2m_scopes("read:orders", audience="order")
+        def test_audience(api_token): pass
+
+        @pytest.mark.m2m_scopes("read:orders")
+        def test_no_audience(api_token): pass
+        """
+    )
+    result = project.runpytest("--auth0-fake")
+    result.stdout.fnmatch_lines(
+        [
+            "*test_scope: m2m_scopes: 'read:order' is not a scope of API 'orders'; "
+            "did you mean 'read:orders', 'write:orders'?",
+            "*test_audience: m2m_scopes: audience 'order' is not an alias or identifier in "
+            "auth0_apis; did you mean 'orders'?",
+            "*test_no_audience: m2m_scopes needs audience= (one of billing, orders)*",
+        ]
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+
+
+def test_bad_auth0_apis_line_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makeini(INI.replace("scopes=read:orders,write:orders", "scope=a"))
+    project.makepyfile("def test_nothing(): pass")
+    result = project.runpytest()
+    result.stderr.fnmatch_lines(
+        ["*pytest-auth0-m2m: auth0_apis: orders: unknown setting 'scope=a'; expected scopes=*"]
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_undeclared_scopes_need_a_declaration_off_live(project: pytest.Pytester) -> None:
+    project.makeini(INI.replace(" scopes=read:orders,write:orders", ""))
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.m2m_scopes("read:orders", audience="orders")
+        def test_it(api_token): pass
+        """
+    )
+    result = project.runpytest("--auth0-fake")
+    result.stdout.fnmatch_lines(
+        ["*the scopes of API 'orders' are not declared, and this session has no tenant*"]
+    )
+
+
+def test_fixture_without_marker_fails_with_the_fix(project: pytest.Pytester) -> None:
+    project.makeini(INI)
+    project.makepyfile("def test_it(api_token): pass")
+    result = project.runpytest("--auth0-fake")
+    result.stdout.fnmatch_lines(
+        ["*test_it uses the api_token fixture but declares no scopes of your APIs.*"]
+    )
+    result.assert_outcomes(errors=1)
+
+
+FAKE_TESTS = """
+import asyncio
+import httpx
+import jwt
+import pytest
+
+
+def claims(token, verification):
+    key = jwt.PyJWKClient(verification.jwks_url).get_signing_key_from_jwt(token)
+    return jwt.decode(
+        token, key.key, algorithms=list(verification.algorithms),
+        audience=verification.audience, issuer=verification.issuer,
+    )
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_token_verifies(api_token, api_verification, auth0_tenant):
+    assert api_verification.audience == "https://orders.example.com"
+    assert api_verification.issuer == auth0_tenant.issuer
+    got = claims(api_token, api_verification)
+    assert got["scope"] == "read:orders"
+    assert "permissions" not in got
+    assert "'<token" in repr(api_token)
+
+
+@pytest.mark.m2m_scopes("read:invoices", audience="https://billing.example.com")
+def test_rbac_permissions(api_token, api_verification):
+    assert claims(api_token, api_verification)["permissions"] == ["read:invoices"]
+
+
+@pytest.mark.m2m_scopes("read:orders", "write:orders", audience="orders")
+def test_credentials_fetch_their_own_token(api_credentials, api_verification):
+    assert "client_secret='***'" in repr(api_credentials)
+    r = httpx.post(api_credentials.token_url, json={
+        "grant_type": "client_credentials",
+        "client_id": api_credentials.client_id,
+        "client_secret": api_credentials.client_secret,
+        "audience": api_credentials.audience,
+    })
+    assert r.status_code == 200
+    assert claims(r.json()["access_token"], api_verification)["scope"] == "read:orders write:orders"
+
+
+async def echo_app(scope, receive, send):
+    headers = dict(scope["headers"])
+    body = headers.get(b"authorization", b"")
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def api_app():
+    return echo_app
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_async_client_on_an_asgi_app(api_async_client, api_token):
+    async def call():
+        async with api_async_client as client:
+            return await client.get("/anything")
+    response = asyncio.run(call())
+    assert response.text == f"Bearer {api_token}"
+"""
+
+
+def test_fake_mode_tokens_credentials_and_clients(project: pytest.Pytester) -> None:
+    project.makeini(INI)
+    project.makepyfile(FAKE_TESTS)
+    result = project.runpytest("--auth0-fake", "-p", "no:randomly")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["auth0-m2m: apps 3 created*grants 3 created, 3 deleted*"])
+
+
+def test_replay_mode_verifies_against_the_replay_jwks(project: pytest.Pytester) -> None:
+    project.makeini(INI)
+    project.makepyfile(FAKE_TESTS.split('@pytest.mark.m2m_scopes("read:orders", "write:orders"')[0])
+    result = project.runpytest("--block-network", "-p", "no:randomly")
+    result.assert_outcomes(passed=2)
+    assert "mode=replay" in result.stdout.str()
