@@ -130,6 +130,7 @@ def _stop_cli(proc: subprocess.Popen[str]) -> int:
                 stream.close()
 
 
+@pytest.mark.e2e  # a subprocess emulator: the slow tier
 def test_cli_serves_and_prints_a_ready_provisioner() -> None:
     proc, info = _start_cli("--rate-limits", "free")
     try:
@@ -149,6 +150,7 @@ def test_cli_serves_and_prints_a_ready_provisioner() -> None:
         assert _stop_cli(proc) == 0
 
 
+@pytest.mark.e2e  # a subprocess emulator: the slow tier
 def test_cli_with_tls_prints_the_ca_bundle() -> None:
     proc, info = _start_cli("--tls")
     try:
@@ -160,6 +162,7 @@ def test_cli_with_tls_prints_the_ca_bundle() -> None:
         assert _stop_cli(proc) == 0
 
 
+@pytest.mark.e2e  # a subprocess emulator: the slow tier
 def test_cli_with_tls_prints_every_variable_a_client_reads() -> None:
     proc, info = _start_cli("--tls")
     try:
@@ -170,6 +173,7 @@ def test_cli_with_tls_prints_every_variable_a_client_reads() -> None:
         assert _stop_cli(proc) == 0
 
 
+@pytest.mark.e2e  # a subprocess emulator: the slow tier
 def test_cli_seed_file_is_loaded_and_a_bad_one_is_refused(tmp_path: Path) -> None:
     good = tmp_path / "seed.json"
     good.write_text(json.dumps({"users": [{"email": "ada@example.com"}]}))

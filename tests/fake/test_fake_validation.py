@@ -130,6 +130,7 @@ def test_a_recording_wins_over_the_spec_for_a_property_it_omits(
     assert r.status_code == 201, r.text
 
 
+@pytest.mark.e2e  # compiles all the spec's body schemas: the slow tier
 @pytest.mark.parametrize("operation_id", sorted(BODIES))
 def test_every_body_schema_compiles_and_answers_in_auth0_s_words(operation_id: str) -> None:
     # The data file holds every JSON request body of the spec: each must compile (a schema that

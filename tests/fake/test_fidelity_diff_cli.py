@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+# Runs the diff command in a subprocess: the slow tier.
+pytestmark = pytest.mark.e2e
 
 RECORDED_ROLE = "rol_RecordedRole0001"
 

@@ -20,6 +20,9 @@ import pytest
 
 from pytest_auth0_m2m.fake import diff
 
+# Replays every recorded interaction on fresh emulators: the slow tier.
+pytestmark = pytest.mark.e2e
+
 FACTS = Path(__file__).parent / "data" / "auth0_recorded_facts.json"
 
 # Reached on 148/168 statuses and 77/147 compared key sets.
