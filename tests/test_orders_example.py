@@ -66,9 +66,13 @@ def test_fake_mode() -> None:
 
 
 def test_replay_mode_offline_without_credentials() -> None:
-    out = _passed(_run("--block-network"))
+    out = _passed(_run("--block-network", "--mgmt-scopes-strict"))
     assert f"{TESTS} passed" in out
     assert "auth0-m2m: mode=replay," in out
+    # The example's markers are least privilege: the report has nothing but its totals.
+    assert (
+        "3 tests of your APIs observed: 0 with unused scopes, 0 missing scopes; 2 not observed"
+    ) in out
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +116,7 @@ def test_live_mode_against_the_emulator_as_tenant(tenant: FakeAuth0) -> None:
         f"pytest-auth0-m2m {BILLING} read:invoices",
         f"pytest-auth0-m2m {ORDERS} delete:orders read:orders",
         f"pytest-auth0-m2m {ORDERS} read:orders",
-        f"pytest-auth0-m2m {ORDERS} read:orders write:orders",
+        f"pytest-auth0-m2m {ORDERS} write:orders",
     ]
     assert grants == []  # torn down at the end of the run; the apps are kept for reuse
     # A second run reuses the four apps.

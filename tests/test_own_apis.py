@@ -3,6 +3,7 @@ tokens verified against the replay JWKS over a real loopback socket, per-API app
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -180,3 +181,32 @@ def test_app_keys_per_api() -> None:
     assert app_name(scopes, ORDERS) == (
         f"pytest-auth0-m2m {app_key(scopes, ORDERS)} {ORDERS} read:orders"
     )
+
+
+def test_usage_unused_missing_unknown() -> None:
+    from pytest_auth0_m2m.own_apis.usage import Call, analyse
+
+    doc = parse(DOCUMENT)
+    declared = frozenset({"read:orders", "admin:orders"})
+    calls = [
+        Call("GET", "/api/orders", 200),
+        Call("POST", "/api/orders", 403),
+        Call("GET", "/api/nowhere", 404),
+    ]
+    usage = analyse("t::a", "orders", declared, doc, calls, base_path="/api")
+    assert usage.used == {"read:orders"}
+    assert usage.unused == {"admin:orders"}
+    assert usage.missing == (("POST /orders", ("write:orders",)),)
+    assert usage.summary_line() == (
+        "t::a [orders]: unused admin:orders (narrower: "
+        '@pytest.mark.m2m_scopes("read:orders", audience="orders")); '
+        "missing write:orders for POST /orders; unknown orders path GET /api/nowhere"
+    )
+    passed = dataclasses.replace(usage, outcome="passed")
+    assert passed.counted_missing == ()  # a negative test expects its 403
+    failure = passed.strict_failure(run_strict=True)
+    assert failure is not None
+    assert failure.startswith("unused scopes of API 'orders': admin:orders")
+    assert dataclasses.replace(passed, strict=False).strict_failure(run_strict=True) is None
+    assert type(usage).from_json(usage.to_json()) == usage
+    assert analyse("t::b", "orders", declared, doc, None).observed is False

@@ -160,3 +160,65 @@ def test_replay_mode_verifies_against_the_replay_jwks(project: pytest.Pytester) 
     result = project.runpytest("--block-network", "-p", "no:randomly")
     result.assert_outcomes(passed=2)
     assert "mode=replay" in result.stdout.str()
+
+
+REPORT_TESTS = """
+import pytest
+
+
+def app(environ, start_response):
+    path = environ["PATH_INFO"]
+    status = "403 Forbidden" if environ["REQUEST_METHOD"] == "POST" else "200 OK"
+    start_response(status, [("Content-Type", "text/plain")])
+    return [path.encode()]
+
+
+@pytest.fixture
+def api_app():
+    return app
+
+
+@pytest.mark.m2m_scopes("read:orders", "write:orders", audience="orders")
+def test_wide(api_client):
+    assert api_client.get("/orders").status_code == 200
+
+
+@pytest.mark.m2m_scopes("read:orders", "write:orders", audience="orders", strict=False)
+def test_wide_on_purpose(api_client):
+    assert api_client.get("/orders").status_code == 200
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_needs_more(api_client):
+    assert api_client.post("/orders").status_code == 201
+"""
+
+OPENAPI = """{"paths": {"/orders": {
+    "get": {"security": [{"auth0": ["read:orders"]}]},
+    "post": {"security": [{"auth0": ["write:orders"]}]}}}}"""
+
+
+def test_report_and_strict_mode_for_an_api_with_openapi(project: pytest.Pytester) -> None:
+    project.makeini(INI.replace("scopes=read:orders,write:orders", "openapi=orders.json"))
+    project.makefile(".json", orders=OPENAPI)
+    project.makepyfile(REPORT_TESTS)
+    result = project.runpytest("--auth0-fake", "--mgmt-scopes-strict", "-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*= auth0-m2m least privilege (your APIs) =*",
+            "*test_needs_more ?orders?: missing write:orders for POST /orders",
+            "*test_wide ?orders?: unused write:orders (narrower: "
+            '@pytest.mark.m2m_scopes("read:orders", audience="orders"))',
+            "*test_wide_on_purpose ?orders?: unused write:orders*",
+            "3 tests of your APIs observed: 2 with unused scopes, 1 missing scopes",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "unused scopes of API 'orders': write:orders (--mgmt-scopes-strict)",
+            "*test_wide declares scopes its requests did not need.*",
+            '    @pytest.mark.m2m_scopes("read:orders", audience="orders")',
+            "ERROR *::test_wide - Fai*",
+        ],
+    )

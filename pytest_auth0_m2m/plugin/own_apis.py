@@ -30,9 +30,16 @@ if TYPE_CHECKING:
 
     from pytest_auth0_m2m.fake import ApiDeclaration
     from pytest_auth0_m2m.own_apis.replay import ReplayApiSource
+    from pytest_auth0_m2m.own_apis.usage import ApiRunReport, ApiUsage, Call
 
 APIS_KEY = pytest.StashKey[dict[str, ApiConfig]]()
 API_SCOPES_KEY = pytest.StashKey[ApiScopeRequest]()
+# On the item: the api_client calls seen (method, path, status), the test's outcome so far.
+CALLS_KEY = pytest.StashKey[list["Call"]]()
+OUTCOME_KEY = pytest.StashKey[str]()
+USAGE_KEY = pytest.StashKey["ApiUsage"]()
+REPORT_ATTR = "auth0_m2m_api_scopes"  # on teardown reports: the test's ApiUsage as JSON
+SECTION = "auth0-m2m least privilege (your APIs)"
 MARKER_HELP = (
     "m2m_scopes(*scopes, audience=ALIAS, strict=None): the scopes of one of your APIs "
     "(ini auth0_apis) this test's api_token gets, exactly; the closest marker wins."
@@ -87,6 +94,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
         # --block-network: the API under test must reach the replay JWKS on 127.0.0.1.
         config.pluginmanager.register(EmulatorHosts(), EmulatorHosts.NAME)
+    if any(api.document is not None for api in apis.values()):
+        # The report needs the APIs' OpenAPI documents: without one, no hook runs per test.
+        config.pluginmanager.register(_PerTest(), "auth0-m2m-api-report-per-test")
+        if not hasattr(config, "workerinput"):  # under xdist the controller reports
+            config.pluginmanager.register(_ApiReport(config), "auth0-m2m-api-report")
 
 
 def declared_api_scopes(item: pytest.Item) -> ApiScopeRequest | None:
@@ -207,6 +219,21 @@ def api_credentials(request: pytest.FixtureRequest) -> AppCredentials:
     )
 
 
+def _hooks(request: pytest.FixtureRequest) -> dict[str, list[Callable[..., Any]]]:
+    """httpx event hooks recording the test's calls for the least-privilege report."""
+    from pytest_auth0_m2m.own_apis.usage import Call
+
+    calls = request.node.stash.setdefault(CALLS_KEY, [])
+
+    def seen(response: httpx.Response) -> None:
+        calls.append(Call(response.request.method, response.request.url.path, response.status_code))
+
+    async def seen_async(response: httpx.Response) -> None:
+        seen(response)
+
+    return {"sync": [seen], "async": [seen_async]}
+
+
 def _api_app(request: pytest.FixtureRequest) -> Any:
     """The user's ``api_app`` fixture (the API under test, in-process), if they define one."""
     try:
@@ -224,15 +251,18 @@ def api_client(request: pytest.FixtureRequest) -> Generator[httpx.Client, None, 
     declared = _declared(request, "api_client")
     token = _source(request).api_token(declared.api.identifier, declared.scopes)
     headers = {"Authorization": f"Bearer {token}"}
+    hooks = {"response": _hooks(request)["sync"]}
     app = _api_app(request)
     if app is not None:
         transport = httpx.WSGITransport(app=app)
         with httpx.Client(
-            transport=transport, base_url="http://testserver", headers=headers
+            transport=transport, base_url="http://testserver", headers=headers, event_hooks=hooks
         ) as client:
             yield client
         return
-    with httpx.Client(base_url=declared.api.url or "", headers=headers) as client:
+    with httpx.Client(
+        base_url=declared.api.url or "", headers=headers, event_hooks=hooks
+    ) as client:
         yield client
 
 
@@ -245,12 +275,16 @@ def api_async_client(request: pytest.FixtureRequest) -> httpx.AsyncClient:
     declared = _declared(request, "api_async_client")
     token = _source(request).api_token(declared.api.identifier, declared.scopes)
     headers = {"Authorization": f"Bearer {token}"}
+    hooks = {"response": _hooks(request)["async"]}
     app = _api_app(request)
     if app is not None:
         return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver",
+            headers=headers,
+            event_hooks=hooks,
         )
-    return httpx.AsyncClient(base_url=declared.api.url or "", headers=headers)
+    return httpx.AsyncClient(base_url=declared.api.url or "", headers=headers, event_hooks=hooks)
 
 
 def _api_for(request: pytest.FixtureRequest, fixture: str) -> ApiConfig:
@@ -318,3 +352,95 @@ def api_mint_token(request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
         return AccessToken(source.mint(target, names, extra))
 
     return mint
+
+
+# --- the least-privilege report for your APIs ---------------------------------------------
+
+
+def _analysed(item: pytest.Item, outcome: str | None) -> ApiUsage | None:
+    from urllib.parse import urlsplit
+
+    from pytest_auth0_m2m.own_apis.usage import analyse
+
+    declared = declared_api_scopes(item)
+    if declared is None or declared.api.document is None:
+        return None
+    api = declared.api
+    calls = item.stash.get(CALLS_KEY, None)
+    usage = analyse(
+        item.nodeid,
+        api.alias,
+        declared.scopes,
+        declared.api.document,
+        calls,
+        declared.strict,
+        base_path=urlsplit(api.url).path if api.url else "",
+    )
+    if outcome is not None:
+        import dataclasses
+
+        usage = dataclasses.replace(usage, outcome=outcome)
+    item.stash[USAGE_KEY] = usage
+    return usage
+
+
+class _PerTest:
+    """Per test of an API with an OpenAPI document: its usage at teardown, strict mode."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        declared = declared_api_scopes(item)
+        if declared is None or declared.api.document is None:
+            return (yield)
+        try:
+            yield
+        except BaseException:
+            _analysed(item, "failed")
+            raise
+        usage = _analysed(item, item.stash.get(OUTCOME_KEY, None))
+        strict = bool(item.config.getoption("--mgmt-scopes-strict"))
+        failure = usage.strict_failure(strict) if usage is not None else None
+        if failure is not None:
+            pytest.fail(failure, pytrace=False)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if declared_api_scopes(item) is None:
+            return report
+        if report.when == "teardown":
+            usage = item.stash.get(USAGE_KEY, None)
+            if usage is not None:
+                setattr(report, REPORT_ATTR, usage.to_json())
+        elif report.failed:
+            item.stash[OUTCOME_KEY] = "failed"
+        elif report.skipped or report.when == "call":
+            item.stash[OUTCOME_KEY] = report.outcome
+        return report
+
+
+class _ApiReport:
+    """The run's own-API report, from teardown reports (xdist workers' included)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.run: ApiRunReport | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTR, None)
+        if report.when == "teardown" and isinstance(data, dict):
+            from pytest_auth0_m2m.own_apis.usage import ApiRunReport, ApiUsage
+
+            if self.run is None:
+                self.run = ApiRunReport()
+            self.run.tests.append(ApiUsage.from_json(data))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.run is None or self.config.get_verbosity() <= -2:
+            return
+        terminalreporter.ensure_newline()
+        terminalreporter.section(SECTION)
+        for line in self.run.summary_lines():
+            terminalreporter.write_line(line)
