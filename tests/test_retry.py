@@ -74,6 +74,7 @@ def statuses(entries: list[JournalEntry]) -> list[int]:
 # --- 429: waited out as told ---------------------------------------------------------------
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_429_waits_the_retry_after_it_was_given(fake: FakeAuth0, token: str) -> None:
     fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": "2"})
     kit, client = kit_client(fake, token)
@@ -91,6 +92,7 @@ def test_429_waits_the_retry_after_it_was_given(fake: FakeAuth0, token: str) -> 
     assert kit.stats.rate_limit_waits == 1
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_429_without_retry_after_waits_until_x_ratelimit_reset(fake: FakeAuth0, token: str) -> None:
     reset = int(time.time()) + 3  # whole seconds, as Auth0 sends it: 2 to 3 s from now
     fake.faults.add(
@@ -109,6 +111,7 @@ def test_429_without_retry_after_waits_until_x_ratelimit_reset(fake: FakeAuth0, 
     assert entries[1].at - entries[0].at < 10
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_retry_after_as_an_http_date_is_honoured(fake: FakeAuth0, token: str) -> None:
     when = email.utils.formatdate(time.time() + 3, usegmt=True)  # 2 to 3 s away (whole seconds)
     fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": when})
@@ -121,6 +124,7 @@ def test_retry_after_as_an_http_date_is_honoured(fake: FakeAuth0, token: str) ->
     assert entries[1].at - entries[0].at >= 1.9
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_the_emulators_own_rate_limit_is_waited_out(fake: FakeAuth0, token: str) -> None:
     # A real bucket, not an injected fault: burst 1, 4 requests a second.
     fake.set_rate_limits({"management": {"rate": 4, "burst": 1}})
@@ -272,6 +276,7 @@ def test_retry_off_hands_back_the_first_answer(fake: FakeAuth0, token: str, stat
 # --- noisy tenant: 20% 429/503 ---------------------------------------------------------------
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_20_percent_429_503_on_the_sync_client_fails_nothing(fake: FakeAuth0, token: str) -> None:
     noisy = fake.faults.random(0.2, statuses=(429, 503), seed=14, operation="management")
     sleeps = Sleeps()
@@ -287,6 +292,7 @@ def test_20_percent_429_503_on_the_sync_client_fails_nothing(fake: FakeAuth0, to
     assert kit.stats.retries == seen.count(503)
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_20_percent_429_503_on_the_async_client_fails_nothing(fake: FakeAuth0, token: str) -> None:
     noisy = fake.faults.random(0.2, statuses=(429, 503), seed=15, operation="management")
     kit = ClientKit(policy=RetryPolicy(base_delay=0.01))
@@ -308,6 +314,7 @@ def test_20_percent_429_503_on_the_async_client_fails_nothing(fake: FakeAuth0, t
     assert kit.stats.rate_limit_waits == seen.count(429)
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_async_429_waits_the_retry_after(fake: FakeAuth0, token: str) -> None:
     fake.faults.add(status=429, count=1, operation="get_users", headers={"retry-after": "2"})
     kit = ClientKit()
@@ -334,6 +341,7 @@ def spacing(entries: list[JournalEntry], burst: int) -> float:
     return times[-1] - times[burst - 1]
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_two_pacers_on_one_file_keep_the_tenant_under_its_limit(
     fake: FakeAuth0, token: str, tmp_path: Path
 ) -> None:
@@ -367,6 +375,7 @@ def test_two_pacers_on_one_file_keep_the_tenant_under_its_limit(
     assert spacing(entries, 1) >= (24 - 1) / limit.rate * 0.85
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_paced_requests_meet_no_429_from_a_tenant_with_that_limit(
     fake: FakeAuth0, token: str, tmp_path: Path
 ) -> None:
@@ -387,6 +396,7 @@ def test_paced_requests_meet_no_429_from_a_tenant_with_that_limit(
     assert seen.count(429) <= 1
 
 
+@pytest.mark.e2e  # waits out real seconds: the slow tier
 def test_a_429_holds_every_pacer_on_the_file(fake: FakeAuth0, token: str, tmp_path: Path) -> None:
     # One client meets a 429 (Retry-After: 2): the other, on its own bucket object, waits too.
     path = bucket_path(tmp_path, fake.domain)
