@@ -118,6 +118,28 @@ def _path(name: str) -> str:
     return name.removeprefix("data.").removeprefix("data")
 
 
+# Auth0's validator's words for a failed rule: {value} is the failing value, {size} its length,
+# {limit} the rule's value in the schema.
+_MESSAGES = {
+    "maxLength": "String is too long ({size} chars), maximum {limit}",
+    "minLength": "String is too short ({size} chars), minimum {limit}",
+    "pattern": "String does not match pattern {limit}: {value}",
+    "format": "Object didn't pass validation for format {limit}: {value}",
+    "maxItems": "Array is too long ({size}), maximum {limit}",
+    "minItems": "Array is too short ({size}), minimum {limit}",
+    "maxProperties": "Too many properties defined ({size}), maximum {limit}",
+    "minProperties": "Too few properties defined ({size}), minimum {limit}",
+    "maximum": "Value {value} is greater than maximum {limit}",
+    "minimum": "Value {value} is less than minimum {limit}",
+    "exclusiveMaximum": "Value {value} is equal or greater than exclusive maximum {limit}",
+    "exclusiveMinimum": "Value {value} is equal or less than exclusive minimum {limit}",
+    "multipleOf": "Value {value} is not a multiple of {limit}",
+    "oneOf": "Data does not match any schemas from 'oneOf'",
+    "anyOf": "Data does not match any schemas from 'anyOf'",
+    "not": "Data matches schema from 'not'",
+}
+
+
 def _what(rule: str, value: Any, definition: Mapping[str, Any]) -> str:
     if rule == "type":
         kinds = definition.get("type", [])
@@ -130,39 +152,12 @@ def _what(rule: str, value: Any, definition: Mapping[str, Any]) -> str:
         return f"Additional properties not allowed: {','.join(_unknown(value, definition))}"
     if rule in ("enum", "const"):
         return f"No enum match for: {json.dumps(value)}"
-    if rule == "maxLength":
-        return f"String is too long ({len(value)} chars), maximum {definition[rule]}"
-    if rule == "minLength":
-        return f"String is too short ({len(value)} chars), minimum {definition[rule]}"
-    if rule == "pattern":
-        return f"String does not match pattern {definition[rule]}: {value}"
-    if rule == "format":
-        return f"Object didn't pass validation for format {definition[rule]}: {value}"
-    if rule == "maxItems":
-        return f"Array is too long ({len(value)}), maximum {definition[rule]}"
-    if rule == "minItems":
-        return f"Array is too short ({len(value)}), minimum {definition[rule]}"
     if rule == "uniqueItems":
         first, second = _repeated(value)
         return f"Array items are not unique (indexes {first} and {second})"
-    if rule == "maxProperties":
-        return f"Too many properties defined ({len(value)}), maximum {definition[rule]}"
-    if rule == "minProperties":
-        return f"Too few properties defined ({len(value)}), minimum {definition[rule]}"
-    if rule == "maximum":
-        return f"Value {value} is greater than maximum {definition[rule]}"
-    if rule == "minimum":
-        return f"Value {value} is less than minimum {definition[rule]}"
-    if rule == "exclusiveMaximum":
-        return f"Value {value} is equal or greater than exclusive maximum {definition[rule]}"
-    if rule == "exclusiveMinimum":
-        return f"Value {value} is equal or less than exclusive minimum {definition[rule]}"
-    if rule == "multipleOf":
-        return f"Value {value} is not a multiple of {definition[rule]}"
-    if rule in ("oneOf", "anyOf"):
-        return f"Data does not match any schemas from '{rule}'"
-    if rule == "not":
-        return "Data matches schema from 'not'"
+    if rule in _MESSAGES:
+        size = len(value) if isinstance(value, (str, list, dict)) else 0
+        return _MESSAGES[rule].format(value=value, size=size, limit=definition.get(rule))
     return f"Data does not match the schema's '{rule}'"
 
 

@@ -3,6 +3,7 @@ refused in Auth0's words (issue 10: validation compiled from the spec, not re-wr
 
 from __future__ import annotations
 
+import fastjsonschema
 import httpx
 import pytest
 from fake_helpers import bearer
@@ -10,7 +11,7 @@ from fake_helpers import bearer
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.fake.common import ApiError
 from pytest_auth0_m2m.fake.schemas import BODIES
-from pytest_auth0_m2m.fake.validation import validate_body
+from pytest_auth0_m2m.fake.validation import auth0_message, validate_body
 
 CLIENTS = ("create:clients", "update:clients", "read:clients")
 
@@ -148,3 +149,32 @@ def test_every_body_schema_compiles_and_answers_in_auth0_s_words(operation_id: s
             message = refused.body["message"]
             assert message.startswith("Payload validation error: '"), message
             assert "Data does not match the schema's" not in message, message
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "expected"),
+    [
+        ({"maxLength": 3}, "abcd", "'String is too long (4 chars), maximum 3'"),
+        ({"minLength": 2}, "a", "'String is too short (1 chars), minimum 2'"),
+        ({"pattern": "^a+$"}, "b", "'String does not match pattern ^a+$: b'"),
+        ({"minItems": 2}, [1], "'Array is too short (1), minimum 2'"),
+        ({"maxItems": 1}, [1, 2], "'Array is too long (2), maximum 1'"),
+        ({"uniqueItems": True}, [1, 2, 1], "'Array items are not unique (indexes 0 and 2)'"),
+        ({"maximum": 5}, 6, "'Value 6 is greater than maximum 5'"),
+        ({"minimum": 5}, 4, "'Value 4 is less than minimum 5'"),
+        ({"maxProperties": 1}, {"a": 1, "b": 2}, "'Too many properties defined (2), maximum 1'"),
+        ({"enum": ["x", "y"]}, "z", "'No enum match for: \"z\"'"),
+        (
+            {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+            1.5,
+            "'Data does not match any schemas from 'oneOf''",
+        ),
+    ],
+)
+def test_each_rule_is_worded_as_auth0_words_it(schema: dict, value: object, expected: str) -> None:
+    check = fastjsonschema.compile(
+        {"type": "object", "properties": {"p": {**schema, "description": "About p"}}}
+    )
+    with pytest.raises(fastjsonschema.JsonSchemaValueException) as failure:
+        check({"p": value})
+    assert auth0_message(failure.value) == f"{expected} on property p (About p)."
