@@ -5,6 +5,7 @@ The names below are the ones a user annotates fixtures with or builds on::
     def test_x(auth0_tenant: TenantEndpoints, m2m_credentials: AppCredentials) -> None: ...
     def test_z(mgmt_token: AccessToken) -> None: ...  # a str whose repr is masked
     def test_y(auth0_fake: FakeAuth0) -> None: ...
+    def test_w(api_verification: ApiVerification, api_token: AccessToken) -> None: ...
 
 ``FakeAuth0`` is imported on first use, so a session that never runs the emulator never loads
 its server.
@@ -23,6 +24,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TokenSource,
 )
 from pytest_auth0_m2m.auth0.scopes import ScopeError, ScopeRequest
+from pytest_auth0_m2m.own_apis.verification import ApiVerification
 
 if TYPE_CHECKING:
     from pytest_auth0_m2m.fake import FakeAuth0
@@ -32,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RECORDINGS_DOMAIN",
     "AccessToken",
+    "ApiVerification",
     "AppCredentials",
     "ClientSecret",
     "FakeAuth0",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -23,6 +22,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
 from pytest_auth0_m2m.auth0.scopes import ScopeError
 from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
 from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
+from pytest_auth0_m2m.own_apis.verification import ApiVerification
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -57,16 +57,6 @@ class ApiSource(Protocol):
     def api_credentials(self, api: str, scopes: frozenset[str]) -> AppCredentials: ...
 
     def api_token(self, api: str, scopes: frozenset[str]) -> str: ...
-
-
-@dataclass(frozen=True)
-class ApiVerification:
-    """What the API under test verifies its tokens against, in this session's mode."""
-
-    jwks_url: str
-    issuer: str
-    audience: str
-    algorithms: tuple[str, ...] = ("RS256",)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
