@@ -1,11 +1,11 @@
-"""/users: create, read, search (simple Lucene ``q``), update, delete; a user's roles."""
+"""/users: create, read, search (``q``, fake/user_search.py), update, delete; a user's roles."""
 
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
+from .. import user_search
 from ..common import (
     Reply,
     bad_body,
@@ -113,45 +113,6 @@ def _field(user: dict[str, Any], name: str) -> Any:
     return value
 
 
-def _matches(value: Any, pattern: str) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    text = str(value).lower()
-    pattern = pattern.lower()
-    if pattern.endswith("*"):
-        return text.startswith(pattern[:-1])
-    return text == pattern
-
-
-def _search(users: list[dict[str, Any]], query: str) -> list[dict[str, Any]]:
-    """A small subset of Auth0's v3 Lucene syntax: ``field:value`` terms joined by AND/OR."""
-    try:
-        tokens = shlex.split(query, posix=True)
-    except ValueError:
-        raise bad_query(f"'Invalid query: {query}' on property q.") from None
-    # Disjunction of conjunctions: "a AND b OR c" -> [[a, b], [c]].
-    clauses: list[list[str]] = [[]]
-    for token in tokens:
-        if token == "OR":
-            clauses.append([])
-        elif token not in ("AND", ""):
-            clauses[-1].append(token)
-
-    def term_ok(user: dict[str, Any], term: str) -> bool:
-        name, sep, pattern = term.partition(":")
-        if not sep:
-            needle = term.strip("*").lower()
-            return any(
-                needle in str(user.get(f) or "").lower()
-                for f in ("email", "name", "nickname", "user_id", "username")
-            )
-        return _matches(_field(user, name), pattern.strip('"'))
-
-    return [u for u in users if any(all(term_ok(u, t) for t in c) for c in clauses if c)]
-
-
 @HANDLERS.route("get_users")
 def list_users(call: Call) -> Reply:
     args = call.args
@@ -165,7 +126,7 @@ def list_users(call: Call) -> Reply:
         users = list(call.tenant.users.values())
     query = args.get("q")
     if query:
-        users = _search(users, query)
+        users = user_search.search(users, query)
     connection = args.get("connection")
     if connection:
         users = [
