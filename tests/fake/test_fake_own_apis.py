@@ -158,3 +158,27 @@ def test_apis_argument_is_checked() -> None:
         FakeAuth0(apis=[ORDERS, {"identifier": ORDERS}])
     with pytest.raises(ValueError, match="unknown API keys"):
         FakeAuth0(apis=[{"identifier": ORDERS, "scope": ["a"]}])
+
+
+def test_api_created_through_the_management_api_issues_tokens(tenant: FakeAuth0) -> None:
+    admin = {
+        "Authorization": "Bearer "
+        + tenant.issue_token("admin", ["create:resource_servers", "create:client_grants"])
+    }
+    created = httpx.post(
+        f"{tenant.management_url}resource-servers",
+        headers=admin,
+        json={
+            "identifier": "https://stock.example.com",
+            "name": "Stock",
+            "scopes": [{"value": "read:stock", "description": "read"}],
+            "enforce_policies": True,
+            "token_dialect": "access_token_authz",
+        },
+    )
+    assert created.status_code == 201, created.text
+    client_id, secret = _app(tenant, "https://stock.example.com", ["read:stock"])
+    body = _token(tenant, client_id, secret, "https://stock.example.com").json()
+    claims = _verify(tenant, body["access_token"], "https://stock.example.com")
+    assert claims["scope"] == "read:stock"
+    assert claims["permissions"] == ["read:stock"]
