@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl
 
 import fastjsonschema
 
@@ -98,6 +99,44 @@ def _min_properties_met_by_nulls(
     if failure.rule != "minProperties" or _path(failure.name or "data"):
         return False
     return len(body) >= int(resolve(failure.definition or {}).get("minProperties", 0))
+
+
+def form_body(operation_id: str, raw: bytes) -> dict[str, Any]:
+    """A form-encoded body as the object its JSON twin would be: a repeated name is a list, and a
+    value is read as the boolean, number or one-item array the schema's top-level property wants
+    (a form carries only strings). What does not convert stays a string, for the schema to refuse
+    in Auth0's words."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError):
+        raise bad_body("'Invalid form body: the request body could not be parsed'.") from None
+    grouped: dict[str, list[str]] = {}
+    for name, value in pairs:
+        grouped.setdefault(name, []).append(value)
+    properties = (
+        resolve(BODIES[operation_id]).get("properties", {}) if operation_id in BODIES else {}
+    )
+    return {
+        name: _from_form(values, resolve(properties.get(name, {})))
+        for name, values in grouped.items()
+    }
+
+
+def _from_form(values: list[str], schema: Mapping[str, Any]) -> Any:
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    if "array" in kinds:
+        return values
+    if len(values) > 1:
+        return values
+    value = values[0]
+    if "boolean" in kinds and value in ("true", "false"):
+        return value == "true"
+    if "integer" in kinds and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if "number" in kinds and re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", value):
+        return float(value)
+    return value
 
 
 def auth0_message(failure: fastjsonschema.JsonSchemaValueException) -> str:

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from ...auth0.scopes import Operation
 from ..common import JSON, Reply, bad_body, mgmt_error
 from ..tenant import Tenant
-from ..validation import validate_body
+from ..validation import form_body, validate_body
 
 
 @dataclass
@@ -31,10 +31,14 @@ class Call:
     client_id: str
 
     def json(self) -> JSON:
-        """The JSON body, or Auth0's 400 when it is missing, not JSON, or not declared JSON."""
+        """The body as JSON, or Auth0's 400 when it does not parse; a form-encoded body (which
+        the spec allows for every JSON body) is read as the same object, or a 415 for any other
+        media type."""
         if not self.raw_body.strip():
             return {}
         media = self.content_type.split(";")[0].strip().lower()
+        if media == "application/x-www-form-urlencoded":
+            return form_body(self.operation.operation_id, self.raw_body)
         if media and not (media == "application/json" or media.endswith("+json")):
             raise mgmt_error(
                 415,
@@ -47,7 +51,7 @@ class Call:
             raise bad_body("'Invalid JSON: the request body could not be parsed'.") from None
 
     def body(self) -> dict[str, Any]:
-        """The JSON body validated against this operation's request schema."""
+        """The body validated against this operation's request schema."""
         return validate_body(self.operation.operation_id, self.json())
 
 
