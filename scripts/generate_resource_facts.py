@@ -48,6 +48,11 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PREFIXED = re.compile(r"^([a-z]{2,8}_)([A-Za-z0-9]{8,40})$")
 
+# Answers of an operation needed before its recorded key set restricts the emulator's answer,
+# and the share of them a key must appear in to be filled in when the emulator lacks it.
+MIN_ANSWERS = 3
+ALWAYS = 0.9
+
 # Operations whose answer neither the spec nor the recordings give right (reason each).
 OVERRIDES: dict[str, dict[str, Any]] = {
     # The spec says 201 for both; the recordings (TestAccHook*.yaml) agree, kept for the record:
@@ -197,8 +202,6 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if method == "POST" and "GET" not in methods[template]:
                 entry["kind"] = "action"
             entry["store"] = template
-        if method == "DELETE" or status == 204:
-            entry["body"] = False
         out[oid] = entry
     # Parents whose ids must exist: for each {param} of a template, the collection it indexes.
     for entry in out.values():
@@ -276,6 +279,9 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
     id_styles: dict[str, Counter[str]] = defaultdict(Counter)
     first: dict[str, Counter[str]] = defaultdict(Counter)
     not_found: dict[str, Counter[str]] = defaultdict(Counter)
+    answers: Counter[str] = Counter()
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    seen_values: dict[str, dict[str, Any]] = defaultdict(dict)
     with tempfile.TemporaryDirectory() as tmp:
         for path in _recordings(mirror, Path(tmp)):
             written: set[str] = set()
@@ -299,6 +305,12 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
                 if item.status == 404 and isinstance(response, dict):
                     not_found[oid][str(response.get("message", ""))] += 1
                 kind = shape["kind"]
+                if 200 <= item.status < 300:
+                    for obj in _answered_objects(shape, response):
+                        answers[oid] += 1
+                        for key, value in obj.items():
+                            seen[oid][key] += 1
+                            seen_values[oid].setdefault(key, _scrub(value, enums))
                 if kind.startswith("singleton_") and kind != "singleton_get":
                     written.add(concrete)
                 if kind in ("create", "replace", "update", "delete"):
@@ -361,12 +373,31 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
             entry["default"] = json.loads(best)
         if not_found[oid]:
             entry["not_found"] = not_found[oid].most_common(1)[0][0]
+        if answers[oid] >= MIN_ANSWERS:
+            entry["keys"] = sorted(seen[oid])
+            entry["always"] = {
+                k: seen_values[oid][k]
+                for k, n in sorted(seen[oid].items())
+                if n >= ALWAYS * answers[oid] and k != "id"
+            }
         facts[oid] = entry
     return {
         "source": "auth0/terraform-provider-auth0:test/data/recordings/ (go-vcr, real tenants)",
         "generated_by": "scripts/generate_resource_facts.py --derive",
         "operations": facts,
     }
+
+
+def _answered_objects(shape: dict[str, Any], response: Any) -> list[dict[str, Any]]:
+    """The objects whose keys an answer shows: the object, a list's items, a wrapper's items."""
+    if isinstance(response, list):
+        return [i for i in response if isinstance(i, dict)]
+    if not isinstance(response, dict):
+        return []
+    key = (shape.get("list") or {}).get("key")
+    if shape["kind"] == "list" and key and isinstance(response.get(key), list):
+        return [i for i in response[key] if isinstance(i, dict)]
+    return [response]
 
 
 def _placeholder_id(key: str, value: Any, id_keys: Counter[str]) -> Any:
@@ -391,7 +422,7 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
         if successes:
             # The recording wins where it disagrees with the spec (e.g. POST /log-streams: 200).
             merged["status"] = max(successes, key=lambda k: (successes[k], -k))
-        for key in ("id_key", "id_style", "added", "default", "not_found"):
+        for key in ("id_key", "id_style", "added", "default", "not_found", "keys", "always"):
             if key in seen:
                 merged[key] = seen[key]
         merged.update(OVERRIDES.get(oid, {}))
@@ -417,7 +448,7 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
         elif kind == "list" and store not in created and isinstance(entry.get("default"), list):
             stores.setdefault(store, {})["items"] = entry.pop("default")
         entry.pop("default", None) if kind == "list" else None
-    for entry in out.values():
+    for entry in sorted(out.values(), key=lambda e: "param" not in e):
         if entry["kind"] in ("get", "update", "replace", "delete", "list"):
             store = stores.setdefault(entry["store"], {})
             store.setdefault("id_key", entry.get("param") or "id")

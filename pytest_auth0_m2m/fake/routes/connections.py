@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..common import Reply, mgmt_error, not_found_error, paginate, select_fields
+from ..common import Reply, bad_body, mgmt_error, not_found_error, paginate, select_fields
 from . import Call, HandlerTable
 
 HANDLERS = HandlerTable()
@@ -81,3 +81,35 @@ def client_connections(call: Call) -> Reply:
     if strategies:
         items = [c for c in items if c.get("strategy") in strategies]
     return 200, paginate(items, call.args, "connections", checkpoint_only=True)
+
+
+@HANDLERS.route("patch_clients")
+def enable_clients(call: Call) -> Reply:
+    """PATCH /connections/{id}/clients: ``[{client_id, status}]`` switches each client on or off
+    for the connection; 204 (terraform recordings, TestAccConnectionClient.yaml)."""
+    changes = call.json()
+    if not isinstance(changes, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("client_id"), str) and "status" in c
+        for c in changes
+    ):
+        raise bad_body("'Expected type array of {client_id, status}'.")
+    with call.tenant.lock:
+        connection = _connection(call)
+        enabled = list(connection.get("enabled_clients") or ())
+        for change in changes:
+            client_id = change["client_id"]
+            if change["status"] and client_id not in enabled:
+                enabled.append(client_id)
+            elif not change["status"] and client_id in enabled:
+                enabled.remove(client_id)
+        connection["enabled_clients"] = enabled
+        return 204, None
+
+
+@HANDLERS.route("get_connection_clients")
+def enabled_clients(call: Call) -> Reply:
+    """GET /connections/{id}/clients: ``{"clients": [{"client_id"}], "next"?}`` (recorded)."""
+    with call.tenant.lock:
+        connection = _connection(call)
+        items = [{"client_id": c} for c in connection.get("enabled_clients") or ()]
+    return 200, paginate(items, call.args, "clients", checkpoint_only=True, id_field="client_id")

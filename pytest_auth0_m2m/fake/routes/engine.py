@@ -160,11 +160,28 @@ def _check_parents(call: Call, entry: Mapping[str, Any]) -> None:
             raise _missing({}, store)
 
 
-def _answer(entry: Mapping[str, Any], value: Any) -> Reply:
+def _answer(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Reply:
     status = int(entry["status"])
-    if entry.get("body") is False or status == 204:
+    if status == 204:
         return status, None
-    return status, copy.deepcopy(value)
+    if isinstance(value, list):
+        return status, [_shaped(entry, v, tenant) for v in value]
+    return status, _shaped(entry, value, tenant)
+
+
+def _shaped(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Any:
+    """An object as Auth0 answers it for this operation (recorded): keys it always sends filled
+    in with their recorded default, keys it never sends left out. The stored object is kept."""
+    value = copy.deepcopy(value)
+    if not isinstance(value, dict):
+        return value
+    for key, default in entry.get("always", {}).items():
+        if key not in value:
+            value[key] = _fill(default, tenant)
+    keys = entry.get("keys")
+    if keys is not None:
+        value = {k: v for k, v in value.items() if k in keys}
+    return value
 
 
 def _forget_below(tenant: Tenant, path: str) -> None:
@@ -193,7 +210,7 @@ def singleton_get(entry: Mapping[str, Any], call: Call) -> Reply:
             raise _missing(entry, entry["store"])
         if isinstance(value, dict) and "fields" in call.args:
             value = select_fields([value], call.args)[0]
-        return _answer(entry, value)
+        return _answer(entry, value, call.tenant)
 
 
 def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -205,16 +222,19 @@ def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
         if current is None:
             raise _missing(entry, entry["store"])
         call.tenant.singletons[path] = _merge(current, body)
-        return _answer(entry, call.tenant.singletons[path])
+        return _answer(entry, call.tenant.singletons[path], call.tenant)
 
 
 def singleton_replace(entry: Mapping[str, Any], call: Call) -> Reply:
-    body = _body(call)
+    raw = call.json()
+    # A bare JSON string is a template's body (PUT /branding/templates/universal-login, recorded
+    # in TestAccBranding.yaml): Auth0 keeps it as {"body": ...}.
+    body = {"body": raw} if isinstance(raw, str) else _body(call)
     with call.tenant.lock:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
         call.tenant.singletons[path] = copy.deepcopy(body)
-        return _answer(entry, body)
+        return _answer(entry, body, call.tenant)
 
 
 def singleton_create(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -226,7 +246,7 @@ def singleton_create(entry: Mapping[str, Any], call: Call) -> Reply:
         base = _fill(entry.get("added", {}), call.tenant)
         value = _merge(_merge(base, current) if isinstance(current, dict) else base, body)
         call.tenant.singletons[path] = value
-        return _answer(entry, value)
+        return _answer(entry, value, call.tenant)
 
 
 def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -237,7 +257,7 @@ def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
             raise _missing(entry, entry["store"])
         call.tenant.singletons[path] = None
         _forget_below(call.tenant, path)
-        return _answer(entry, None)
+        return _answer(entry, {}, call.tenant)
 
 
 def action(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -252,7 +272,7 @@ def action(entry: Mapping[str, Any], call: Call) -> Reply:
             if store not in HAND_TABLES:
                 items = call.tenant.collections.get(_concrete(store, call.params), {})
                 nearest = items.get(call.params.get(param, ""), {})
-        return _answer(entry, nearest)
+        return _answer(entry, nearest, call.tenant)
 
 
 # --- collections ---------------------------------------------------------------------------------
@@ -275,7 +295,7 @@ def create(entry: Mapping[str, Any], call: Call) -> Reply:
         item_id = str(body.get(key) or _new_id(list(spec.get("id_style", ["alnum", 24]))))
         item[key] = item_id
         items[item_id] = item
-        return _answer(entry, item)
+        return _answer(entry, item, call.tenant)
 
 
 def _item(entry: Mapping[str, Any], call: Call) -> tuple[dict[str, dict[str, Any]], str, str]:
@@ -293,7 +313,7 @@ def get(entry: Mapping[str, Any], call: Call) -> Reply:
         item = items.get(item_id)
         if item is None:
             raise _missing(entry, entry["store"])
-        return _answer(entry, select_fields([item], call.args)[0])
+        return _answer(entry, select_fields([item], call.args)[0], call.tenant)
 
 
 def update(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -309,7 +329,7 @@ def update(entry: Mapping[str, Any], call: Call) -> Reply:
         if "updated_at" in merged:
             merged["updated_at"] = call.tenant.now_iso()
         items[item_id] = merged
-        return _answer(entry, merged)
+        return _answer(entry, merged, call.tenant)
 
 
 def replace(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -327,7 +347,7 @@ def replace(entry: Mapping[str, Any], call: Call) -> Reply:
         if "updated_at" in item:
             item["updated_at"] = call.tenant.now_iso()
         items[item_id] = item
-        return _answer(entry, item)
+        return _answer(entry, item, call.tenant)
 
 
 def delete(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -337,14 +357,15 @@ def delete(entry: Mapping[str, Any], call: Call) -> Reply:
             raise _missing(entry, entry["store"])
         del items[item_id]
         _forget_below(call.tenant, path)
-        return _answer(entry, None)
+        return _answer(entry, {}, call.tenant)
 
 
 def listing(entry: Mapping[str, Any], call: Call) -> Reply:
     with call.tenant.lock:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
-        items = [copy.deepcopy(i) for i in _collection(call.tenant, entry["store"], path).values()]
+        stored = _collection(call.tenant, entry["store"], path).values()
+        items = [_shaped(entry, i, call.tenant) for i in stored]
     return int(entry["status"]), _page(entry["list"], items, call)
 
 
@@ -352,6 +373,9 @@ def _page(shape: Mapping[str, Any], items: list[dict[str, Any]], call: Call) -> 
     """The spec's paging style: page/per_page (with include_totals), from/take, or all."""
     args, query = call.args, set(shape["query"])
     key, extra = shape["key"], set(shape["extra"])
+    paged = any(args.get(name) for name in ("from", "take", "page", "per_page"))
+    if shape["array"] and not paged and not query_bool(args, "include_totals", False):
+        return select_fields(items, args)  # e.g. GET /custom-domains: a plain array (recorded)
     if "take" in query or "from" in query:
         take = query_int(args, "take", 50, 1, 100)
         start = int(args.get("from") or 0) if (args.get("from") or "0").isdigit() else 0
