@@ -46,6 +46,30 @@ def mgmt_body(status: int, message: str, error_code: str | None = None) -> dict[
     return body
 
 
+# An operation the emulator does not emulate answers 405 with this errorCode and a message naming
+# it. Not 501: auth0-python 6.x retries every 5xx (and 408, 409, 429), so each call would wait
+# through its back-off before failing. 405 is retried by no Auth0 SDK, is never one of Auth0's
+# own answers to a spec'd operation (so no test mistakes it for Auth0's behaviour, as a 400 or a
+# 404 could be), and says what is true: this server does not allow that method on that path.
+NOT_EMULATED_STATUS = 405
+NOT_EMULATED_CODE = "operation_not_emulated"
+
+
+def is_not_emulated(status: int, error_code: str | None) -> bool:
+    """Whether an emulator answer is its "not emulated" one (the one test of it, used by the
+    server, the diff and the benchmarks)."""
+    return status == NOT_EMULATED_STATUS and error_code == NOT_EMULATED_CODE
+
+
+def not_emulated_body(operation_id: str, method: str, path: str) -> dict[str, Any]:
+    return mgmt_body(
+        NOT_EMULATED_STATUS,
+        f"{operation_id} ({method} {path}) is not emulated by the Auth0 emulator: it answers "
+        "this status, which no SDK retries, so the call fails fast; test it against a tenant",
+        NOT_EMULATED_CODE,
+    )
+
+
 def mgmt_error(status: int, message: str, error_code: str | None = None) -> ApiError:
     return ApiError(status, mgmt_body(status, message, error_code))
 

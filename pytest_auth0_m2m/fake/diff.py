@@ -28,6 +28,7 @@ import httpx
 import yaml
 
 from ..auth0.scopes import catalogue
+from .common import is_not_emulated
 from .server import FakeAuth0
 
 MANAGEMENT_PREFIX = "/api/v2"
@@ -67,6 +68,11 @@ class Outcome:
     keys: tuple[str, ...] | None
     fake_keys: tuple[str, ...] | None
     fake_message: str = field(default="", repr=False)  # the emulator's message may quote input
+    fake_error_code: str = ""
+
+    @property
+    def not_emulated(self) -> bool:
+        return is_not_emulated(self.fake_status, self.fake_error_code)
 
     @property
     def family(self) -> str:
@@ -112,7 +118,7 @@ class Report:
         )
 
     def not_emulated(self) -> set[str]:
-        return {o.operation for o in self.outcomes if o.fake_status == 501}
+        return {o.operation for o in self.outcomes if o.not_emulated}
 
 
 # --- reading cassettes ---------------------------------------------------------------------------
@@ -275,6 +281,14 @@ def _message(text: str) -> str:
     return ""
 
 
+def _error_code(text: str) -> str:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ""
+    return str(value.get("errorCode", "")) if isinstance(value, dict) else ""
+
+
 def replay(name: str, interactions: Iterable[Recorded], report: Report) -> None:
     """Send a cassette's Management API requests to a fresh emulator, in order."""
     with FakeAuth0() as fake:
@@ -305,6 +319,7 @@ def replay(name: str, interactions: Iterable[Recorded], report: Report) -> None:
                         keys=item.recorded_keys(),
                         fake_keys=shape(answer.text),
                         fake_message=_message(answer.text) if answer.status_code >= 400 else "",
+                        fake_error_code=_error_code(answer.text),
                     )
                 )
     report.cassettes += 1
@@ -338,7 +353,7 @@ def differences(report: Report) -> Iterator[tuple[int, str]]:
     groups: Counter[str] = Counter()
     for o in report.outcomes:
         if not o.status_agrees:
-            note = f" ({o.fake_message})" if o.fake_message and o.fake_status != 501 else ""
+            note = f" ({o.fake_message})" if o.fake_message and not o.not_emulated else ""
             groups[f"{o.operation}: Auth0 {o.status}, emulator {o.fake_status}{note}"] += 1
         elif o.compared and not o.keys_agree:
             keys, fake_keys = set(o.keys or ()), set(o.fake_keys or ())
@@ -358,7 +373,7 @@ def render(report: Report, *, top: int = 25) -> str:
         ok, n, kok, kn = report.agreement(by_family[fam])
         lines.append(f"{fam:<28} {n:>8} {_pct(ok, n):>7} {_pct(kok, kn):>7} {kn:>8}")
     ok, n, kok, kn = report.agreement()
-    answered = [o for o in report.outcomes if o.fake_status != 501]
+    answered = [o for o in report.outcomes if not o.not_emulated]
     aok = sum(o.status_agrees for o in answered)
     lines.append("")
     lines.append(
@@ -367,11 +382,11 @@ def render(report: Report, *, top: int = 25) -> str:
     )
     lines.append(f"status agreement: {ok}/{n} = {_pct(ok, n).strip()}")
     lines.append(
-        f"status agreement where emulated (not 501): {aok}/{len(answered)} = "
+        f"status agreement where emulated: {aok}/{len(answered)} = "
         f"{_pct(aok, len(answered)).strip()}"
     )
     lines.append(f"top-level key agreement: {kok}/{kn} compared = {_pct(kok, kn).strip()}")
-    lines.append(f"operations answering 501 (not emulated): {len(report.not_emulated())}")
+    lines.append(f"operations not emulated: {len(report.not_emulated())}")
     lines.append("")
     lines.append(f"top differences (of {sum(1 for _ in differences(report))} kinds):")
     for count, text in list(differences(report))[:top]:

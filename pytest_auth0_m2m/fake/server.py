@@ -31,7 +31,14 @@ from ..auth0.hosts import is_loopback, netloc
 from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .apis import ApiSpec, carries_permissions, declarations
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
-from .common import ApiError, dumps, mgmt_body, validate_path
+from .common import (
+    NOT_EMULATED_STATUS,
+    ApiError,
+    dumps,
+    mgmt_body,
+    not_emulated_body,
+    validate_path,
+)
 from .faults import (
     MANAGEMENT,
     TOKEN,
@@ -159,6 +166,7 @@ class FakeAuth0:
         max_body_bytes: int = MAX_BODY_BYTES,
         tls_material: TlsMaterial | None = None,
         apis: Iterable[ApiSpec] | None = None,
+        search_lag: float = 0.0,
     ) -> None:
         if not is_loopback(host):
             # Admin routes are unauthenticated and the CLI prints a secret: local use only.
@@ -174,6 +182,7 @@ class FakeAuth0:
         self.max_body_bytes = max_body_bytes
         # The user's own APIs (resource servers): present from the start, kept by reset.
         self.apis = declarations(apis)
+        self._search_lag = _lag(search_lag)
         self.counters = Counters()
         self.faults = Faults()
         self.journal = Journal()
@@ -226,6 +235,7 @@ class FakeAuth0:
         self._tenant = Tenant(
             self._domain, self._clock, self.token_lifetime, self.provisioner, self.apis
         )
+        self._tenant.search_index.lag = self._search_lag
         self._server = server
         self._thread = threading.Thread(target=server.serve, name=f"fake-auth0-{port}", daemon=True)
         self._thread.start()
@@ -346,6 +356,21 @@ class FakeAuth0:
         )
 
     # --- helpers for tests -------------------------------------------------------------------
+
+    @property
+    def search_lag(self) -> float:
+        """Seconds by which user lists, user search and organization member lists trail writes,
+        as Auth0's search index does (0, the default: at once). Settable while running; what is
+        already written counts as indexed from then on."""
+        return self._search_lag
+
+    @search_lag.setter
+    def search_lag(self, seconds: float) -> None:
+        self._search_lag = _lag(seconds)
+        if self._tenant is not None:
+            with self._tenant.lock:
+                self._tenant.search_index.lag = self._search_lag
+                self._tenant.search_index.rebase(self._tenant.users, self._tenant.org_members)
 
     def set_rate_limits(self, limits: RateLimitSpec) -> None:
         """``"free"``, ``"enterprise-dev"``, a RateLimits / dict config, or None (off)."""
@@ -583,16 +608,10 @@ class FakeAuth0:
             validate_path(operation.operation_id, params)
             handler = self._handlers.get(operation.operation_id)
             if handler is None:
-                return (
-                    501,
-                    mgmt_body(
-                        501,
-                        f"{operation.operation_id} ({operation.method} "
-                        f"{MANAGEMENT_PREFIX}{operation.path}) is not emulated yet",
-                        "not_implemented",
-                    ),
-                    headers,
+                answer = not_emulated_body(
+                    operation.operation_id, operation.method, MANAGEMENT_PREFIX + operation.path
                 )
+                return NOT_EMULATED_STATUS, answer, headers
             call = Call(
                 tenant=tenant,
                 operation=operation,
@@ -604,6 +623,8 @@ class FakeAuth0:
                 client_id=str(claims.get("azp") or ""),
             )
             status, payload = handler(call)
+            if operation.method != "GET" and tenant.search_index.lag > 0:
+                tenant.note_write()
         except ApiError as error:
             headers.update(error.headers)
             return error.status, error.body, headers
@@ -744,6 +765,12 @@ class _Checkpoint:
     snapshot: Snapshot
     faults_mark: int
     rate_limits: RateLimits | None
+
+
+def _lag(seconds: float) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:
+        raise ValueError(f"search_lag is a number of seconds >= 0, got {seconds!r}")
+    return float(seconds)
 
 
 def _no_unknown(data: Mapping[str, Any], allowed: set[str], what: str) -> None:

@@ -1,4 +1,5 @@
-"""Bearer verification, scope enforcement (any / all / mixed), 501 and 404, for every route."""
+"""Bearer verification, scope enforcement (any / all / mixed), "not emulated" and 404, for every
+route."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fake_helpers import Clock, bearer, make_app, token_request
 
 from pytest_auth0_m2m.auth0.scopes import catalogue
 from pytest_auth0_m2m.fake import FakeAuth0
+from pytest_auth0_m2m.fake.common import is_not_emulated
 
 
 def _401(message: str) -> dict[str, object]:
@@ -154,19 +156,29 @@ def test_mixed_rule_on_client_connections(fake: FakeAuth0, http: httpx.Client) -
         assert [c["name"] for c in r.json()["connections"]] == ["corp"]
 
 
-def test_501_comes_after_auth_and_scopes(fake: FakeAuth0, http: httpx.Client) -> None:
+def test_not_emulated_comes_after_auth_and_scopes_and_is_not_retried(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
     assert http.get("/api/v2/stats/daily").status_code == 401
     r = http.get("/api/v2/stats/daily", headers=bearer(fake, "read:users"))
     assert r.status_code == 403
     assert r.json() == _403(" any of: read:stats")
     r = http.get("/api/v2/stats/daily", headers=bearer(fake, "read:stats"))
-    assert r.status_code == 501
+    # 405, not 501: auth0-python 6.x retries 5xx, 408, 409 and 429 (and would wait each time).
+    assert r.status_code == 405
+    assert r.status_code < 500
+    assert r.status_code not in (408, 409, 429)
     assert r.json() == {
-        "statusCode": 501,
-        "error": "Not Implemented",
-        "message": "get_daily (GET /api/v2/stats/daily) is not emulated yet",
-        "errorCode": "not_implemented",
+        "statusCode": 405,
+        "error": "Method Not Allowed",
+        "message": "get_daily (GET /api/v2/stats/daily) is not emulated by the Auth0 emulator: it "
+        "answers this status, which no SDK retries, so the call fails fast; test it against a "
+        "tenant",
+        "errorCode": "operation_not_emulated",
     }
+    assert is_not_emulated(r.status_code, r.json()["errorCode"])
+    assert not is_not_emulated(405, "some_other_error")
+    assert not is_not_emulated(501, "operation_not_emulated")
 
 
 def test_unknown_paths_are_auth0_404(fake: FakeAuth0, http: httpx.Client) -> None:
@@ -205,7 +217,8 @@ def test_every_catalogue_operation_is_routed_and_scope_checked(
 
 
 def test_every_operation_passes_with_its_scopes(fake: FakeAuth0, http: httpx.Client) -> None:
-    """With the operation's scopes the request reaches a handler (or 501): never 401/403/404."""
+    """With the operation's scopes the request reaches a handler (or "not emulated"): never
+    401/403, and a 404 is a missing resource's."""
     cat = catalogue()
     for op in cat.operations:
         path = _concrete(op.path)

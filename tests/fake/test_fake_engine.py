@@ -1,0 +1,248 @@
+"""The spec-driven resource engine (fake/routes/engine.py) over real HTTP: singletons, collections,
+items, sub-resources, actions, paging, checkpoints; expectations named after the recording that
+shows them (auth0/terraform-provider-auth0, test/data/recordings/)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from fake_helpers import bearer
+
+from pytest_auth0_m2m.auth0.scopes import catalogue
+from pytest_auth0_m2m.fake import FakeAuth0
+from pytest_auth0_m2m.fake.routes import handlers
+from pytest_auth0_m2m.fake.routes.engine import facts
+
+ALL = tuple(sorted(catalogue().scopes))
+
+
+def _h(fake: FakeAuth0) -> dict[str, str]:
+    return bearer(fake, *ALL)
+
+
+def test_singleton_answers_its_recorded_default_then_merges_a_patch(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # TestAccAttackProtectionBruteForceProtection.yaml: GET answers the whole object, a PATCH
+    # answers it merged.
+    path = "/api/v2/attack-protection/brute-force-protection"
+    first = http.get(path, headers=_h(fake))
+    assert first.status_code == 200
+    assert set(first.json()) >= {"enabled", "shields", "mode", "max_attempts"}
+    patched = http.patch(path, json={"max_attempts": 7, "enabled": True}, headers=_h(fake))
+    assert patched.status_code == 200
+    assert patched.json() == {**first.json(), "max_attempts": 7, "enabled": True}
+    assert http.get(path, headers=_h(fake)).json() == patched.json()
+
+
+def test_nested_objects_merge_in_a_patch(fake: FakeAuth0, http: httpx.Client) -> None:
+    path = "/api/v2/tenants/settings"
+    flags = http.get(path, headers=_h(fake)).json()["flags"]
+    key = next(iter(flags))
+    r = http.patch(path, json={"flags": {key: not flags[key]}}, headers=_h(fake))
+    assert r.status_code == 200
+    assert r.json()["flags"] == {**flags, key: not flags[key]}
+
+
+def test_absent_singleton_is_404_until_created_and_after_delete(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # TestAccEmail.yaml: no provider -> 404 with Auth0's message; POST makes it; DELETE 204.
+    path = "/api/v2/emails/provider"
+    r = http.get(path, headers=_h(fake))
+    assert r.status_code == 404
+    assert r.json()["message"] == "There is not a configured email provider"
+    assert http.patch(path, json={"enabled": False}, headers=_h(fake)).status_code == 404
+    made = http.post(path, json={"name": "mandrill", "enabled": True}, headers=_h(fake))
+    assert made.status_code == 201
+    assert http.get(path, headers=_h(fake)).json()["name"] == "mandrill"
+    assert http.delete(path, headers=_h(fake)).status_code == 204
+    assert http.get(path, headers=_h(fake)).status_code == 404
+
+
+def test_put_replaces_a_singleton_and_a_template_string_is_kept_as_body(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # TestAccBranding.yaml: PUT sends the template as a JSON string; GET answers {"body": ...}.
+    path = "/api/v2/branding/templates/universal-login"
+    assert http.get(path, headers=_h(fake)).status_code == 404
+    html = "<!DOCTYPE html><html><head>{%- auth0:head -%}</head></html>"
+    assert http.put(path, json=html, headers=_h(fake)).status_code == 201
+    assert http.get(path, headers=_h(fake)).json() == {"body": html}
+
+
+def test_collection_create_get_update_delete(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccLogStreamHTTP.yaml: POST answers 200 (the spec agrees), ids lst_ + 16 characters.
+    made = http.post(
+        "/api/v2/log-streams",
+        json={"name": "ls", "type": "http", "sink": {"httpEndpoint": "https://example.com"}},
+        headers=_h(fake),
+    )
+    assert made.status_code == 200
+    stream = made.json()
+    assert re.fullmatch(r"lst_[A-Za-z0-9]{16}", stream["id"])
+    assert stream["status"] == "active"
+    item = f"/api/v2/log-streams/{stream['id']}"
+    assert http.get(item, headers=_h(fake)).json()["name"] == "ls"
+    r = http.patch(item, json={"name": "renamed"}, headers=_h(fake))
+    assert r.status_code == 200
+    assert r.json()["name"] == "renamed"
+    assert [s["id"] for s in http.get("/api/v2/log-streams", headers=_h(fake)).json()] == [
+        stream["id"]
+    ]
+    assert http.delete(item, headers=_h(fake)).status_code == 204
+    gone = http.get(item, headers=_h(fake))
+    assert gone.status_code == 404
+    assert gone.json()["errorCode"].startswith("inexistent_")
+
+
+def test_put_on_an_item_replaces_keeping_what_auth0_added(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # TestAccNetworkACL.yaml: acl_ ids, created_at; PUT replaces the rule; DELETE answers 200.
+    body = {"description": "d", "active": True, "priority": 1, "rule": {"scope": "tenant"}}
+    made = http.post("/api/v2/network-acls", json=body, headers=_h(fake)).json()
+    assert made["id"].startswith("acl_")
+    item = f"/api/v2/network-acls/{made['id']}"
+    replaced = http.put(item, json={**body, "priority": 2}, headers=_h(fake)).json()
+    assert replaced["priority"] == 2
+    assert replaced["id"] == made["id"]
+    assert replaced["created_at"] == made["created_at"]
+    missing = http.put("/api/v2/network-acls/acl_nope", json=body, headers=_h(fake))
+    assert missing.status_code == 404
+    assert http.delete(item, headers=_h(fake)).status_code == 200
+
+
+def test_upsert_by_key_where_the_collection_has_no_post(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # PUT /rules-configs/{key} makes the key (TestAccRuleConfig.yaml); GET lists it.
+    r = http.put("/api/v2/rules-configs/answer", json={"value": "42"}, headers=_h(fake))
+    assert r.status_code == 200
+    listed = http.get("/api/v2/rules-configs", headers=_h(fake)).json()
+    assert [c["key"] for c in listed] == ["answer"]
+    assert http.delete("/api/v2/rules-configs/answer", headers=_h(fake)).status_code == 204
+    assert http.get("/api/v2/rules-configs", headers=_h(fake)).json() == []
+
+
+def test_lists_page_the_way_the_spec_declares(fake: FakeAuth0, http: httpx.Client) -> None:
+    for n in range(3):
+        body = {"description": f"acl {n}", "active": True, "priority": n, "rule": {}}
+        assert http.post("/api/v2/network-acls", json=body, headers=_h(fake)).status_code == 201
+    plain = http.get("/api/v2/network-acls", headers=_h(fake)).json()
+    assert isinstance(plain, list)
+    assert len(plain) == 3
+    paged = http.get(
+        "/api/v2/network-acls",
+        params={"page": 1, "per_page": 2, "include_totals": "true"},
+        headers=_h(fake),
+    ).json()
+    assert paged["total"] == 3
+    assert paged["start"] == 2
+    assert paged["limit"] == 2
+    assert len(paged["network_acls"]) == 1
+    # Actions are always wrapped: {actions, total, page, per_page} (spec).
+    actions = http.get("/api/v2/actions/actions", headers=_h(fake)).json()
+    assert actions == {"actions": [], "total": 0, "page": 0, "per_page": 50}
+
+
+def test_sub_resources_need_their_parent(fake: FakeAuth0, http: httpx.Client) -> None:
+    # /connections/{id}/directory-provisioning is stored under an existing connection only
+    # (TestAccDirectoryProvisioning.yaml: 404 "The connection does not exist" otherwise).
+    nope = http.post(
+        "/api/v2/connections/con_nope/directory-provisioning", json={}, headers=_h(fake)
+    )
+    assert nope.status_code == 404
+    connection = http.post(
+        "/api/v2/connections",
+        json={"name": "corp-oidc", "strategy": "oidc"},
+        headers=_h(fake),
+    ).json()
+    path = f"/api/v2/connections/{connection['id']}/directory-provisioning"
+    assert http.get(path, headers=_h(fake)).status_code == 404
+    assert http.post(path, json={"mapping": []}, headers=_h(fake)).status_code == 201
+    assert http.get(path, headers=_h(fake)).json()["mapping"] == []
+
+
+def test_deleting_an_item_takes_its_sub_resources(fake: FakeAuth0, http: httpx.Client) -> None:
+    hook = http.post(
+        "/api/v2/hooks",
+        json={"name": "h", "script": "x", "triggerId": "pre-user-registration"},
+        headers=_h(fake),
+    ).json()
+    secrets = f"/api/v2/hooks/{hook['id']}/secrets"
+    assert http.post(secrets, json={"API_KEY": "s"}, headers=_h(fake)).status_code == 201
+    assert http.delete(f"/api/v2/hooks/{hook['id']}", headers=_h(fake)).status_code == 204
+    assert fake.tenant.singletons.get(secrets.removeprefix("/api/v2")) is None
+    assert http.get(secrets, headers=_h(fake)).status_code == 404
+
+
+def test_deploying_an_action_makes_a_current_version(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccAction.yaml: after POST .../deploy, GET shows current_version and deployed_version.
+    body = {"name": "a", "code": "exports.onExecutePostLogin = async () => {};"}
+    body["supported_triggers"] = [{"id": "post-login", "version": "v3"}]  # type: ignore[list-item]
+    action = http.post("/api/v2/actions/actions", json=body, headers=_h(fake))
+    assert action.status_code == 201
+    action_id = action.json()["id"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", action_id)
+    deployed = http.post(f"/api/v2/actions/actions/{action_id}/deploy", headers=_h(fake))
+    assert deployed.status_code == 200
+    assert deployed.json()["number"] == 1
+    got = http.get(f"/api/v2/actions/actions/{action_id}", headers=_h(fake)).json()
+    assert got["deployed_version"]["number"] == 1
+    assert got["all_changes_deployed"] is True
+    unknown = http.post("/api/v2/actions/actions/nope/deploy", headers=_h(fake))
+    assert unknown.status_code == 404
+
+
+def test_state_follows_checkpoint_and_restore(fake: FakeAuth0, http: httpx.Client) -> None:
+    path = "/api/v2/attack-protection/captcha"
+    token = fake.checkpoint()
+    http.patch(path, json={"active_provider_id": "auth_challenge"}, headers=_h(fake))
+    made = http.post(
+        "/api/v2/custom-domains",
+        json={"domain": "login.example.com", "type": "auth0_managed_certs"},
+        headers=_h(fake),
+    ).json()
+    assert made["custom_domain_id"].startswith("cd_")
+    fake.restore(token)
+    assert (
+        http.get(f"/api/v2/custom-domains/{made['custom_domain_id']}", headers=_h(fake)).status_code
+        == 404
+    )
+    assert http.get(path, headers=_h(fake)).json().get("active_provider_id") != "auth_challenge"
+
+
+def test_not_json_bodies_are_auth0_400(fake: FakeAuth0, http: httpx.Client) -> None:
+    r = http.post(
+        "/api/v2/log-streams",
+        content=b"{not json",
+        headers={**_h(fake), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.json()["errorCode"] == "invalid_body"
+    r = http.post("/api/v2/log-streams", json=[1, 2], headers=_h(fake))
+    assert r.status_code == 400
+
+
+def test_hand_written_handlers_keep_priority() -> None:
+    table = handlers()
+    from pytest_auth0_m2m.fake.routes import clients, users
+
+    assert table["post_clients"] is clients.HANDLERS["post_clients"]
+    assert table["get_users"] is users.HANDLERS["get_users"]
+    # ...and the engine answers the rest it has facts for.
+    assert "get_brute-force-protection" in table
+    assert set(facts()["operations"]) - set(table) == set()
+
+
+def test_packaged_facts_hold_no_tenant_data() -> None:
+    from importlib import resources
+
+    text = resources.files("pytest_auth0_m2m").joinpath("data/fake_resources.json").read_text()
+    assert "auth0.com" not in text
+    assert "terraform-provider" not in text.replace("terraform provider", "").replace(
+        "terraform-provider-auth0:test", ""
+    )
+    assert "@" not in text  # no e-mail address survived the scrub
