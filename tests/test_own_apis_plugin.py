@@ -222,3 +222,60 @@ def test_report_and_strict_mode_for_an_api_with_openapi(project: pytest.Pytester
             "ERROR *::test_wide - Fai*",
         ],
     )
+
+
+BOTH_TESTS = """
+import jwt
+import pytest
+
+
+@pytest.fixture
+def api_app(api_verification):
+    keys = jwt.PyJWKClient(api_verification.jwks_url)
+
+    def app(environ, start_response):
+        token = environ.get("HTTP_AUTHORIZATION", "")[7:]
+        try:
+            claims = jwt.decode(
+                token, keys.get_signing_key_from_jwt(token).key, algorithms=["RS256"],
+                audience=api_verification.audience, issuer=api_verification.issuer,
+            )
+        except jwt.PyJWTError as exc:
+            start_response("401 Unauthorized", [])
+            return [type(exc).__name__.encode()]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [claims["scope"].encode()]
+
+    return app
+
+
+@pytest.mark.mgmt_scopes("read:clients")
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_both(mgmt_client, api_client):
+    assert mgmt_client.get("clients").status_code == 200
+    response = api_client.get("/orders")
+    assert (response.status_code, response.text) == (200, "read:orders")
+"""
+
+
+def test_a_test_of_both_apis_records_only_the_auth0_side(project: pytest.Pytester) -> None:
+    project.makeini(INI)
+    project.makepyfile(test_both=BOTH_TESTS)
+    # In subprocesses, as tests/test_replay.py does: vcrpy's patches are process state.
+    recorded = project.runpytest_subprocess(
+        "--auth0-fake", "--record-mode=once", "-p", "no:randomly", "-p", "no:cacheprovider"
+    )
+    recorded.assert_outcomes(passed=1)
+    (cassette,) = (project.path / "cassettes").rglob("*.yaml")
+    text = cassette.read_text()
+    assert text.count("uri: ") == 1
+    assert "/api/v2/clients" in text
+    assert "jwks" not in text
+    assert "testserver" not in text
+    # Offline, no credentials: the Management API from the cassette, the API under test for
+    # real, verifying the replay token against the replay JWKS.
+    replayed = project.runpytest_subprocess(
+        "--block-network", "-p", "no:randomly", "-p", "no:cacheprovider"
+    )
+    replayed.assert_outcomes(passed=1)
+    assert "mode=replay" in replayed.stdout.str()

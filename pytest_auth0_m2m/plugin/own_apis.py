@@ -151,6 +151,42 @@ def pytest_make_collect_report(
     return report
 
 
+# Requests that are never Auth0 Management API traffic, in a test that also records one:
+# the in-process API (httpx's WSGI/ASGI transports use this host), a service on 127.0.0.1 (the
+# plugin's emulator is addressed as localhost), and key fetches (replay serves its own JWKS).
+LOCAL_API_HOSTS = ("testserver", "127.0.0.1", "::1")
+KEY_PATHS = ("/.well-known/jwks.json", "/.well-known/openid-configuration")
+
+
+def _not_a_key_fetch(request: Any) -> Any:
+    """vcrpy's before_record_request: the API under test's JWKS fetch is not recorded."""
+    path = str(getattr(request, "path", "") or "")
+    return None if path in KEY_PATHS else request
+
+
+@pytest.hookimpl(trylast=True)  # after plugin/cassettes.py gave mgmt_scopes tests their marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from urllib.parse import urlsplit
+
+    from pytest_auth0_m2m.plugin.cassettes import is_ours
+
+    for item in items:
+        declared = declared_api_scopes(item)
+        if declared is None or not is_ours(item):
+            continue
+        # A test with both markers: its cassette holds the Auth0 side only, and replay lets
+        # the API under test (and its key fetch) run for real instead of answering from it.
+        hosts = list(LOCAL_API_HOSTS)
+        for api in config.stash.get(APIS_KEY, {}).values():
+            host = urlsplit(api.url).hostname if api.url else None
+            if host and host not in hosts:
+                hosts.append(host)
+        item.add_marker(
+            pytest.mark.vcr(ignore_hosts=hosts, before_record_request=_not_a_key_fetch),
+            append=True,
+        )
+
+
 # --- fixtures -----------------------------------------------------------------------------
 
 
@@ -188,11 +224,30 @@ def _source(request: pytest.FixtureRequest) -> ApiSource:
     return source
 
 
+def _real(request: pytest.FixtureRequest) -> bool:
+    return request.config.stash[SETTINGS_KEY].mode != "replay"
+
+
+def _registry(request: pytest.FixtureRequest) -> Any:
+    from pytest_auth0_m2m.plugin.cassettes import secret_registry
+
+    return secret_registry(request.config)
+
+
+def _token(request: pytest.FixtureRequest, declared: ApiScopeRequest) -> str:
+    """The test's own-API token; a real one is made known to the cassette guard, so that a
+    test that also records Management API traffic can never write it to its cassette."""
+    token = _source(request).api_token(declared.api.identifier, declared.scopes)
+    if _real(request):
+        _registry(request).add_token(token, "an own API access token")
+    return token
+
+
 @pytest.fixture
 def api_token(request: pytest.FixtureRequest) -> str:
     """An access token for the test's API (m2m_scopes) whose scope is exactly its scopes."""
     declared = _declared(request, "api_token")
-    return AccessToken(_source(request).api_token(declared.api.identifier, declared.scopes))
+    return AccessToken(_token(request, declared))
 
 
 @pytest.fixture
@@ -200,6 +255,8 @@ def api_credentials(request: pytest.FixtureRequest) -> AppCredentials:
     """The m2m_scopes app: .client_id, .client_secret, .audience (the API), .token_url."""
     declared = _declared(request, "api_credentials")
     credentials = _source(request).api_credentials(declared.api.identifier, declared.scopes)
+    if _real(request):
+        _registry(request).add_secret(credentials.client_secret, "an own API app's client secret")
     return AppCredentials(
         domain=credentials.domain,
         client_id=credentials.client_id,
@@ -239,7 +296,7 @@ def api_client(request: pytest.FixtureRequest) -> Generator[httpx.Client, None, 
     import httpx
 
     declared = _declared(request, "api_client")
-    token = _source(request).api_token(declared.api.identifier, declared.scopes)
+    token = _token(request, declared)
     headers = {"Authorization": f"Bearer {token}"}
     hooks = {"response": _hooks(request)["sync"]}
     app = _api_app(request)
@@ -263,7 +320,7 @@ def api_async_client(request: pytest.FixtureRequest) -> httpx.AsyncClient:
     import httpx
 
     declared = _declared(request, "api_async_client")
-    token = _source(request).api_token(declared.api.identifier, declared.scopes)
+    token = _token(request, declared)
     headers = {"Authorization": f"Bearer {token}"}
     hooks = {"response": _hooks(request)["async"]}
     app = _api_app(request)
