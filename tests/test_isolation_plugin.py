@@ -31,13 +31,14 @@ def test_a_creates(mgmt_client, mgmt_token, auth0_fake, seeded, tmp_path_factory
     assert made.status_code == 201, made.text
     auth0_fake.faults.add(status=503, count=None, operation="get_users_by_id")
     auth0_fake.set_rate_limits("free")
+    auth0_fake.search_lag = 3
     base = tmp_path_factory.getbasetemp().parent
     (base / "user.txt").write_text(made.json()["user_id"])
     (base / "token.txt").write_text(mgmt_token)
 
 
 @pytest.mark.mgmt_scopes("create:users", "read:users")
-def test_b_sees_none_of_it(mgmt_client, mgmt_token, seeded, tmp_path_factory):
+def test_b_sees_none_of_it(mgmt_client, mgmt_token, seeded, auth0_fake, tmp_path_factory):
     base = tmp_path_factory.getbasetemp().parent
     user_id = (base / "user.txt").read_text()
     # The user is gone and the fault with it (a 503 would answer otherwise).
@@ -46,6 +47,8 @@ def test_b_sees_none_of_it(mgmt_client, mgmt_token, seeded, tmp_path_factory):
     assert mgmt_client.get(f"users/{seeded}").status_code == 200
     # No "free" limit left behind: a burst of 10 is not answered 429.
     assert [mgmt_client.get("users").status_code for _ in range(10)] == [200] * 10
+    # Nor the search lag test_a set.
+    assert auth0_fake.search_lag == 0
     # The same token as before, still accepted: its app and grant survived the restore.
     assert mgmt_token == (base / "token.txt").read_text()
 """

@@ -33,6 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--token-lifetime", type=int, default=86400, help="access token lifetime in seconds"
     )
     parser.add_argument(
+        "--search-lag",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="user lists/search and organization member lists trail writes by this much, as "
+        "Auth0's search index does (default 0: at once)",
+    )
+    parser.add_argument(
         "--seed",
         metavar="FILE",
         default=None,
@@ -45,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         rate_limits=args.rate_limits,
         token_lifetime=args.token_lifetime,
+        search_lag=args.search_lag,
     )
     try:
         fake.start()

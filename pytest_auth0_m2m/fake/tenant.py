@@ -13,6 +13,7 @@ from typing import Any
 from ..auth0.scopes import catalogue
 from .apis import ApiDeclaration
 from .common import random_id
+from .consistency import SearchIndex
 
 # Every attribute of Tenant that holds resources: reset, snapshot and restore walk this one list,
 # so a new family is isolated by adding its table here.
@@ -120,6 +121,8 @@ class Tenant:
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()
+        # What user lists, user search and organization member lists see (fake/consistency.py).
+        self.search_index = SearchIndex()
         self.reset()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -166,6 +169,7 @@ class Tenant:
             )
             self.add_grant(self.provisioner.client_id, self.audience, list(PROVISIONER_SCOPES))
             self._put_back(kept)
+            self.search_index.rebase(self.users, self.org_members)
 
     # --- snapshots (isolation between tests) -------------------------------------------------
 
@@ -191,6 +195,7 @@ class Tenant:
                 del self.grants[grant_id]
             self._put_back(kept)
             self.provisioned = {cid for cid in self.provisioned if cid in self.clients}
+            self.search_index.rebase(self.users, self.org_members)
 
     def _kept(
         self, keep_clients: Iterable[str]
@@ -398,4 +403,13 @@ class Tenant:
         """Load resources through the HTTP API's handlers: see :func:`fake.seeding.seed`."""
         from .seeding import seed  # the handlers import this module
 
-        return seed(self, data)
+        made = seed(self, data)
+        with self.lock:  # a seed sets the stage: searchable at once, whatever the lag
+            self.search_index.rebase(self.users, self.org_members)
+        return made
+
+    def note_write(self) -> None:
+        """After a write request: its effect on users and memberships reaches the search index
+        (visible to lists once the lag has passed)."""
+        with self.lock:
+            self.search_index.record(self.clock(), self.users, self.org_members)

@@ -190,16 +190,20 @@ def _auth0_m2m_isolate_module(auth0_fake: FakeAuth0) -> Generator[None, None, No
 def _auth0_m2m_isolate_test(
     request: pytest.FixtureRequest, auth0_fake: FakeAuth0
 ) -> Generator[None, None, None]:
-    """Fake mode: the tenant (level test) or the faults and rate limits put back after the test."""
+    """Fake mode: the tenant (level test) or the faults and rate limits put back after the test,
+    and the search lag it may have set."""
     level = request.node.stash.get(LEVEL_KEY, DEFAULT_LEVEL)
+    lag = auth0_fake.search_lag
     if level == "test":
         checkpoint = auth0_fake.checkpoint()
         yield
         _restore(auth0_fake, checkpoint)
-        return
-    mark = auth0_fake.faults.mark()
-    limits = auth0_fake.rate_limits
-    yield
-    auth0_fake.faults.clear_since(mark)
-    if auth0_fake.rate_limits is not limits:
-        auth0_fake.set_rate_limits(limits)
+    else:
+        mark = auth0_fake.faults.mark()
+        limits = auth0_fake.rate_limits
+        yield
+        auth0_fake.faults.clear_since(mark)
+        if auth0_fake.rate_limits is not limits:
+            auth0_fake.set_rate_limits(limits)
+    if auth0_fake.search_lag != lag:
+        auth0_fake.search_lag = lag

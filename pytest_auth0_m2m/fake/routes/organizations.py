@@ -131,7 +131,9 @@ def list_members(call: Call) -> Reply:
     tenant = call.tenant
     with tenant.lock:
         org = _org(call)
-        items = member_summaries(tenant, tenant.org_members.get(org["id"], []))
+        # from the search index, which may trail writes (fake/consistency.py)
+        members = tenant.search_index.members(tenant.clock(), tenant.org_members, org["id"])
+        items = member_summaries(tenant, members)
     args = call.args
     if "from" not in args and "take" not in args:
         return 200, paginate(items, args, "members")

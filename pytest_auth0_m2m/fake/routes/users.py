@@ -122,8 +122,9 @@ def list_users(call: Call) -> Reply:
             f"'No enum match for: \"{engine}\"' on property search_engine "
             "(The version of the search engine)."
         )
-    with call.tenant.lock:
-        users = list(call.tenant.users.values())
+    tenant = call.tenant
+    with tenant.lock:  # from the search index, which may trail writes (fake/consistency.py)
+        users = tenant.search_index.users(tenant.clock(), tenant.users)
     query = args.get("q")
     if query:
         users = user_search.search(users, query)
