@@ -279,3 +279,54 @@ def test_a_test_of_both_apis_records_only_the_auth0_side(project: pytest.Pyteste
     )
     replayed.assert_outcomes(passed=1)
     assert "mode=replay" in replayed.stdout.str()
+
+
+LIVE_TESTS = """
+import pytest
+
+
+@pytest.mark.m2m_scopes("read:order", audience="orders")
+def test_typo(api_token): pass
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_right(api_token): pass
+
+
+@pytest.mark.m2m_scopes("read:x", audience="ghost")
+def test_ghost(api_token): pass
+"""
+
+
+def test_live_mode_checks_scopes_on_the_tenant(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prov_helpers import LIVE_ARGS, live_env
+
+    from pytest_auth0_m2m.fake import run_fake_auth0
+    from pytest_auth0_m2m.provisioning.provisioner import is_plugin_app
+
+    project.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        "auth0_allowed_domains = localhost:*\nauth0_apis =\n"
+        "    orders = https://orders.example.com\n    ghost = https://ghost.example.com\n"
+    )
+    project.makepyfile(LIVE_TESTS)
+    apis = [{"identifier": "https://orders.example.com", "scopes": ["read:orders"]}]
+    with run_fake_auth0(tls=True, apis=apis) as tenant:
+        for name, value in live_env(tenant).items():
+            monkeypatch.setenv(name, value)
+        result = project.runpytest_subprocess(*LIVE_ARGS, "-p", "no:cacheprovider")
+        with tenant.tenant.lock:
+            names = [c["name"] for c in tenant.tenant.clients.values() if is_plugin_app(c)]
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_typo: m2m_scopes: 'read:order' is not a scope of API 'orders'; did you mean "
+            "'read:orders'? (on the tenant)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["*API 'ghost' (https://ghost.example.com) does not exist on the tenant: create it*"]
+    )
+    assert len(names) == 1  # only the right test's app: a refused marker provisions nothing

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -471,6 +472,25 @@ class ManagementClient:
             page += 1
             if not items or page * 100 >= int(total):
                 return
+
+    # --- resource servers (the user's own APIs) --------------------------------------------
+
+    def resource_server_scopes(self, identifier: str) -> frozenset[str] | None:
+        """The scopes an API (by identifier) defines on the tenant; None if the provisioner may
+        not read resource servers (read:resource_servers is optional). A 404 is raised."""
+        operation = "GET /api/v2/resource-servers/{id}"
+        try:
+            response, _ = self._call(
+                operation, "GET", "resource-servers/" + quote(identifier, safe="")
+            )
+        except ManagementError as exc:
+            if exc.status == 403:
+                return None
+            raise
+        assert response is not None
+        body = json_body(operation, response, "a resource server (JSON)")
+        scopes = body.get("scopes") or []
+        return frozenset(str(s["value"]) for s in scopes if isinstance(s, dict) and "value" in s)
 
     # --- clients ---------------------------------------------------------------------------
 

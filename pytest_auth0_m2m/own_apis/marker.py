@@ -97,8 +97,13 @@ def parse_marker_args(
         return ApiScopeRequest(api, frozenset(names), strict)
     for name in names:
         if name not in api.scopes:
-            hint = _nearest(name, sorted(api.scopes)) or (
-                f"its scopes are {', '.join(sorted(api.scopes))}"
-            )
-            raise ScopeError(f"m2m_scopes: {name!r} is not a scope of API {api.alias!r}; {hint}")
+            raise ScopeError(unknown_scope_message(name, api.alias, api.scopes))
     return ApiScopeRequest(api, frozenset(names), strict)
+
+
+def unknown_scope_message(name: str, alias: str, scopes: frozenset[str]) -> str:
+    """A scope the API does not define, with the nearest ones it does."""
+    hint = _nearest(name, sorted(scopes)) or (
+        f"its scopes are {', '.join(sorted(scopes))}" if scopes else "it defines no scope"
+    )
+    return f"m2m_scopes: {name!r} is not a scope of API {alias!r}; {hint}"

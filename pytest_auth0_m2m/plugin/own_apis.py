@@ -234,9 +234,49 @@ def _registry(request: pytest.FixtureRequest) -> Any:
     return secret_registry(request.config)
 
 
+LIVE_SCOPES_KEY = pytest.StashKey[dict[str, "frozenset[str] | None"]]()
+
+
+def _check_on_tenant(request: pytest.FixtureRequest, declared: ApiScopeRequest) -> None:
+    """Live mode: the marker's scopes against the API's scopes on the tenant (asked once per
+    API and session), with suggestions, before any app or grant is made for it."""
+    if request.config.stash[SETTINGS_KEY].mode != "live":
+        return
+    from pytest_auth0_m2m.auth0.management import ManagementError
+    from pytest_auth0_m2m.own_apis.marker import unknown_scope_message
+
+    known = request.config.stash.setdefault(LIVE_SCOPES_KEY, {})
+    api = declared.api
+    if api.identifier not in known:
+        mgmt = getattr(getattr(_source(request), "inner", None), "mgmt", None)
+        if mgmt is None:
+            return
+        try:
+            known[api.identifier] = mgmt.resource_server_scopes(api.identifier)
+        except ManagementError as exc:
+            if exc.status != 404:
+                raise
+            pytest.fail(
+                f"pytest-auth0-m2m: API {api.alias!r} ({api.identifier}) does not exist on the "
+                "tenant: create it (Auth0 Dashboard > Applications > APIs) with its scopes, or "
+                "fix its identifier in auth0_apis",
+                pytrace=False,
+            )
+    scopes = known[api.identifier]
+    if scopes is None:
+        return  # the provisioner may not read APIs: Auth0 checks the grant instead
+    for name in sorted(declared.scopes - scopes):
+        pytest.fail(
+            f"{request.node.nodeid}: {unknown_scope_message(name, api.alias, scopes)} "
+            "(on the tenant)",
+            pytrace=False,
+        )
+
+
 def _token(request: pytest.FixtureRequest, declared: ApiScopeRequest) -> str:
     """The test's own-API token; a real one is made known to the cassette guard, so that a
     test that also records Management API traffic can never write it to its cassette."""
+    _check_on_tenant(request, declared)
     token = _source(request).api_token(declared.api.identifier, declared.scopes)
     if _real(request):
         _registry(request).add_token(token, "an own API access token")
@@ -254,6 +294,7 @@ def api_token(request: pytest.FixtureRequest) -> str:
 def api_credentials(request: pytest.FixtureRequest) -> AppCredentials:
     """The m2m_scopes app: .client_id, .client_secret, .audience (the API), .token_url."""
     declared = _declared(request, "api_credentials")
+    _check_on_tenant(request, declared)
     credentials = _source(request).api_credentials(declared.api.identifier, declared.scopes)
     if _real(request):
         _registry(request).add_secret(credentials.client_secret, "an own API app's client secret")
