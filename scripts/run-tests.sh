@@ -11,6 +11,7 @@ source scripts/venv.sh
 "$PY" -m mypy
 "$PY" scripts/generate_catalogue.py --check
 "$PY" scripts/generate_secret_fields.py --check
+"$PY" scripts/generate_resource_facts.py --check
 
 set +e
 "$PY" -m pytest -n 2 -p no:cacheprovider "$@"

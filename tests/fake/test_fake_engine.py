@@ -246,3 +246,23 @@ def test_packaged_facts_hold_no_tenant_data() -> None:
         "terraform-provider-auth0:test", ""
     )
     assert "@" not in text  # no e-mail address survived the scrub
+
+
+def test_packaged_facts_are_in_sync_with_the_spec_and_the_recorded_facts() -> None:
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "generate_resource_facts", root / "scripts" / "generate_resource_facts.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    api = json.loads(generator.SPEC.read_text("utf-8"))
+    recorded = json.loads(generator.RECORDED.read_text("utf-8"))
+    expected = generator.render(generator.build(api, recorded))
+    committed = generator.OUT.read_text("utf-8")
+    assert committed == expected, "stale; run: python scripts/generate_resource_facts.py"
