@@ -80,23 +80,9 @@ def delete_role(call: Call) -> Reply:
 
 
 def _permissions(call: Call) -> list[tuple[str, str]]:
+    """The body's (API identifier, permission name) pairs; its shape is the spec schema's."""
     body = call.body()
-    raw = body["permissions"]
-    if not isinstance(raw, list):
-        raise bad_body("'Expected type array' on property permissions.")
-    pairs: list[tuple[str, str]] = []
-    for item in raw:
-        if not (
-            isinstance(item, dict)
-            and isinstance(item.get("resource_server_identifier"), str)
-            and isinstance(item.get("permission_name"), str)
-        ):
-            raise bad_body(
-                "'Expected type object with resource_server_identifier and permission_name' "
-                "on property permissions."
-            )
-        pairs.append((item["resource_server_identifier"], item["permission_name"]))
-    return pairs
+    return [(p["resource_server_identifier"], p["permission_name"]) for p in body["permissions"]]
 
 
 def _check_permissions(call: Call, pairs: list[tuple[str, str]]) -> None:
