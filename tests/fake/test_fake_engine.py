@@ -266,3 +266,36 @@ def test_packaged_facts_are_in_sync_with_the_spec_and_the_recorded_facts() -> No
     expected = generator.render(generator.build(api, recorded))
     committed = generator.OUT.read_text("utf-8")
     assert committed == expected, "stale; run: python scripts/generate_resource_facts.py"
+
+
+def test_trigger_bindings_as_recorded(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccTriggerAction.yaml: PATCH binds actions by id; GET leaves out zero counts.
+    path = "/api/v2/actions/triggers/post-login/bindings"
+    assert http.get(path, params={"per_page": 50}, headers=_h(fake)).json() == {
+        "bindings": [],
+        "per_page": 50,
+    }
+    action = http.post(
+        "/api/v2/actions/actions",
+        json={"name": "a", "code": "x", "supported_triggers": [{"id": "post-login"}]},
+        headers=_h(fake),
+    ).json()
+    ref = {"type": "action_id", "value": action["id"]}
+    r = http.patch(path, json={"bindings": [{"ref": ref, "display_name": "A"}]}, headers=_h(fake))
+    assert r.status_code == 200
+    assert r.json()["bindings"][0]["action"]["id"] == action["id"]
+    first = http.get(path, params={"page": 0, "per_page": 100}, headers=_h(fake)).json()
+    assert sorted(first) == ["bindings", "per_page", "total"]
+    second = http.get(path, params={"page": 1, "per_page": 100}, headers=_h(fake)).json()
+    assert second == {"bindings": [], "page": 1, "per_page": 100}
+    bad = {"bindings": [{"ref": {"type": "action_id", "value": "nope"}}]}
+    assert http.patch(path, json=bad, headers=_h(fake)).status_code == 404
+
+
+def test_a_collections_default_is_its_first_item(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccBrandingTheme.yaml: 404 before a theme exists, then the theme made.
+    assert http.get("/api/v2/branding/themes/default", headers=_h(fake)).status_code == 404
+    theme = http.post("/api/v2/branding/themes", json={"displayName": "t"}, headers=_h(fake))
+    assert theme.status_code == 200
+    got = http.get("/api/v2/branding/themes/default", headers=_h(fake))
+    assert got.json()["themeId"] == theme.json()["themeId"]

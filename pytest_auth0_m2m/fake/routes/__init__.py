@@ -61,6 +61,7 @@ Handler = Callable[[Call], Reply]
 def handlers() -> dict[str, Handler]:
     """Every emulated operation's handler (a fresh dict: tables are per module, read-only)."""
     from . import (
+        actions,
         client_grants,
         clients,
         connections,
@@ -79,6 +80,7 @@ def handlers() -> dict[str, Handler]:
         roles,
         connections,
         organizations,
+        actions,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue

@@ -206,6 +206,12 @@ def singleton_get(entry: Mapping[str, Any], call: Call) -> Reply:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
         value = _singleton(call.tenant, entry["store"], path)
+        collection, _, last = entry["store"].rpartition("/")
+        if last == "default" and collection in facts()["collections"]:
+            # C/default of a collection C is its first item (GET /branding/themes/default,
+            # TestAccBrandingTheme.yaml; /custom-domains/default), 404 while it has none.
+            items = _collection(call.tenant, collection, _concrete(collection, call.params))
+            value = next(iter(items.values()), None)
         if value is None:
             raise _missing(entry, entry["store"])
         if isinstance(value, dict) and "fields" in call.args:
