@@ -125,6 +125,7 @@ def test_missing_path_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert "no such file or directory" in capsys.readouterr().err
 
 
+@pytest.mark.e2e  # runs a subprocess: the slow tier
 def test_command_line(tmp_path: Path) -> None:
     path = write(tmp_path, planted("foreign jwt"))
     run = subprocess.run(

@@ -44,6 +44,7 @@ def test_committed_data_is_in_sync_with_the_spec() -> None:
         assert committed == text, f"{name} is stale; run: python scripts/generate_catalogue.py"
 
 
+@pytest.mark.e2e  # runs a subprocess: the slow tier
 @pytest.mark.skipif(not SPEC.exists(), reason="Auth0's spec is not beside the repository")
 def test_check_mode_flags_a_stale_file_and_writes_nothing(tmp_path: Path) -> None:
     generator = _generator()

@@ -115,6 +115,7 @@ def pytest_unconfigure(config):
 """
 
 
+@pytest.mark.e2e  # runs a subprocess: the slow tier
 def test_a_replay_session_loads_no_pyjwt_cryptography_or_filelock(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

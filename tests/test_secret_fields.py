@@ -38,6 +38,7 @@ def test_committed_catalogue_is_in_sync_with_the_specs() -> None:
     assert committed == expected, "stale; run: python scripts/generate_secret_fields.py"
 
 
+@pytest.mark.e2e  # runs a subprocess: the slow tier
 def test_check_mode_flags_a_stale_file_and_writes_nothing(tmp_path: Path) -> None:
     generator = _generator()
     assert generator.main([str(SPECS), str(tmp_path)]) == 0
