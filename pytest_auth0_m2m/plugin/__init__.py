@@ -18,7 +18,7 @@ import pytest
 # never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
-from pytest_auth0_m2m.plugin.state import SCOPES_KEY, SETTINGS_KEY
+from pytest_auth0_m2m.plugin.state import LOG_MASKING_KEY, SCOPES_KEY, SETTINGS_KEY
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
 MARKER = "mgmt_scopes"
@@ -136,6 +136,21 @@ def pytest_configure(config: pytest.Config) -> None:
     except settings_mod.SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS_KEY] = settings
+    if settings.mode == "live" and settings.domain.value:
+        from pytest_auth0_m2m.auth0.hosts import host_of
+        from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+
+        # httpx logs each request's URL: the tenant's name must not reach CI output that way.
+        masking = MaskedLogRecords([host_of(settings.domain.value)], [settings.client_secret or ""])
+        masking.install()
+        config.stash[LOG_MASKING_KEY] = masking
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    masking = config.stash.get(LOG_MASKING_KEY, None)
+    if masking is not None:
+        masking.uninstall()
 
 
 def _header_domain(settings: settings_mod.Settings) -> str:

@@ -6,12 +6,15 @@ Imports no other plugin module, so the plugin's modules import it without a cycl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from pytest_auth0_m2m.auth0.scopes import ScopeRequest
 from pytest_auth0_m2m.provisioning import settings as settings_mod
+
+if TYPE_CHECKING:  # a type only: importing plugin.logs costs what unrelated runs must not pay
+    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
 
 SETTINGS_KEY = pytest.StashKey[settings_mod.Settings]()
 SCOPES_KEY = pytest.StashKey[ScopeRequest]()
@@ -19,6 +22,8 @@ SCOPES_KEY = pytest.StashKey[ScopeRequest]()
 # not the test's own and are left out of its least-privilege analysis. Whoever makes a setup
 # identity adds its client id here (config.stash.setdefault(ARRANGE_CLIENTS_KEY, set())).
 ARRANGE_CLIENTS_KEY = pytest.StashKey[set[str]]()
+# Live mode's log record masking (plugin/logs.py), undone at unconfigure.
+LOG_MASKING_KEY: pytest.StashKey[MaskedLogRecords] = pytest.StashKey()
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:

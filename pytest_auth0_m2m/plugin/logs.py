@@ -1,0 +1,60 @@
+"""Live mode: log records name no tenant and hold no secret, whoever logs them.
+
+httpx logs every request's URL at INFO (``HTTP Request: GET https://dev-x.eu.auth0.com/...``),
+vcrpy and httpcore more at DEBUG, and pytest shows captured logs of a failing test in CI output,
+which is often public. While a session talks to a real tenant, every record made in the process
+has the tenant's host masked as the rest of the output shows it (``de***.eu.auth0.com``), the
+provisioner's secret and any JWT replaced by ``***``. The record factory is the one hook every
+logger goes through; it is put back at the end of the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pytest_auth0_m2m.auth0.hosts import masked
+from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
+
+MARK = "***"
+
+
+class MaskedLogRecords:
+    """Installs a log record factory that masks ``hosts`` and ``secrets`` in each message."""
+
+    def __init__(self, hosts: Sequence[str], secrets: Sequence[str]) -> None:
+        self._hosts = [(re.compile(re.escape(h), re.IGNORECASE), masked(h)) for h in hosts if h]
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._previous: Callable[..., logging.LogRecord] | None = None
+
+    def install(self) -> None:
+        if self._previous is None:
+            self._previous = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(self._record)
+
+    def uninstall(self) -> None:
+        if self._previous is not None and logging.getLogRecordFactory() == self._record:
+            logging.setLogRecordFactory(self._previous)
+        self._previous = None
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MARK)
+        text = JWT_PATTERN.sub(MARK, text)
+        for pattern, shown in self._hosts:
+            text = pattern.sub(shown, text)
+        return text
+
+    def _record(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        assert self._previous is not None
+        record = self._previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: logging reports it later, as it would
+            return record
+        shown = self.mask(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        return record

@@ -1,0 +1,64 @@
+"""Live mode: no log record names the tenant or holds the provisioner's secret or a JWT, whoever
+logs it (httpx logs every request URL at INFO; pytest shows captured logs in CI output)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+
+TENANT = "dev-acme42.eu.auth0.com"
+SECRET = "pr0visioner-s3cret-value-XYZ"
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+
+
+def test_records_are_masked_while_installed_and_not_after(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    masking = MaskedLogRecords([TENANT], [SECRET])
+    previous = logging.getLogRecordFactory()
+    masking.install()
+    try:
+        logging.getLogger("httpx").info(
+            'HTTP Request: GET %s "HTTP/1.1 200 OK"', "https://DEV-ACME42.eu.auth0.com/api/v2/x"
+        )
+        logging.getLogger("vcr.stubs").debug("body %s and bearer %s", SECRET, JWT)
+    finally:
+        masking.uninstall()
+    assert logging.getLogRecordFactory() is previous
+    text = caplog.text
+    assert "acme42" not in text.lower()
+    assert SECRET not in text
+    assert JWT not in text
+    assert "https://de***.eu.auth0.com/api/v2/x" in text
+    logging.getLogger("httpx").info("after: %s", TENANT)
+    assert TENANT in caplog.records[-1].getMessage()
+
+
+LOGS_THE_TENANT = f"""
+import logging
+
+
+def test_logs(caplog):
+    caplog.set_level(logging.INFO)
+    logging.getLogger("httpx").info("HTTP Request: GET https://{TENANT}/api/v2/users")
+    logging.getLogger("httpx").info("secret {SECRET}")
+    assert "acme42" not in caplog.text
+    assert "{SECRET}" not in caplog.text
+    assert "de***.eu.auth0.com" in caplog.text
+"""
+
+
+@pytest.mark.e2e
+def test_a_live_session_masks_what_httpx_logs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTH0_DOMAIN", TENANT)
+    monkeypatch.setenv("AUTH0_CLIENT_ID", "client-id-of-the-provisioner")
+    monkeypatch.setenv("AUTH0_CLIENT_SECRET", SECRET)
+    pytester.makeini(f"[pytest]\nauth0_allowed_domains = {TENANT}\n")
+    pytester.makepyfile(test_logs=LOGS_THE_TENANT)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=all")
+    result.assert_outcomes(passed=1)
+    assert "mode=live" in result.stdout.str()
