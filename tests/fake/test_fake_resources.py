@@ -457,7 +457,7 @@ def test_user_search_and_paging(fake: FakeAuth0, http: httpx.Client) -> None:
         "/api/v2/users-by-email", headers=headers, params={"email": "USER2@example.com"}
     ).json()
     assert [u["user_id"] for u in by_email] == [ids[2]]
-    bad = http.get("/api/v2/users", headers=headers, params={"search_engine": "v1"})
+    bad = http.get("/api/v2/users", headers=headers, params={"search_engine": "v9"})
     assert bad.status_code == 400
     assert bad.json()["errorCode"] == "invalid_query_string"
 

@@ -101,3 +101,17 @@ def test_refused_queries_are_a_400(searched, query: str, why: str) -> None:  # t
     assert body["errorCode"] == "invalid_query_string"
     assert body["message"].startswith("Query validation error: '")
     assert why in body["message"]
+
+
+@pytest.mark.parametrize("engine", ["v1", "v2"])
+def test_a_retired_search_engine_is_refused_in_auth0_s_words(searched, engine: str) -> None:  # type: ignore[no-untyped-def]
+    http, headers, _ = searched
+    r = http.get(
+        "/api/v2/users", params={"q": "name:ann", "search_engine": engine}, headers=headers
+    )
+    assert r.status_code == 400
+    assert r.json() == {
+        "statusCode": 400,
+        "error": "Bad Request",
+        "message": f"You are not allowed to use search_engine={engine}.",
+    }

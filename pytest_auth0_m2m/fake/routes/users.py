@@ -117,6 +117,9 @@ def _field(user: dict[str, Any], name: str) -> Any:
 def list_users(call: Call) -> Reply:
     args = call.args
     engine = args.get("search_engine")
+    if engine in ("v1", "v2"):
+        # Auth0's own words for the retired engines (auth0/auth0-python#183), no errorCode
+        raise mgmt_error(400, f"You are not allowed to use search_engine={engine}.")
     if engine not in (None, "", "v3"):
         raise bad_query(
             f"'No enum match for: \"{engine}\"' on property search_engine "
