@@ -561,6 +561,58 @@ FACTORIES: dict[str, Callable[[World], object]] = {
     "provisioning.tokens.TokenCache": lambda w: w.cache,
 }
 
+
+def _own_api(w: World) -> Any:
+    from pytest_auth0_m2m.own_apis.config import ApiConfig
+    from pytest_auth0_m2m.own_apis.openapi import parse
+
+    document = parse({"paths": {"/orders": {"get": {"security": [{"a": ["read:orders"]}]}}}})
+    return ApiConfig("orders", "https://orders.example.com", frozenset({"read:orders"}), document)
+
+
+def _replay_jwks(w: World) -> Any:
+    from pytest_auth0_m2m.own_apis.replay import ReplayJwks
+
+    server = ReplayJwks(w.endpoints.issuer).start()
+    server.stop()
+    return server
+
+
+def _own_api_factories() -> dict[str, Callable[[World], object]]:
+    from pytest_auth0_m2m.fake.apis import ApiDeclaration
+    from pytest_auth0_m2m.own_apis import config, marker, openapi, replay, usage, verification
+
+    return {
+        "fake.apis.ApiDeclaration": lambda w: ApiDeclaration("https://orders.example.com"),
+        "own_apis.config.ApiConfig": _own_api,
+        "own_apis.config.ApiConfigError": lambda w: raised(
+            lambda: config.parse_apis(["orders"], w.tmp)
+        ),
+        "own_apis.marker.ApiScopeRequest": lambda w: marker.ApiScopeRequest(
+            _own_api(w), frozenset({"read:orders"})
+        ),
+        "own_apis.openapi.ApiDocument": lambda w: _own_api(w).document,
+        "own_apis.openapi.ApiOperation": lambda w: _own_api(w).document.operations[0],
+        "own_apis.openapi.OpenApiError": lambda w: raised(lambda: openapi.parse({})),
+        "own_apis.replay.ReplayApiSource": lambda w: replay.ReplayApiSource(w.endpoints, {}),
+        "own_apis.replay.ReplayJwks": _replay_jwks,
+        "own_apis.usage.ApiRunReport": lambda w: usage.ApiRunReport(
+            [usage.ApiUsage("t::a", "orders", frozenset({"read:orders"}))]
+        ),
+        "own_apis.usage.ApiUsage": lambda w: usage.ApiUsage(
+            "t::a", "orders", frozenset({"read:orders"})
+        ),
+        "own_apis.usage.Call": lambda w: usage.Call("GET", "/orders", 200),
+        "own_apis.verification.ApiVerification": lambda w: verification.ApiVerification(
+            w.fake.jwks_url, w.endpoints.issuer, "https://orders.example.com"
+        ),
+        # The plugin's own-API source is the session's provisioned source (or replay's).
+        "plugin.own_apis.ApiSource": lambda w: w.source,
+    }
+
+
+FACTORIES.update(_own_api_factories())
+
 # Every class is searched for the tenant's name too: output shows a tenant as hosts.masked
 # gives it (``pl***.eu.auth0.com``), since CI logs are often public.
 
