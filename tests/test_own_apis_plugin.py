@@ -330,3 +330,39 @@ def test_live_mode_checks_scopes_on_the_tenant(
         ["*API 'ghost' (https://ghost.example.com) does not exist on the tenant: create it*"]
     )
     assert len(names) == 1  # only the right test's app: a refused marker provisions nothing
+
+
+def test_api_client_on_a_running_service_at_its_url(project: pytest.Pytester) -> None:
+    import threading
+
+    from werkzeug.serving import make_server
+
+    def service(environ: dict[str, str], start_response: object) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+        seen = f"{environ['PATH_INFO']} {environ.get('HTTP_AUTHORIZATION', '')[:7]}"
+        return [seen.encode()]
+
+    server = make_server("127.0.0.1", 0, service, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/api"
+        project.makeini(
+            INI.replace("scopes=read:orders,write:orders", f"openapi=orders.json url={url}")
+        )
+        project.makefile(".json", orders=OPENAPI)
+        project.makepyfile(
+            """
+            import pytest
+
+            @pytest.mark.m2m_scopes("read:orders", audience="orders")
+            def test_service(api_client):
+                assert api_client.get("orders").text == "/api/orders Bearer "
+            """
+        )
+        result = project.runpytest("--auth0-fake")
+    finally:
+        server.shutdown()
+    result.assert_outcomes(passed=1)
+    # The report strips the service's base path before matching the OpenAPI operations.
+    result.stdout.fnmatch_lines(["1 test of your APIs observed: 0 with unused scopes, 0 missing*"])
