@@ -142,6 +142,33 @@ def is_internal(headers: Iterable[tuple[str, Any]]) -> bool:
     return False
 
 
+@functools.cache  # the catalogue is constant
+def _query_names() -> frozenset[str]:
+    """Every query parameter name ``Redactor`` may rewrite the value of."""
+    cat = secret_catalogue()
+    in_queries = {
+        name
+        for api in (cat.management, cat.authentication)
+        for f in api.values()
+        for name in f.query
+    }
+    return SECRET_KEYS | TOKEN_KEYS | cat.names | frozenset(in_queries) | {"tag"}
+
+
+def request_may_change(request: Request, registry: SecretRegistry) -> bool:
+    """Whether ``Redactor.for_registry(registry).request`` could give another URL or drop the
+    request: a query parameter it looks at, the plugin's own traffic, or a rewrite rule or a
+    redacted value it would apply. Replay matches a request by its redacted form and most have
+    none of these: they skip making a redactor and copying the request."""
+    if registry.redacted_values() or registry.rewriter():
+        return True
+    query = urlsplit(request.uri).query
+    names = _query_names()
+    if any(key in names for key, _ in parse_qsl(query, keep_blank_values=True)):
+        return True
+    return is_internal(header_items(request.headers))
+
+
 class Redactor:
     """Redaction rules for one cassette: header allowlists, body secrets, tenant rewrite.
 

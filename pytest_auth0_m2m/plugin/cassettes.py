@@ -133,6 +133,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
     from pytest_auth0_m2m.cassettes.guard import GuardedPersister
     from pytest_auth0_m2m.cassettes.redaction import Redactor
+    from pytest_auth0_m2m.cassettes.redaction import request_may_change as may_change
 
     if not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
         # A user's own vcr test is guarded too: its refused cassette fails it at teardown.
@@ -160,7 +161,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
         if ours and settings.record_mode == "none":
             merged["before_record_request"] = _then(
                 merged.get("before_record_request"),
-                lambda r: redactor().request(r) if "?" in r.uri else r,
+                lambda r: redactor().request(r) if "?" in r.uri and may_change(r, registry) else r,
             )
         elif ours:
             merged["before_record_request"] = _then(
