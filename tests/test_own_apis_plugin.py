@@ -366,3 +366,27 @@ def test_api_client_on_a_running_service_at_its_url(project: pytest.Pytester) ->
     result.assert_outcomes(passed=1)
     # The report strips the service's base path before matching the OpenAPI operations.
     result.stdout.fnmatch_lines(["1 test of your APIs observed: 0 with unused scopes, 0 missing*"])
+
+
+def test_json_report_lists_own_api_tests_and_matches_the_schema(project: pytest.Pytester) -> None:
+    import json
+
+    import jsonschema
+
+    from pytest_auth0_m2m.least_privilege.analysis import report_schema
+
+    project.makeini(INI.replace("scopes=read:orders,write:orders", "openapi=orders.json"))
+    project.makefile(".json", orders=OPENAPI)
+    project.makepyfile(REPORT_TESTS)
+    result = project.runpytest("--auth0-fake", "--mgmt-scopes-report=out/report.json")
+    result.assert_outcomes(passed=2, failed=1)
+    data = json.loads((project.path / "out" / "report.json").read_text())
+    jsonschema.validate(data, report_schema())
+    by_test = {t["nodeid"].rsplit("::", 1)[1]: t for t in data["own_apis"]}
+    assert by_test["test_wide"]["unused"] == ["write:orders"]
+    assert by_test["test_wide"]["used"] == ["read:orders"]
+    assert by_test["test_needs_more"]["missing"] == [
+        {"operation": "POST /orders", "scopes": ["write:orders"]}
+    ]
+    assert by_test["test_needs_more"]["outcome"] == "failed"
+    assert data["tests"] == []  # no Management API test in this run

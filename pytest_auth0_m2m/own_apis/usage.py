@@ -97,6 +97,24 @@ class ApiUsage:
             "outcome": self.outcome,
         }
 
+    def report_json(self) -> dict[str, Any]:
+        """This test's entry under ``own_apis`` in the --mgmt-scopes-report file."""
+        return {
+            "nodeid": self.nodeid,
+            "alias": self.alias,
+            "declared": sorted(self.declared),
+            "strict": self.strict,
+            "observed": self.observed,
+            "used": sorted(self.used),
+            "unused": sorted(self.unused),
+            "missing": [
+                {"operation": where, "scopes": list(scopes)}
+                for where, scopes in self.counted_missing
+            ],
+            "unknown": list(self.unknown),
+            "outcome": self.outcome,
+        }
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ApiUsage:
         return cls(

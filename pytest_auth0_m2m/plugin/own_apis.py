@@ -7,8 +7,10 @@ as for ``mgmt_scopes``, one app per (API, scope set).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
@@ -525,6 +527,15 @@ class _ApiReport:
                 self.run = ApiRunReport()
             self.run.tests.append(ApiUsage.from_json(data))
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:
+        # Around the Management API report's own write: its file gets an "own_apis" list.
+        result = yield
+        path = self.config.getoption("--mgmt-scopes-report")
+        if path and self.run is not None:
+            _add_to_report(Path(os.path.abspath(os.path.expanduser(str(path)))), self.run)
+        return result
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.run is None or self.config.get_verbosity() <= -2:
             return
@@ -532,3 +543,16 @@ class _ApiReport:
         terminalreporter.section(SECTION)
         for line in self.run.summary_lines():
             terminalreporter.write_line(line)
+
+
+def _add_to_report(path: Path, run: ApiRunReport) -> None:
+    """The own-API tests into the JSON report (left as is if it was not written)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return  # the Management API report says why it could not write the file
+    ordered = sorted(run.tests, key=lambda t: (t.nodeid, t.alias))
+    data["own_apis"] = [t.report_json() for t in ordered]
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
