@@ -610,3 +610,20 @@ def test_env_proxy_without_a_proxy_is_none(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.internal:3128")  # for http:// URLs only
     assert env_proxy("https://dev.eu.auth0.com/api/v2/") is None
     assert env_proxy("http://localhost:8080/api/v2/") == "http://proxy.internal:3128"
+
+
+def test_env_proxy_sees_each_change_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The environment's proxies are kept between clients: a change must still be seen.
+    for name in ("https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    url = "https://dev.eu.auth0.com/api/v2/"
+    monkeypatch.setenv("HTTPS_PROXY", "http://one.internal:3128")
+    assert env_proxy(url) == "http://one.internal:3128"
+    monkeypatch.setenv("HTTPS_PROXY", "http://two.internal:3128")
+    assert env_proxy(url) == "http://two.internal:3128"
+    monkeypatch.setenv("no_proxy", ".auth0.com")
+    assert env_proxy(url) is None
+    monkeypatch.delenv("no_proxy")
+    monkeypatch.delenv("HTTPS_PROXY")
+    monkeypatch.setenv("all_proxy", "http://three.internal:3128")
+    assert env_proxy(url) == "http://three.internal:3128"

@@ -435,6 +435,32 @@ class AsyncRetryingTransport(httpx.AsyncBaseTransport):
 # --- what a session's clients share ------------------------------------------------------------
 
 
+# The variables urllib reads, as they are usually spelt: a change to any of them is seen at
+# once. urllib.request.getproxies() scans the whole environment (about 0.2 ms, for every
+# client a test makes); its answer is kept while these names keep their values.
+_PROXY_NAMES = (
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",  # urllib drops HTTP_PROXY under CGI
+)
+_proxies_seen: tuple[tuple[str | None, ...], dict[str, str]] | None = None
+
+
+def _environment_proxies() -> dict[str, str]:
+    global _proxies_seen
+    key = tuple(os.environ.get(name) for name in _PROXY_NAMES)
+    seen = _proxies_seen
+    if seen is None or seen[0] != key:
+        seen = _proxies_seen = (key, urllib.request.getproxies())
+    return seen[1]
+
+
 def env_proxy(url: str | httpx.URL) -> str | None:
     """The proxy the environment names for ``url``, as a plain ``httpx.Client`` would use it.
 
@@ -445,7 +471,7 @@ def env_proxy(url: str | httpx.URL) -> str | None:
     port, IP addresses and CIDR ranges.
     """
     target = httpx.URL(url)
-    found = urllib.request.getproxies()
+    found = _environment_proxies()
     proxy = found.get(target.scheme) or found.get("all")
     if not proxy:
         return None
