@@ -390,3 +390,19 @@ def test_json_report_lists_own_api_tests_and_matches_the_schema(project: pytest.
     ]
     assert by_test["test_needs_more"]["outcome"] == "failed"
     assert data["tests"] == []  # no Management API test in this run
+
+
+NO_TENANT_FIXTURE_TEST = """
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_token_verifies(api_token, api_verification):
+    assert api_verification.issuer == "https://tenant.auth0.invalid/"
+    assert claims(api_token, api_verification)["scope"] == "read:orders"
+"""
+
+
+def test_replay_of_own_api_tests_needs_no_pytest_recording(project: pytest.Pytester) -> None:
+    # Nothing of Auth0 is called: no cassette, so pytest-recording may be off entirely.
+    project.makeini(INI)
+    project.makepyfile(FAKE_TESTS.split("@pytest.mark.m2m_scopes(")[0] + NO_TENANT_FIXTURE_TEST)
+    result = project.runpytest("-p", "no:recording", "-p", "no:randomly")
+    result.assert_outcomes(passed=1)

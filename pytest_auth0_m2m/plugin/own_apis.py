@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from pytest_auth0_m2m.auth0.endpoints import (
+    RECORDINGS_DOMAIN,
     AccessToken,
     AppCredentials,
     ClientSecret,
@@ -202,8 +203,9 @@ def _declared(request: pytest.FixtureRequest, fixture: str) -> ApiScopeRequest:
 
 
 @pytest.fixture(scope="session")
-def _auth0_m2m_api_source(request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints) -> Any:
+def _auth0_m2m_api_source(request: pytest.FixtureRequest) -> Any:
     """Per-(API, scope set) apps and tokens: the session's provisioned source, or replay's."""
+    auth0_tenant = _endpoints(request)
     if auth0_tenant.mode == "replay":
         from pytest_auth0_m2m.own_apis.replay import ReplayApiSource
 
@@ -213,12 +215,21 @@ def _auth0_m2m_api_source(request: pytest.FixtureRequest, auth0_tenant: TenantEn
 
 
 @pytest.fixture(scope="session")
-def _auth0_m2m_replay_jwks(auth0_tenant: TenantEndpoints) -> Generator[str, None, None]:
+def _auth0_m2m_replay_jwks(request: pytest.FixtureRequest) -> Generator[str, None, None]:
     """The replay key's JWKS served on 127.0.0.1 for the API under test (replay mode)."""
     from pytest_auth0_m2m.own_apis.replay import ReplayJwks
 
-    with ReplayJwks(auth0_tenant.issuer) as server:
+    with ReplayJwks(_endpoints(request).issuer) as server:
         yield server.jwks_url
+
+
+def _endpoints(request: pytest.FixtureRequest) -> TenantEndpoints:
+    """The session's tenant. Replay needs no cassette for own-API tests (nothing of Auth0 is
+    called), so unlike ``auth0_tenant`` it does not need pytest-recording there."""
+    if request.config.stash[SETTINGS_KEY].mode == "replay":
+        return TenantEndpoints(domain=RECORDINGS_DOMAIN, mode="replay")
+    tenant: TenantEndpoints = request.getfixturevalue("auth0_tenant")
+    return tenant
 
 
 def _source(request: pytest.FixtureRequest) -> ApiSource:
@@ -394,11 +405,10 @@ def _api_for(request: pytest.FixtureRequest, fixture: str) -> ApiConfig:
 
 
 @pytest.fixture
-def api_verification(
-    request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints
-) -> ApiVerification:
+def api_verification(request: pytest.FixtureRequest) -> ApiVerification:
     """What the API under test verifies tokens with: .jwks_url, .issuer, .audience, .algorithms."""
     api = _api_for(request, "api_verification")
+    auth0_tenant = _endpoints(request)
     if auth0_tenant.mode == "replay":
         jwks_url = str(request.getfixturevalue("_auth0_m2m_replay_jwks"))
     else:
@@ -410,9 +420,10 @@ MintToken = Callable[..., str]
 
 
 @pytest.fixture
-def api_mint_token(request: pytest.FixtureRequest, auth0_tenant: TenantEndpoints) -> MintToken:
+def api_mint_token(request: pytest.FixtureRequest) -> MintToken:
     """Make tokens with chosen claims for negative tests (fake and replay mode; skips live):
     ``api_mint_token(scopes, expires_in=-60, audience=..., claims={...})``."""
+    auth0_tenant = _endpoints(request)
     if auth0_tenant.mode == "live":
         pytest.skip(
             "api_mint_token: a live tenant's tokens are signed by Auth0's key, which no test "
