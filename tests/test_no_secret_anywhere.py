@@ -613,6 +613,33 @@ def _own_api_factories() -> dict[str, Callable[[World], object]]:
 
 FACTORIES.update(_own_api_factories())
 
+
+def _search_index(w: World) -> Any:
+    from pytest_auth0_m2m.fake.consistency import SearchIndex
+
+    index = SearchIndex()
+    index.lag = 1.0
+    index.record(
+        0.0, {w.user.id: {"user_id": w.user.id, "password": w.secrets()["a user's password"]}}, {}
+    )
+    return index
+
+
+def _late_factories() -> dict[str, Callable[[World], object]]:
+    from pytest_auth0_m2m.fake.user_search import QueryError
+    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+
+    return {
+        "fake.consistency.SearchIndex": _search_index,
+        "fake.user_search.QueryError": lambda w: QueryError("Invalid query: name:(x"),
+        "plugin.logs.MaskedLogRecords": lambda w: MaskedLogRecords(
+            [w.endpoints.domain], [w.fake.provisioner.client_secret]
+        ),
+    }
+
+
+FACTORIES.update(_late_factories())
+
 # Every class is searched for the tenant's name too: output shows a tenant as hosts.masked
 # gives it (``pl***.eu.auth0.com``), since CI logs are often public.
 
