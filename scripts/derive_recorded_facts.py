@@ -32,10 +32,66 @@ FAMILIES = {
     "users",
     "connections",
     "organizations",
+    # answered by the spec-driven engine (fake/routes/engine.py)
+    "actions",
+    "attack-protection",
+    "branding",
+    "connection-profiles",
+    "custom-domains",
+    "email-templates",
+    "emails",
+    "event-streams",
+    "flows",
+    "forms",
+    "guardian",
+    "hooks",
+    "keys",
+    "log-streams",
+    "network-acls",
+    "prompts",
+    "rate-limit-policies",
+    "risk-assessments",
+    "rules",
+    "rules-configs",
+    "self-service-profiles",
+    "supplemental-signals",
+    "tenants",
+    "token-exchange-profiles",
+    "user-attribute-profiles",
 }
 MAX_INTERACTIONS = 8
 PASSWORD = "Replayed-Passw0rd!"
 _HOST = re.compile(r"[A-Za-z0-9-]+\.(?:[a-z]{2,4}\.)?auth0\.com")
+
+
+# Request properties holding a credential (log stream sinks, e-mail providers, hook secrets,
+# phone providers): replaced at any depth, so no recorded value, real or not, is kept.
+_SECRET_KEY = re.compile(
+    r"(?i)^(password|.*secret.*|api_?key|token|auth_?token|access_?key(_?id)?|private_?key|"
+    r".*authorization|sas_?token|.*_token)$"
+)
+SECRET = "replayed-secret-value"
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: (SECRET if _SECRET_KEY.search(k) and isinstance(v, str) else _redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _without_tenant(ids: Any) -> Any:
+    """An id skeleton without the tenant's name (``tenant_id`` of network ACLs, ``tenant``)."""
+    if isinstance(ids, dict):
+        kept = {k: _without_tenant(v) for k, v in ids.items() if k not in ("tenant_id", "tenant")}
+        return kept or None
+    if isinstance(ids, list):
+        return [_without_tenant(v) for v in ids]
+    return ids
 
 
 def _scrub(body: str) -> str:
@@ -46,7 +102,9 @@ def _scrub(body: str) -> str:
         return body
     if isinstance(value, dict) and "password" in value:
         value["password"] = PASSWORD
-        return json.dumps(value, separators=(",", ":"))
+    redacted = _redact(value)
+    if redacted != value or (isinstance(value, dict) and value.get("password") == PASSWORD):
+        return json.dumps(redacted, separators=(",", ":"))
     return body
 
 
@@ -97,7 +155,7 @@ def derive(mirror: Path) -> list[dict[str, Any]]:
                             "content_type": i.content_type,
                             "status": i.status,
                             "keys": list(diff.shape(i.response) or ()),
-                            "ids": diff.id_skeleton(i.response),
+                            "ids": _without_tenant(diff.id_skeleton(i.response)),
                         }
                         for i in interactions
                     ],

@@ -137,11 +137,12 @@ def _collection(tenant: Tenant, store: str, path: str) -> dict[str, dict[str, An
     if items is None:
         spec = facts()["collections"].get(store, {})
         key = spec.get("id_key", "id")
-        items = {
-            str(item[key]): copy.deepcopy(item)
-            for item in spec.get("items", [])
-            if isinstance(item, dict) and item.get(key)
-        }
+        items = {}
+        for default in spec.get("items", []):
+            # A recorded default's id was scrubbed: it gets one of this tenant's.
+            item = _fill(default, tenant)
+            item[key] = item.get(key) or _new_id(list(spec.get("id_style", ["alnum", 24])))
+            items[str(item[key])] = item
         tenant.collections[path] = items
     return items
 
