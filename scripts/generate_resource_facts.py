@@ -150,6 +150,18 @@ def _list_shape(spec: dict[str, Any], schema: Any, query: list[str]) -> dict[str
     return shape
 
 
+def _free_form(spec: dict[str, Any], schema: Any) -> bool:
+    """A response that is a map of the caller's own names (hook secrets, custom texts): its
+    recorded keys are data, not Auth0's shape."""
+    schema = _resolve(spec, schema)
+    return (
+        isinstance(schema, dict)
+        and "properties" not in schema
+        and "oneOf" not in schema
+        and bool(schema.get("additionalProperties"))
+    )
+
+
 def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
     methods: dict[str, set[str]] = defaultdict(set)
@@ -176,6 +188,8 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
         parent = _parent(template)
         last = template.rsplit("/", 1)[1]
         entry: dict[str, Any] = {"method": method, "path": template, "status": status}
+        if _free_form(spec, schema):
+            entry["free_form"] = True
         if is_collection(template) and method in ("GET", "POST"):
             entry["kind"] = "list" if method == "GET" else "create"
             entry["store"] = template
@@ -427,6 +441,9 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
         for key in ("id_key", "id_style", "added", "default", "not_found", "keys", "always"):
             if key in seen:
                 merged[key] = seen[key]
+        if merged.pop("free_form", False):
+            merged.pop("keys", None)
+            merged.pop("always", None)
         merged.update(OVERRIDES.get(oid, {}))
         out[oid] = merged
     created = {e["store"] for e in out.values() if e["kind"] in ("singleton_create", "create")}

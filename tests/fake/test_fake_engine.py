@@ -299,3 +299,24 @@ def test_a_collections_default_is_its_first_item(fake: FakeAuth0, http: httpx.Cl
     assert theme.status_code == 200
     got = http.get("/api/v2/branding/themes/default", headers=_h(fake))
     assert got.json()["themeId"] == theme.json()["themeId"]
+
+
+def test_credentials_written_are_not_answered(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccHookSecrets.yaml: values shown as _VALUE_NOT_SHOWN_; DELETE ["bar"] drops bar only.
+    hook = http.post(
+        "/api/v2/hooks",
+        json={"name": "h", "script": "x", "triggerId": "pre-user-registration"},
+        headers=_h(fake),
+    ).json()
+    secrets = f"/api/v2/hooks/{hook['id']}/secrets"
+    http.post(secrets, json={"foo": "alpha", "bar": "kappa"}, headers=_h(fake))
+    shown = http.get(secrets, headers=_h(fake)).json()
+    assert shown == {"foo": "_VALUE_NOT_SHOWN_", "bar": "_VALUE_NOT_SHOWN_"}
+    assert http.request("DELETE", secrets, json=["bar"], headers=_h(fake)).status_code == 204
+    assert http.get(secrets, headers=_h(fake)).json() == {"foo": "_VALUE_NOT_SHOWN_"}
+    # TestAccEmail.yaml: an e-mail provider's api key never comes back, its region does.
+    body = {"name": "mailgun", "enabled": True, "credentials": {"api_key": "k", "region": "eu"}}
+    made = http.post("/api/v2/emails/provider", json=body, headers=_h(fake)).json()
+    assert made["credentials"] == {"region": "eu"}
+    got = http.get("/api/v2/emails/provider", headers=_h(fake)).json()
+    assert got["credentials"] == {"region": "eu"}

@@ -170,12 +170,35 @@ def _answer(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Reply:
     return status, _shaped(entry, value, tenant)
 
 
+# Where Auth0 never answers what was written (a credential): the stored path template -> how the
+# answer shows it. Hook secrets' values are "_VALUE_NOT_SHOWN_" (TestAccHookSecrets.yaml); an
+# e-mail provider's credentials show only these keys (TestAccEmail.yaml: api keys, passwords,
+# access keys, connection strings and client ids/secrets never come back).
+MASKED_VALUE = "_VALUE_NOT_SHOWN_"
+MASKED_VALUES = frozenset({"/hooks/{id}/secrets"})
+SHOWN_CREDENTIALS: dict[str, frozenset[str]] = {
+    "/emails/provider": frozenset({"region", "domain", "smtp_host", "smtp_port", "smtp_user"}),
+}
+
+
+def _masked(entry: Mapping[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    store = entry["store"]
+    if store in MASKED_VALUES and entry["method"] == "GET":
+        return {k: MASKED_VALUE for k in value}
+    shown = SHOWN_CREDENTIALS.get(store)
+    if shown is not None and isinstance(value.get("credentials"), dict):
+        value["credentials"] = {k: v for k, v in value["credentials"].items() if k in shown}
+    return value
+
+
 def _shaped(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Any:
     """An object as Auth0 answers it for this operation (recorded): keys it always sends filled
-    in with their recorded default, keys it never sends left out. The stored object is kept."""
+    in with their recorded default, keys it never sends left out, credentials it never shows
+    masked. The stored object is kept."""
     value = copy.deepcopy(value)
     if not isinstance(value, dict):
         return value
+    value = _masked(entry, value)
     for key, default in entry.get("always", {}).items():
         if key not in value:
             value[key] = _fill(default, tenant)
@@ -257,11 +280,18 @@ def singleton_create(entry: Mapping[str, Any], call: Call) -> Reply:
 
 
 def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
+    names = call.json() if call.raw_body.strip() else None
     with call.tenant.lock:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
-        if _singleton(call.tenant, entry["store"], path) is None:
+        current = _singleton(call.tenant, entry["store"], path)
+        if current is None:
             raise _missing(entry, entry["store"])
+        if isinstance(names, list) and isinstance(current, dict):
+            # A list of names deletes those keys only (DELETE /hooks/{id}/secrets ["bar"],
+            # TestAccHookSecrets.yaml).
+            call.tenant.singletons[path] = {k: v for k, v in current.items() if k not in names}
+            return _answer(entry, {}, call.tenant)
         call.tenant.singletons[path] = None
         _forget_below(call.tenant, path)
         return _answer(entry, {}, call.tenant)
