@@ -320,3 +320,27 @@ def test_credentials_written_are_not_answered(fake: FakeAuth0, http: httpx.Clien
     assert made["credentials"] == {"region": "eu"}
     got = http.get("/api/v2/emails/provider", headers=_h(fake)).json()
     assert got["credentials"] == {"region": "eu"}
+
+
+def test_organization_member_roles_as_recorded(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccOrganizationMemberRole.yaml: POST/DELETE {"roles": [...]} 204; GET with totals.
+    org = http.post("/api/v2/organizations", json={"name": "acme"}, headers=_h(fake)).json()
+    role = http.post("/api/v2/roles", json={"name": "reader"}, headers=_h(fake)).json()
+    path = f"/api/v2/organizations/{org['id']}/members/auth0|someone/roles"
+    assert http.post(path, json={"roles": [role["id"]]}, headers=_h(fake)).status_code == 204
+    got = http.get(
+        path, params={"include_totals": "true", "page": 0, "per_page": 100}, headers=_h(fake)
+    ).json()
+    assert got == {
+        "start": 0,
+        "limit": 100,
+        "total": 1,
+        "roles": [{"id": role["id"], "name": "reader", "description": "reader"}],
+    }
+    bad = http.post(path, json={"roles": ["rol_nope"]}, headers=_h(fake))
+    assert bad.status_code == 404
+    deleted = http.request("DELETE", path, json={"roles": [role["id"]]}, headers=_h(fake))
+    assert deleted.status_code == 204
+    assert http.get(path, headers=_h(fake)).json() == []
+    other = "/api/v2/organizations/org_nope/members/auth0|someone/roles"
+    assert http.get(other, headers=_h(fake)).status_code == 404

@@ -65,6 +65,7 @@ def handlers() -> dict[str, Handler]:
         client_grants,
         clients,
         connections,
+        member_roles,
         organizations,
         resource_servers,
         roles,
@@ -80,6 +81,7 @@ def handlers() -> dict[str, Handler]:
         roles,
         connections,
         organizations,
+        member_roles,
         actions,
     ):
         table.update(module.HANDLERS)
