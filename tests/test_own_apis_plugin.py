@@ -406,3 +406,28 @@ def test_replay_of_own_api_tests_needs_no_pytest_recording(project: pytest.Pytes
     project.makepyfile(FAKE_TESTS.split("@pytest.mark.m2m_scopes(")[0] + NO_TENANT_FIXTURE_TEST)
     result = project.runpytest("-p", "no:recording", "-p", "no:randomly")
     result.assert_outcomes(passed=1)
+
+
+MINTS_A_MANAGEMENT_TOKEN = """
+import pytest
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_mint(api_mint_token, auth0_tenant):
+    with pytest.raises(ValueError, match="never the Management API"):
+        api_mint_token(scopes=["read:client_keys"], audience=auth0_tenant.audience)
+    with pytest.raises(ValueError, match="never the Management API"):
+        api_mint_token(claims={"aud": [auth0_tenant.audience]})
+    assert api_mint_token(expires_in=-60)
+"""
+
+
+@pytest.mark.parametrize("mode", [["--auth0-fake"], ["--block-network"]])
+def test_api_mint_token_never_makes_a_management_api_token(
+    project: pytest.Pytester, mode: list[str]
+) -> None:
+    # Red-team finding: a minted token for the Management audience was accepted by the
+    # emulator, so a test with no mgmt_scopes read every client secret.
+    project.makeini(INI)
+    project.makepyfile(MINTS_A_MANAGEMENT_TOKEN)
+    project.runpytest(*mode, "-p", "no:randomly").assert_outcomes(passed=1)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pytest_auth0_m2m.auth0.hosts import masked, masked_url
 
@@ -120,3 +121,18 @@ class TokenSource(Protocol):
     def close(self) -> None:
         """This process is done with the source (the run-wide teardown happens elsewhere)."""
         ...
+
+
+def refuse_management_audience(
+    audience: str, claims: Mapping[str, Any] | None, management_audience: str
+) -> None:
+    """A ValueError when a minted token would be for the Management API (``aud`` as given or
+    as ``claims`` overrides it, a string or a list)."""
+    aud = (claims or {}).get("aud", audience)
+    auds = aud if isinstance(aud, (list, tuple)) else [aud]
+    if management_audience in auds or audience == management_audience:
+        raise ValueError(
+            "minted tokens are for your own APIs, never the Management API: a Management API "
+            "token comes from mgmt_scopes (mgmt_token, mgmt_client), with exactly the scopes a "
+            "test declares"
+        )

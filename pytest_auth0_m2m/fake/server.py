@@ -26,7 +26,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.routing.exceptions import RoutingException
 
-from ..auth0.endpoints import TenantEndpoints
+from ..auth0.endpoints import TenantEndpoints, refuse_management_audience
 from ..auth0.hosts import is_loopback, netloc
 from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .apis import ApiSpec, carries_permissions, declarations
@@ -329,13 +329,16 @@ class FakeAuth0:
         permissions: bool | None = None,
         claims: Mapping[str, Any] | None = None,
     ) -> str:
-        """An access token signed with the tenant's key, with chosen claims, for negative
-        tests: ``expires_in=-60`` (expired), another ``audience``, ``claims={"iss": ...}``
-        (another issuer). No client or grant is needed. ``audience`` defaults to the
-        Management API; ``permissions`` (default: as the API's RBAC setting says) adds the
-        ``permissions`` claim."""
+        """An access token for one of your own APIs signed with the tenant's key, with chosen
+        claims, for negative tests: ``expires_in=-60`` (expired), another ``audience``,
+        ``claims={"iss": ...}`` (another issuer). No client or grant is needed. ``permissions``
+        (default: as the API's RBAC setting says) adds the ``permissions`` claim. Never for the
+        Management API (a ValueError): its tokens come from a client's grant, so a test holds
+        no scope it did not declare (``issue_token`` is the emulator tests' own way)."""
         _, tenant, signer = self._started()
-        audience = audience or tenant.audience
+        if not audience:
+            raise ValueError("mint_token needs the audience (identifier) of one of your APIs")
+        refuse_management_audience(audience, claims, tenant.audience)
         if isinstance(scopes, str):
             scopes = scopes.split()
         with tenant.lock:

@@ -21,6 +21,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
     AppCredentials,
     ClientSecret,
     TenantEndpoints,
+    refuse_management_audience,
 )
 from pytest_auth0_m2m.auth0.scopes import ScopeError
 from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
@@ -442,6 +443,7 @@ def api_mint_token(request: pytest.FixtureRequest) -> MintToken:
     ) -> str:
         names = list(default_scopes if scopes is None else scopes)
         target = audience or api.identifier
+        refuse_management_audience(target, claims, auth0_tenant.audience)
         if auth0_tenant.mode == "fake":
             fake = request.getfixturevalue("auth0_fake")
             return AccessToken(fake.mint_token(target, names, expires_in=expires_in, claims=claims))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from ...auth0 import insufficient_scope
 from ..common import (
+    ApiError,
     Reply,
     bad_body,
     bad_query,
@@ -79,9 +81,29 @@ def _check(operation_id: str, body: dict[str, Any], *, nulls: bool = False) -> N
                 )
 
 
+# Properties that need a scope beyond the operation's own (the spec's notes on POST /clients and
+# PATCH /clients/{id}): operation id -> [(properties, scope)].
+_GUARDED_PROPERTIES: dict[str, list[tuple[tuple[str, ...], str]]] = {
+    "post_clients": [(("client_authentication_methods",), "create:client_credentials")],
+    "patch_clients_by_id": [
+        (("client_secret", "signing_key", "encryption_key"), "update:client_keys"),
+        (("client_authentication_methods",), "update:client_credentials"),
+    ],
+}
+
+
+def _check_guarded(call: Call, body: dict[str, Any]) -> None:
+    """Auth0's 403 when the body sets a property whose scope the token lacks: without it, a token
+    with update:clients could set any app's secret (the provisioner's too) and take its scopes."""
+    for names, scope in _GUARDED_PROPERTIES.get(call.operation.operation_id, ()):
+        if scope not in call.scopes and any(name in body for name in names):
+            raise ApiError(403, insufficient_scope.body(((scope,),)))
+
+
 @HANDLERS.route("post_clients")
 def create_client(call: Call) -> Reply:
     body = call.body()
+    _check_guarded(call, body)
     _check(call.operation.operation_id, body)
     with call.tenant.lock:
         client = call.tenant.add_client(body)
@@ -126,6 +148,7 @@ def get_client(call: Call) -> Reply:
 @HANDLERS.route("patch_clients_by_id")
 def update_client(call: Call) -> Reply:
     body = call.body()
+    _check_guarded(call, body)
     operation_id = call.operation.operation_id
     _check(operation_id, body, nulls=True)
     with call.tenant.lock:
