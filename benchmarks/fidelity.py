@@ -18,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pytest_auth0_m2m.auth0.scopes import catalogue
 from pytest_auth0_m2m.fake import diff
+from pytest_auth0_m2m.fake.routes import handlers
 
 MIRROR = Path("/work/.mirror/auth0+terraform-provider-auth0/repo")
 RECORDINGS = "test/data/recordings/"
@@ -69,6 +71,13 @@ def main() -> int:
     status, keys = (ok / n if n else 0.0), (kok / kn if kn else 0.0)
     print()
     print(f"replay time {elapsed:.1f} s for {report.cassettes} cassettes")
+    operations = catalogue().operations
+    answered = handlers()
+    left = [o for o in operations if o.operation_id not in answered]
+    print(
+        f"operations not emulated overall (answer 405 operation_not_emulated): {len(left)} of "
+        f"{len(operations)} (goal: fewer than 60)"
+    )
     print(
         f"vs issue 15 baseline: status {100 * status:.1f}% / {100 * BASELINE_STATUS:.1f}% = "
         f"{status / BASELINE_STATUS:.2f}x, keys {100 * keys:.1f}% / {100 * BASELINE_KEYS:.1f}% = "
