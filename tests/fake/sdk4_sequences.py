@@ -1,0 +1,253 @@
+"""Realistic call sequences per Management API family for auth0-python 4.x (requests, dicts).
+
+Run by tests/fake/test_sdk_majors.py in a subprocess whose PYTHONPATH starts with a directory
+holding auth0-python 4.13.0 (it cannot share a venv with 6.x):
+
+    python sdk4_sequences.py FAMILY    (env SDK4_DOMAIN, SDK4_TOKEN, SDK4_AUDIENCE,
+                                        REQUESTS_CA_BUNDLE = the emulator's CA)
+    python sdk4_sequences.py --list    the families, in the order of sdk6_sequences.py
+
+The same sequences as sdk6_sequences.py, through 4.x's dict API. 4.x has no method for a few
+endpoints (signing keys, a user's sessions and refresh tokens): those calls go through the SDK's
+own RestClient (``sdk.users.client``), as a 4.x program does.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+DB = "Username-Password-Authentication"
+PASSWORD = "Correct-Horse-9!"
+
+# A branding theme: every block is required by Auth0 (both sequence modules build this one).
+THEME: dict[str, Any] = {
+    "borders": {
+        "button_border_radius": 3,
+        "button_border_weight": 1,
+        "buttons_style": "rounded",
+        "input_border_radius": 3,
+        "input_border_weight": 1,
+        "inputs_style": "rounded",
+        "show_widget_shadow": True,
+        "widget_border_weight": 0,
+        "widget_corner_radius": 5,
+    },
+    "colors": {
+        "body_text": "#1e212a",
+        "error": "#d03c38",
+        "header": "#1e212a",
+        "icons": "#65676e",
+        "input_background": "#ffffff",
+        "input_border": "#c9cace",
+        "input_filled_text": "#000000",
+        "input_labels_placeholders": "#65676e",
+        "links_focused_components": "#635dff",
+        "primary_button": "#635dff",
+        "primary_button_label": "#ffffff",
+        "secondary_button_border": "#c9cace",
+        "secondary_button_label": "#1e212a",
+        "success": "#13a688",
+        "widget_background": "#ffffff",
+        "widget_border": "#c9cace",
+    },
+    "fonts": {
+        "body_text": {"bold": False, "size": 87.5},
+        "buttons_text": {"bold": False, "size": 100},
+        "font_url": "",
+        "input_labels": {"bold": False, "size": 100},
+        "links": {"bold": True, "size": 87.5},
+        "links_style": "normal",
+        "reference_text_size": 16,
+        "subtitle": {"bold": False, "size": 87.5},
+        "title": {"bold": False, "size": 150},
+    },
+    "page_background": {
+        "background_color": "#000000",
+        "background_image_url": "",
+        "page_layout": "center",
+    },
+    "widget": {
+        "header_text_alignment": "center",
+        "logo_height": 52,
+        "logo_position": "center",
+        "logo_url": "",
+        "social_buttons_layout": "bottom",
+    },
+    "displayName": "House theme",
+}
+
+
+Sequence = Callable[[Any, str], None]
+SEQUENCES: dict[str, Sequence] = {}
+
+
+def family(name: str) -> Callable[[Sequence], Sequence]:
+    def register(sequence: Sequence) -> Sequence:
+        SEQUENCES[name] = sequence
+        return sequence
+
+    return register
+
+
+def status_of(call: Callable[[], Any]) -> int:
+    """The HTTP status of an Auth0Error the call raises (4.x raises one class for all)."""
+    from auth0.exceptions import Auth0Error
+
+    try:
+        call()
+    except Auth0Error as error:
+        return int(error.status_code)
+    raise AssertionError("the call did not fail")
+
+
+def _db_connection_id(sdk: Any) -> str:
+    found = [c["id"] for c in sdk.connections.all(name=DB)]
+    assert len(found) == 1, found
+    return str(found[0])
+
+
+def _user(sdk: Any, email: str, **extra: Any) -> dict[str, Any]:
+    made: dict[str, Any] = sdk.users.create(
+        {"connection": DB, "email": email, "password": PASSWORD, **extra}
+    )
+    return made
+
+
+def _api(sdk: Any, path: str) -> str:
+    """A Management API URL, for endpoints 4.x has no method for."""
+    return f"https://{os.environ['SDK4_DOMAIN']}/api/v2/{path}"
+
+
+@family("roles")
+def roles(sdk: Any, audience: str) -> None:
+    role = sdk.roles.create({"name": "support", "description": "answers tickets"})
+    assert role["id"].startswith("rol_")
+    assert sdk.roles.get(role["id"])["description"] == "answers tickets"
+    updated = sdk.roles.update(role["id"], {"description": "answers and closes tickets"})
+    assert updated["description"] == "answers and closes tickets"
+    assert [r["name"] for r in sdk.roles.list(name_filter="supp")["roles"]] == ["support"]
+    permission = {"resource_server_identifier": audience, "permission_name": "read:users"}
+    sdk.roles.add_permissions(role["id"], [permission])
+    listed = sdk.roles.list_permissions(role["id"])["permissions"]
+    assert [p["permission_name"] for p in listed] == ["read:users"]
+    members = [_user(sdk, f"agent{i}@example.com")["user_id"] for i in range(3)]
+    sdk.roles.add_users(role["id"], members)
+    assert [u["user_id"] for u in sdk.roles.list_users(role["id"])["users"]] == members
+    assert [r["id"] for r in sdk.users.list_roles(members[0])["roles"]] == [role["id"]]
+    sdk.users.remove_roles(members[0], [role["id"]])
+    assert sdk.users.list_roles(members[0])["roles"] == []
+    sdk.roles.remove_permissions(role["id"], [permission])
+    assert sdk.roles.list_permissions(role["id"])["permissions"] == []
+    sdk.roles.delete(role["id"])
+    assert status_of(lambda: sdk.roles.get(role["id"])) == 404
+
+
+@family("log_streams")
+def log_streams(sdk: Any, audience: str) -> None:
+    stream = sdk.log_streams.create(
+        {
+            "name": "siem",
+            "type": "http",
+            "sink": {
+                "httpEndpoint": "https://siem.example/ingest",
+                "httpContentType": "application/json",
+                "httpContentFormat": "JSONLINES",
+                "httpAuthorization": "Bearer not-a-secret",
+            },
+        }
+    )
+    assert stream["name"] == "siem"
+    assert stream["type"] == "http"
+    assert stream["status"] == "active"
+    assert sdk.log_streams.get(stream["id"])["id"] == stream["id"]
+    assert sdk.log_streams.update(stream["id"], {"status": "paused"})["status"] == "paused"
+    assert [s["id"] for s in sdk.log_streams.list()] == [stream["id"]]
+    sdk.log_streams.delete(stream["id"])
+    assert sdk.log_streams.list() == []
+
+
+@family("custom_domains")
+def custom_domains(sdk: Any, audience: str) -> None:
+    domain = sdk.custom_domains.create_new(
+        {"domain": "login.example.com", "type": "auth0_managed_certs"}
+    )
+    did = domain["custom_domain_id"]
+    assert domain["domain"] == "login.example.com"
+    assert domain["status"] == "pending_verification"
+    assert did.startswith("cd_")
+    assert sdk.custom_domains.get(did)["domain"] == "login.example.com"
+    assert [d["custom_domain_id"] for d in sdk.custom_domains.all()] == [did]
+    assert sdk.custom_domains.verify(did)["custom_domain_id"] == did
+    sdk.custom_domains.delete(did)
+    assert sdk.custom_domains.all() == []
+
+
+@family("tenant_settings")
+def tenant_settings(sdk: Any, audience: str) -> None:
+    sdk.tenants.update(
+        {
+            "friendly_name": "Acme Dev",
+            "support_email": "support@acme.example",
+            "session_lifetime": 72,
+            "flags": {"enable_client_connections": False},
+        }
+    )
+    got = sdk.tenants.get()
+    assert got["friendly_name"] == "Acme Dev"
+    assert got["support_email"] == "support@acme.example"
+    assert got["session_lifetime"] == 72
+    assert got["flags"]["enable_client_connections"] is False
+    assert sdk.tenants.get(fields=["friendly_name"])["friendly_name"] == "Acme Dev"
+
+
+@family("prompts")
+def prompts(sdk: Any, audience: str) -> None:
+    updated = sdk.prompts.update({"universal_login_experience": "new", "identifier_first": True})
+    assert updated["identifier_first"] is True
+    assert sdk.prompts.get()["universal_login_experience"] == "new"
+    sdk.prompts.update_custom_text("login", "en", {"login": {"title": "Welcome back"}})
+    assert sdk.prompts.get_custom_text("login", "en") == {"login": {"title": "Welcome back"}}
+
+
+@family("hooks")
+def hooks(sdk: Any, audience: str) -> None:
+    hook = sdk.hooks.create(
+        {
+            "name": "pre-register",
+            "script": "module.exports = function(user, context, cb) { cb(null, {user}); };",
+            "triggerId": "pre-user-registration",
+        }
+    )
+    hid = hook["id"]
+    assert hook["name"] == "pre-register"
+    assert hook["enabled"] is False
+    assert sdk.hooks.get(hid)["triggerId"] == "pre-user-registration"
+    assert sdk.hooks.update(hid, {"enabled": True})["enabled"] is True
+    assert [h["id"] for h in sdk.hooks.all(enabled=True)] == [hid]
+    sdk.hooks.add_secrets(hid, {"API_KEY": "not-a-secret"})
+    assert sdk.hooks.get_secrets(hid) == {"API_KEY": "_VALUE_NOT_SHOWN_"}
+    sdk.hooks.delete_secrets(hid, ["API_KEY"])
+    sdk.hooks.delete(hid)
+    assert status_of(lambda: sdk.hooks.get(hid)) == 404
+
+
+def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
+    if argv == ["--list"]:
+        print("\n".join(sequences))
+        return 0
+    import auth0
+    from auth0.management import Auth0
+
+    assert auth0.__version__.startswith("4."), f"auth0-python {auth0.__version__} is not 4.x"
+    (name,) = argv
+    sdk = Auth0(os.environ["SDK4_DOMAIN"], os.environ["SDK4_TOKEN"])
+    sequences[name](sdk, os.environ["SDK4_AUDIENCE"])
+    print(f"auth0-python {auth0.__version__} {name}: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,156 @@
+"""Realistic call sequences per Management API family for auth0-python 6.x (httpx, typed models).
+
+Each function gets a ``ManagementClient`` pointed at the emulator and its audience, and runs the
+calls a program of that family would make (create, read, list, update, delete where the family
+has them), asserting on the SDK's returned objects. tests/fake/sdk4_sequences.py runs the same
+sequences through auth0-python 4.x's dict API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+errors = pytest.importorskip("auth0.management.errors")
+
+DB = "Username-Password-Authentication"
+PASSWORD = "Correct-Horse-9!"
+# auth0-python 6.x retries 409, 429 and 5xx; an expected error needs no retry.
+NO_RETRY: dict[str, Any] = {"max_retries": 0}
+
+Sequence = Callable[[Any, str], None]
+SEQUENCES: dict[str, Sequence] = {}
+
+
+def family(name: str) -> Callable[[Sequence], Sequence]:
+    def register(sequence: Sequence) -> Sequence:
+        SEQUENCES[name] = sequence
+        return sequence
+
+    return register
+
+
+def _db_connection_id(sdk: Any) -> str:
+    found = [c.id for c in sdk.connections.list(name=DB)]
+    assert len(found) == 1, found
+    return str(found[0])
+
+
+def _user(sdk: Any, email: str, **extra: Any) -> Any:
+    return sdk.users.create(connection=DB, email=email, password=PASSWORD, **extra)
+
+
+@family("roles")
+def roles(sdk: Any, audience: str) -> None:
+    role = sdk.roles.create(name="support", description="answers tickets")
+    assert role.id.startswith("rol_")
+    assert sdk.roles.get(role.id).description == "answers tickets"
+    updated = sdk.roles.update(role.id, description="answers and closes tickets")
+    assert updated.description == "answers and closes tickets"
+    assert [r.name for r in sdk.roles.list(name_filter="supp")] == ["support"]
+    permission = {"resource_server_identifier": audience, "permission_name": "read:users"}
+    sdk.roles.permissions.add(role.id, permissions=[permission])
+    assert [p.permission_name for p in sdk.roles.permissions.list(role.id)] == ["read:users"]
+    users = [_user(sdk, f"agent{i}@example.com").user_id for i in range(3)]
+    sdk.roles.users.assign(role.id, users=users)
+    assert [u.user_id for u in sdk.roles.users.list(role.id, take=2)] == users
+    assert [r.id for r in sdk.users.roles.list(users[0])] == [role.id]
+    sdk.users.roles.delete(users[0], roles=[role.id])
+    assert list(sdk.users.roles.list(users[0])) == []
+    sdk.roles.permissions.delete(role.id, permissions=[permission])
+    assert list(sdk.roles.permissions.list(role.id)) == []
+    sdk.roles.delete(role.id)
+    with pytest.raises(errors.NotFoundError):
+        sdk.roles.get(role.id)
+
+
+@family("log_streams")
+def log_streams(sdk: Any, audience: str) -> None:
+    stream = sdk.log_streams.create(
+        request={
+            "name": "siem",
+            "type": "http",
+            "sink": {
+                "httpEndpoint": "https://siem.example/ingest",
+                "httpContentType": "application/json",
+                "httpContentFormat": "JSONLINES",
+                "httpAuthorization": "Bearer not-a-secret",
+            },
+        }
+    )
+    assert stream.name == "siem"
+    assert stream.type == "http"
+    assert stream.status == "active"
+    assert sdk.log_streams.get(stream.id).id == stream.id
+    paused = sdk.log_streams.update(stream.id, status="paused")
+    assert paused.status == "paused"
+    assert [s.id for s in sdk.log_streams.list()] == [stream.id]
+    sdk.log_streams.delete(stream.id)
+    assert sdk.log_streams.list() == []
+
+
+@family("custom_domains")
+def custom_domains(sdk: Any, audience: str) -> None:
+    domain = sdk.custom_domains.create(domain="login.example.com", type="auth0_managed_certs")
+    assert domain.domain == "login.example.com"
+    assert domain.status == "pending_verification"
+    assert domain.custom_domain_id.startswith("cd_")
+    got = sdk.custom_domains.get(domain.custom_domain_id)
+    assert got.domain == "login.example.com"
+    assert [d.custom_domain_id for d in sdk.custom_domains.list()] == [domain.custom_domain_id]
+    updated = sdk.custom_domains.update(domain.custom_domain_id, tls_policy="recommended")
+    assert updated.tls_policy == "recommended"
+    verified = sdk.custom_domains.verify(domain.custom_domain_id)
+    assert verified.custom_domain_id == domain.custom_domain_id
+    sdk.custom_domains.delete(domain.custom_domain_id)
+    assert sdk.custom_domains.list() == []
+
+
+@family("tenant_settings")
+def tenant_settings(sdk: Any, audience: str) -> None:
+    sdk.tenants.settings.update(
+        friendly_name="Acme Dev",
+        support_email="support@acme.example",
+        session_lifetime=72,
+        flags={"enable_client_connections": False},
+    )
+    got = sdk.tenants.settings.get()
+    assert got.friendly_name == "Acme Dev"
+    assert got.support_email == "support@acme.example"
+    assert got.session_lifetime == 72
+    assert got.flags.enable_client_connections is False
+    only = sdk.tenants.settings.get(fields="friendly_name", include_fields=True)
+    assert only.friendly_name == "Acme Dev"
+
+
+@family("prompts")
+def prompts(sdk: Any, audience: str) -> None:
+    updated = sdk.prompts.update_settings(universal_login_experience="new", identifier_first=True)
+    assert updated.identifier_first is True
+    got = sdk.prompts.get_settings()
+    assert got.universal_login_experience == "new"
+    sdk.prompts.custom_text.set("login", "en", request={"login": {"title": "Welcome back"}})
+    assert sdk.prompts.custom_text.get("login", "en") == {"login": {"title": "Welcome back"}}
+
+
+@family("hooks")
+def hooks(sdk: Any, audience: str) -> None:
+    hook = sdk.hooks.create(
+        name="pre-register",
+        script="module.exports = function(user, context, cb) { cb(null, {user}); };",
+        trigger_id="pre-user-registration",
+    )
+    assert hook.name == "pre-register"
+    assert hook.enabled is False
+    assert sdk.hooks.get(hook.id).trigger_id == "pre-user-registration"
+    enabled = sdk.hooks.update(hook.id, enabled=True)
+    assert enabled.enabled is True
+    assert [h.id for h in sdk.hooks.list(enabled=True)] == [hook.id]
+    sdk.hooks.secrets.create(hook.id, request={"API_KEY": "not-a-secret"})
+    assert sdk.hooks.secrets.get(hook.id) == {"API_KEY": "_VALUE_NOT_SHOWN_"}
+    sdk.hooks.secrets.delete(hook.id, request=["API_KEY"])
+    sdk.hooks.delete(hook.id)
+    with pytest.raises(errors.NotFoundError):
+        sdk.hooks.get(hook.id)
