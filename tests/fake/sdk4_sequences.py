@@ -234,6 +234,43 @@ def hooks(sdk: Any, audience: str) -> None:
     assert status_of(lambda: sdk.hooks.get(hid)) == 404
 
 
+@family("connections")
+def connections(sdk: Any, audience: str) -> None:
+    app = sdk.clients.create(
+        {"name": "shop", "app_type": "spa", "callbacks": ["https://shop.example/cb"]}
+    )
+    connection = sdk.connections.create(
+        {
+            "name": "shop-db",
+            "strategy": "auth0",
+            "options": {"requires_username": False, "brute_force_protection": True},
+        }
+    )
+    cid = connection["id"]
+    assert cid.startswith("con_")
+    assert connection["strategy"] == "auth0"
+    assert sdk.connections.get(cid)["name"] == "shop-db"
+    updated = sdk.connections.update(
+        cid, {"options": {"brute_force_protection": True, "disable_signup": True}}
+    )
+    assert updated["options"]["disable_signup"] is True
+    assert "shop-db" in [c["name"] for c in sdk.connections.all(strategy="auth0")]
+    rest = sdk.connections.client
+    rest.patch(
+        _api(sdk, f"connections/{cid}/clients"), [{"client_id": app["client_id"], "status": True}]
+    )
+    enabled = rest.get(_api(sdk, f"connections/{cid}/clients"))["clients"]
+    assert [c["client_id"] for c in enabled] == [app["client_id"]]
+    rest.get(_api(sdk, f"connections/{cid}/status"))
+    user = sdk.users.create(
+        {"connection": "shop-db", "email": "buyer@example.com", "password": PASSWORD}
+    )
+    sdk.connections.delete_user_by_email(cid, "buyer@example.com")
+    assert status_of(lambda: sdk.users.get(user["user_id"])) == 404
+    sdk.connections.delete(cid)
+    assert status_of(lambda: sdk.connections.get(cid)) == 404
+
+
 def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
     if argv == ["--list"]:
         print("\n".join(sequences))

@@ -154,3 +154,35 @@ def hooks(sdk: Any, audience: str) -> None:
     sdk.hooks.delete(hook.id)
     with pytest.raises(errors.NotFoundError):
         sdk.hooks.get(hook.id)
+
+
+@family("connections")
+def connections(sdk: Any, audience: str) -> None:
+    app = sdk.clients.create(name="shop", app_type="spa", callbacks=["https://shop.example/cb"])
+    connection = sdk.connections.create(
+        name="shop-db",
+        strategy="auth0",
+        options={"requires_username": False, "brute_force_protection": True},
+    )
+    assert connection.id.startswith("con_")
+    assert connection.strategy == "auth0"
+    got = sdk.connections.get(connection.id)
+    assert got.name == "shop-db"
+    updated = sdk.connections.update(
+        connection.id, options={"brute_force_protection": True, "disable_signup": True}
+    )
+    assert updated.options["disable_signup"] is True
+    assert "shop-db" in [c.name for c in sdk.connections.list(strategy=["auth0"])]
+    sdk.connections.clients.update(
+        connection.id, request=[{"client_id": app.client_id, "status": True}]
+    )
+    enabled = sdk.connections.clients.get(connection.id)
+    assert [c.client_id for c in enabled] == [app.client_id]
+    sdk.connections.check_status(connection.id)
+    user = sdk.users.create(connection="shop-db", email="buyer@example.com", password=PASSWORD)
+    sdk.connections.users.delete_by_email(connection.id, email="buyer@example.com")
+    with pytest.raises(errors.NotFoundError):
+        sdk.users.get(user.user_id)
+    sdk.connections.delete(connection.id)
+    with pytest.raises(errors.NotFoundError):
+        sdk.connections.get(connection.id)
