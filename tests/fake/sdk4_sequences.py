@@ -271,6 +271,17 @@ def connections(sdk: Any, audience: str) -> None:
     assert status_of(lambda: sdk.connections.get(cid)) == 404
 
 
+@family("user_blocks")
+def user_blocks(sdk: Any, audience: str) -> None:
+    uid = _user(sdk, "grace@example.com")["user_id"]
+    assert sdk.user_blocks.get(uid) == {"blocked_for": []}
+    assert sdk.user_blocks.get_by_identifier("grace@example.com") == {"blocked_for": []}
+    sdk.user_blocks.unblock(uid)
+    sdk.user_blocks.unblock_by_identifier("grace@example.com")
+    assert sdk.users.update(uid, {"blocked": True})["blocked"] is True
+    assert sdk.users.get(uid)["blocked"] is True
+
+
 def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
     if argv == ["--list"]:
         print("\n".join(sequences))

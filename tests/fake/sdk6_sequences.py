@@ -186,3 +186,15 @@ def connections(sdk: Any, audience: str) -> None:
     sdk.connections.delete(connection.id)
     with pytest.raises(errors.NotFoundError):
         sdk.connections.get(connection.id)
+
+
+@family("user_blocks")
+def user_blocks(sdk: Any, audience: str) -> None:
+    made = _user(sdk, "grace@example.com")
+    assert sdk.user_blocks.list(made.user_id).blocked_for == []
+    assert sdk.user_blocks.list_by_identifier(identifier="grace@example.com").blocked_for == []
+    sdk.user_blocks.delete(made.user_id)
+    sdk.user_blocks.delete_by_identifier(identifier="grace@example.com")
+    blocked = sdk.users.update(made.user_id, blocked=True)
+    assert blocked.blocked is True
+    assert sdk.users.get(made.user_id).blocked is True

@@ -257,3 +257,41 @@ def user_organizations(call: Call) -> Reply:
             if user_id in members and org_id in tenant.organizations
         ]
     return 200, paginate(orgs, call.args, "organizations")
+
+
+# --- user blocks ---------------------------------------------------------------------------------
+# Auth0 blocks a user's IP after repeated failed logins (brute-force protection). The emulator
+# serves no logins, so no block ever exists: lists are empty and unblocking has nothing to undo.
+
+
+@HANDLERS.route("get_user-blocks_by_id")
+def user_blocks(call: Call) -> Reply:
+    with call.tenant.lock:
+        _user(call)
+    return 200, {"blocked_for": []}
+
+
+@HANDLERS.route("delete_user-blocks_by_id")
+def unblock_user(call: Call) -> Reply:
+    with call.tenant.lock:
+        _user(call)
+    return 204, None
+
+
+def _identifier(call: Call) -> str:
+    identifier = call.args.get("identifier")
+    if not identifier:
+        raise bad_query("Missing required property: identifier")
+    return identifier
+
+
+@HANDLERS.route("get_user-blocks")
+def identifier_blocks(call: Call) -> Reply:
+    _identifier(call)  # an email, username or phone number; no user need match it
+    return 200, {"blocked_for": []}
+
+
+@HANDLERS.route("delete_user-blocks")
+def unblock_identifier(call: Call) -> Reply:
+    _identifier(call)
+    return 204, None
