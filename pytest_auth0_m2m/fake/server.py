@@ -27,7 +27,7 @@ from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.routing.exceptions import RoutingException
 
 from ..auth0.endpoints import TenantEndpoints, refuse_management_audience
-from ..auth0.hosts import is_loopback, netloc
+from ..auth0.hosts import is_loopback, netloc, split_netloc
 from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
 from .apis import ApiSpec, carries_permissions, declarations
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
@@ -530,6 +530,11 @@ class FakeAuth0:
     def _dispatch(self, environ: WSGIEnvironment) -> Result:
         _, tenant, signer = self._started()
         method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+        host = str(environ.get("HTTP_HOST") or "")
+        if host and not is_loopback(split_netloc(host)[0]):
+            # A page the developer has open can point a name of its own at 127.0.0.1 (DNS
+            # rebinding): only requests addressed to a loopback name are served.
+            return 421, mgmt_body(421, _NOT_LOOPBACK, "misdirected_request"), {}
         raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI")
         if raw_uri:
             target = urlsplit(raw_uri) if "://" in raw_uri else None
@@ -576,6 +581,8 @@ class FakeAuth0:
             result = self._token(environ, tenant, signer, body)
             self.counters.record(TOKEN_OPERATION, result[0])
             return result
+        if str(endpoint).startswith("admin_") and _from_a_browser(environ):
+            return 403, mgmt_body(403, _ADMIN_FROM_A_BROWSER, "forbidden"), {}
         return self._local(str(endpoint), method, signer, body, args)
 
     # --- Management API ----------------------------------------------------------------------
@@ -768,6 +775,23 @@ class _Checkpoint:
     snapshot: Snapshot
     faults_mark: int
     rate_limits: RateLimits | None
+
+
+_NOT_LOOPBACK = "This emulator answers requests addressed to a loopback host only"
+_ADMIN_FROM_A_BROWSER = (
+    "The emulator's admin routes take a program's requests (a body as application/json, no "
+    "Origin header), never one a web page made"
+)
+
+
+def _from_a_browser(environ: WSGIEnvironment) -> bool:
+    """A request a browser may make for any page: it has an Origin, or a body that is not
+    declared JSON (a cross-site form or text/plain post needs no preflight)."""
+    if environ.get("HTTP_ORIGIN") is not None:
+        return True
+    has_body = str(environ.get("CONTENT_LENGTH") or "0") not in ("", "0")
+    media = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+    return has_body and media != "application/json"
 
 
 def _lag(seconds: float) -> float:

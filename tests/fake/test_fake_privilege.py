@@ -80,3 +80,51 @@ def test_no_management_api_token_is_minted(
     given = {k: real(v) for k, v in (claims or {}).items()} or None
     with pytest.raises(ValueError, match="mint"):
         fake.mint_token(real(audience), ["delete:users"], claims=given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example", "evil.example:8080", "10.0.0.1", "attacker.localhost.evil"]
+)
+def test_a_request_for_another_host_is_not_served(
+    fake: FakeAuth0, http: httpx.Client, host: str
+) -> None:
+    # DNS rebinding: a page points a name of its own at 127.0.0.1; the Host header shows it.
+    for method, path in (
+        ("POST", "/__fake__/reset"),
+        ("GET", "/api/v2/users"),
+        ("POST", "/oauth/token"),
+    ):
+        r = http.request(method, path, headers={"Host": host})
+        assert r.status_code == 421, (method, path, r.text)
+        assert r.json()["errorCode"] == "misdirected_request"
+    for loopback in (f"localhost:{fake.port}", f"127.0.0.1:{fake.port}", "[::1]"):
+        assert http.get("/__fake__/ping", headers={"Host": loopback}).status_code == 200
+
+
+def test_admin_routes_refuse_what_a_web_page_can_send(fake: FakeAuth0, http: httpx.Client) -> None:
+    # A cross-site page can post text/plain or a form without a preflight, and always sends
+    # Origin: neither reaches reset, seed, faults, checkpoint or rate limits.
+    seed = b'{"clients": [{"client_id": "evil", "client_secret": "evil-secret-0123456789"}]}'
+    refused = [
+        http.post("/__fake__/seed", content=seed, headers={"Content-Type": "text/plain"}),
+        http.post("/__fake__/seed", content=seed),
+        http.post(
+            "/__fake__/seed",
+            content=seed,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        http.post("/__fake__/reset", headers={"Origin": "null"}),
+        http.post("/__fake__/checkpoint", headers={"Origin": "https://evil.example"}),
+        http.post(
+            "/__fake__/faults",
+            json={"status": 503},
+            headers={"Origin": "https://evil.example"},
+        ),
+    ]
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    assert all(r.json()["errorCode"] == "forbidden" for r in refused)
+    assert fake.tenant.clients.get("evil") is None
+    # a program's JSON is served
+    r = http.post("/__fake__/seed", json={"users": [{"email": "ok@example.com"}]})
+    assert r.status_code == 201
+    assert http.post("/__fake__/checkpoint").status_code == 201

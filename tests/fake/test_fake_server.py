@@ -81,7 +81,12 @@ def test_keep_alive_one_connection_many_requests(fake: FakeAuth0) -> None:
         response.read()
         assert conn.sock is first_socket
     # A POST with a body on the same connection is fully read before the next request.
-    conn.request("POST", "/__fake__/seed", body=json.dumps({"users": [{"email": "k@example.com"}]}))
+    conn.request(
+        "POST",
+        "/__fake__/seed",
+        body=json.dumps({"users": [{"email": "k@example.com"}]}),
+        headers={"Content-Type": "application/json"},
+    )
     assert conn.getresponse().read()
     conn.request("GET", "/api/v2/users", headers=headers)
     assert len(json.loads(conn.getresponse().read())) == 1
