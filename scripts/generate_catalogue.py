@@ -117,6 +117,16 @@ EXTRA_PROPERTIES = {
     # organization-level roles (TestAccRoleOrganizationLevel.yaml)
     "post_roles": ("type", "owner_id"),
 }
+# The same for properties of component schemas (nested bodies), by schema name.
+EXTRA_SCHEMA_PROPERTIES = {
+    # TestAccNetworkACL*.yaml: Auth0 takes rule.match.auth0_managed (and validates its items)
+    "NetworkAclMatch": ("auth0_managed",),
+    # TestAccEventStream*.yaml: the webhook's credentials, which the spec's (response) schemas
+    # of the request leave out
+    "EventStreamWebhookBearerAuth": ("token",),
+    "EventStreamWebhookBasicAuth": ("password",),
+    "EventStreamWebhookCustomHeaderAuth": ("header_value",),
+}
 # The formats the emulator checks, as Auth0 does (a recording shows Auth0's 400 for a bad
 # email). Auth0's own formats (client-id, strict-https-uri, ...) have no published definition,
 # so they are dropped from the generated schemas rather than guessed.
@@ -212,6 +222,12 @@ def _checked(node: Any, used: set[str]) -> Any:
             out[key] = short_description(value)
         elif key in ("properties", "patternProperties", "definitions", "$defs"):
             out[key] = {name: _checked(sub, used) for name, sub in value.items()}
+        elif key == "oneOf":
+            # Auth0 takes a body that more than one alternative describes (its validator picks
+            # by the discriminating property; recorded event-stream bodies match two): checked
+            # as anyOf, worded as the spec's oneOf.
+            out["anyOf"] = _checked(value, used)
+            out["$comment"] = "oneOf"
         else:
             out[key] = _checked(value, used)
     return out
@@ -240,6 +256,9 @@ def _definitions(spec: dict[str, Any], used: set[str]) -> dict[str, Any]:
             continue
         more: set[str] = set()
         found[name] = _checked(spec["components"]["schemas"][name], more)
+        extra = EXTRA_SCHEMA_PROPERTIES.get(name, ())
+        if extra:
+            found[name]["properties"].update({p: {} for p in extra})
         pending.extend(sorted(more - found.keys()))
     return dict(sorted(found.items()))
 

@@ -194,6 +194,8 @@ def _what(rule: str, value: Any, definition: Mapping[str, Any]) -> str:
     if rule == "uniqueItems":
         first, second = _repeated(value)
         return f"Array items are not unique (indexes {first} and {second})"
+    if rule == "anyOf" and definition.get("$comment") == "oneOf":
+        rule = "oneOf"  # the spec's oneOf, checked as anyOf (scripts/generate_catalogue.py)
     if rule in _MESSAGES:
         size = len(value) if isinstance(value, (str, list, dict)) else 0
         return _MESSAGES[rule].format(value=value, size=size, limit=definition.get(rule))

@@ -54,7 +54,8 @@ def test_absent_singleton_is_404_until_created_and_after_delete(
     assert r.status_code == 404
     assert r.json()["message"] == "There is not a configured email provider"
     assert http.patch(path, json={"enabled": False}, headers=_h(fake)).status_code == 404
-    made = http.post(path, json={"name": "mandrill", "enabled": True}, headers=_h(fake))
+    provider = {"name": "mandrill", "enabled": True, "credentials": {"api_key": "k"}}
+    made = http.post(path, json=provider, headers=_h(fake))
     assert made.status_code == 201
     assert http.get(path, headers=_h(fake)).json()["name"] == "mandrill"
     assert http.delete(path, headers=_h(fake)).status_code == 204
@@ -101,7 +102,8 @@ def test_put_on_an_item_replaces_keeping_what_auth0_added(
     fake: FakeAuth0, http: httpx.Client
 ) -> None:
     # TestAccNetworkACL.yaml: acl_ ids, created_at; PUT replaces the rule; DELETE answers 200.
-    body = {"description": "d", "active": True, "priority": 1, "rule": {"scope": "tenant"}}
+    rule = {"action": {"block": True}, "scope": "tenant"}
+    body = {"description": "d", "active": True, "priority": 1, "rule": rule}
     made = http.post("/api/v2/network-acls", json=body, headers=_h(fake)).json()
     assert made["id"].startswith("acl_")
     item = f"/api/v2/network-acls/{made['id']}"
@@ -128,7 +130,8 @@ def test_upsert_by_key_where_the_collection_has_no_post(
 
 def test_lists_page_the_way_the_spec_declares(fake: FakeAuth0, http: httpx.Client) -> None:
     for n in range(3):
-        body = {"description": f"acl {n}", "active": True, "priority": n, "rule": {}}
+        rule = {"action": {"block": True}, "scope": "tenant"}
+        body = {"description": f"acl {n}", "active": True, "priority": n + 1, "rule": rule}
         assert http.post("/api/v2/network-acls", json=body, headers=_h(fake)).status_code == 201
     plain = http.get("/api/v2/network-acls", headers=_h(fake)).json()
     assert isinstance(plain, list)
@@ -161,8 +164,9 @@ def test_sub_resources_need_their_parent(fake: FakeAuth0, http: httpx.Client) ->
     ).json()
     path = f"/api/v2/connections/{connection['id']}/directory-provisioning"
     assert http.get(path, headers=_h(fake)).status_code == 404
-    assert http.post(path, json={"mapping": []}, headers=_h(fake)).status_code == 201
-    assert http.get(path, headers=_h(fake)).json()["mapping"] == []
+    mapping = [{"auth0": "email", "idp": "mail"}]
+    assert http.post(path, json={"mapping": mapping}, headers=_h(fake)).status_code == 201
+    assert http.get(path, headers=_h(fake)).json()["mapping"] == mapping
 
 
 def test_deleting_an_item_takes_its_sub_resources(fake: FakeAuth0, http: httpx.Client) -> None:
@@ -292,10 +296,68 @@ def test_trigger_bindings_as_recorded(fake: FakeAuth0, http: httpx.Client) -> No
     assert http.patch(path, json=bad, headers=_h(fake)).status_code == 404
 
 
+# A whole theme: the spec requires every group (TestAccBrandingTheme.yaml posts one like it).
+THEME = {
+    "displayName": "t",
+    "borders": {
+        "button_border_radius": 1,
+        "button_border_weight": 0,
+        "buttons_style": "pill",
+        "input_border_radius": 0,
+        "input_border_weight": 0,
+        "inputs_style": "pill",
+        "show_widget_shadow": True,
+        "widget_border_weight": 0,
+        "widget_corner_radius": 0,
+    },
+    "colors": {
+        "body_text": "#000000",
+        "error": "#000000",
+        "header": "#000000",
+        "icons": "#000000",
+        "input_background": "#000000",
+        "input_border": "#000000",
+        "input_filled_text": "#000000",
+        "input_labels_placeholders": "#000000",
+        "links_focused_components": "#000000",
+        "primary_button": "#000000",
+        "primary_button_label": "#000000",
+        "secondary_button_border": "#000000",
+        "secondary_button_label": "#000000",
+        "success": "#000000",
+        "widget_background": "#000000",
+        "widget_border": "#000000",
+    },
+    "fonts": {
+        "body_text": {"bold": True, "size": 100},
+        "buttons_text": {"bold": True, "size": 100},
+        "font_url": "",
+        "input_labels": {"bold": True, "size": 100},
+        "links": {"bold": True, "size": 100},
+        "links_style": "normal",
+        "reference_text_size": 16,
+        "subtitle": {"bold": True, "size": 100},
+        "title": {"bold": True, "size": 150},
+    },
+    "page_background": {
+        "background_color": "#ffffff",
+        "background_image_url": "",
+        "page_layout": "center",
+    },
+    "widget": {
+        "header_text_alignment": "center",
+        "logo_height": 52,
+        "logo_position": "center",
+        "logo_url": "",
+        "social_buttons_layout": "bottom",
+    },
+}
+
+
 def test_a_collections_default_is_its_first_item(fake: FakeAuth0, http: httpx.Client) -> None:
     # TestAccBrandingTheme.yaml: 404 before a theme exists, then the theme made.
     assert http.get("/api/v2/branding/themes/default", headers=_h(fake)).status_code == 404
-    theme = http.post("/api/v2/branding/themes", json={"displayName": "t"}, headers=_h(fake))
+    theme = http.post("/api/v2/branding/themes", json=THEME, headers=_h(fake))
     assert theme.status_code == 200
     got = http.get("/api/v2/branding/themes/default", headers=_h(fake))
     assert got.json()["themeId"] == theme.json()["themeId"]
