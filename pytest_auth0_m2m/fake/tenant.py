@@ -30,6 +30,7 @@ TABLES: tuple[str, ...] = (
     "org_members",
     "org_connections",
     "org_client_grants",
+    "org_invitations",
     "client_credentials",
     "user_permissions",
     "singletons",
@@ -109,6 +110,8 @@ class Tenant:
         self.org_connections: dict[str, dict[str, dict[str, Any]]] = {}
         # organization id -> ids of the client grants associated with it
         self.org_client_grants: dict[str, list[str]] = {}
+        # organization id -> {invitation id: the invitation as Auth0 answers it}
+        self.org_invitations: dict[str, dict[str, dict[str, Any]]] = {}
         # client id -> {credential id: a public key credential, without its PEM}
         self.client_credentials: dict[str, dict[str, dict[str, Any]]] = {}
         # user id -> (API identifier, permission name) pairs assigned to the user directly

@@ -198,3 +198,91 @@ def user_blocks(sdk: Any, audience: str) -> None:
     blocked = sdk.users.update(made.user_id, blocked=True)
     assert blocked.blocked is True
     assert sdk.users.get(made.user_id).blocked is True
+
+
+@family("organizations")
+def organizations(sdk: Any, audience: str) -> None:
+    org = sdk.organizations.create(name="acme", display_name="Acme Inc.", metadata={"tier": "gold"})
+    assert org.id.startswith("org_")
+    assert sdk.organizations.get(org.id).display_name == "Acme Inc."
+    assert sdk.organizations.get_by_name("acme").id == org.id
+    updated = sdk.organizations.update(org.id, display_name="Acme Corporation")
+    assert updated.display_name == "Acme Corporation"
+    assert [o.id for o in sdk.organizations.list()] == [org.id]
+
+    # enabled connections
+    connection_id = _db_connection_id(sdk)
+    enabled = sdk.organizations.enabled_connections.add(
+        org.id, connection_id=connection_id, assign_membership_on_login=False
+    )
+    assert enabled.connection_id == connection_id
+    changed = sdk.organizations.enabled_connections.update(
+        org.id, connection_id, assign_membership_on_login=True
+    )
+    assert changed.assign_membership_on_login is True
+    got = sdk.organizations.enabled_connections.get(org.id, connection_id)
+    assert got.connection.name == DB
+    listed = list(sdk.organizations.enabled_connections.list(org.id))
+    assert [c.connection_id for c in listed] == [connection_id]
+
+    # members and their roles
+    member = _user(sdk, "wile@example.com")
+    sdk.organizations.members.create(org.id, members=[member.user_id])
+    assert [m.user_id for m in sdk.organizations.members.list(org.id)] == [member.user_id]
+    role = sdk.roles.create(name="org-admin")
+    sdk.organizations.members.roles.assign(org.id, member.user_id, roles=[role.id])
+    member_roles = list(sdk.organizations.members.roles.list(org.id, member.user_id))
+    assert [r.id for r in member_roles] == [role.id]
+    sdk.organizations.members.roles.delete(org.id, member.user_id, roles=[role.id])
+    assert list(sdk.organizations.members.roles.list(org.id, member.user_id)) == []
+
+    # invitations
+    app = sdk.clients.create(
+        name="acme portal", app_type="regular_web", initiate_login_uri="https://acme.example/login"
+    )
+    invitation = sdk.organizations.invitations.create(
+        org.id,
+        inviter={"name": "Wile"},
+        invitee={"email": "road.runner@example.com"},
+        client_id=app.client_id,
+        connection_id=connection_id,
+    )
+    assert invitation.invitee.email == "road.runner@example.com"
+    assert invitation.organization_id == org.id
+    assert invitation.invitation_url
+    assert sdk.organizations.invitations.get(org.id, invitation.id).id == invitation.id
+    listed_inv = list(sdk.organizations.invitations.list(org.id))
+    assert [i.id for i in listed_inv] == [invitation.id]
+    sdk.organizations.invitations.delete(org.id, invitation.id)
+    assert list(sdk.organizations.invitations.list(org.id)) == []
+
+    # client grants associated with the organization
+    api = sdk.resource_servers.create(
+        name="acme api", identifier="https://api.acme.example/", scopes=[{"value": "read:anvils"}]
+    )
+    m2m = sdk.clients.create(
+        name="acme worker",
+        app_type="non_interactive",
+        grant_types=["client_credentials"],
+        default_organization=None,
+    )
+    grant = sdk.client_grants.create(
+        client_id=m2m.client_id,
+        audience=api.identifier,
+        scope=["read:anvils"],
+        organization_usage="allow",
+    )
+    added = sdk.organizations.client_grants.create(org.id, grant_id=grant.id)
+    # Auth0 names the id grant_id here (TestAccDataSourceClientGrantOrganizations.yaml)
+    assert added.grant_id == grant.id
+    org_grants = list(sdk.organizations.client_grants.list(org.id))
+    assert [g.id for g in org_grants] == [grant.id]
+    sdk.organizations.client_grants.delete(org.id, grant.id)
+    assert list(sdk.organizations.client_grants.list(org.id)) == []
+
+    sdk.organizations.members.delete(org.id, members=[member.user_id])
+    assert list(sdk.organizations.members.list(org.id)) == []
+    sdk.organizations.enabled_connections.delete(org.id, connection_id)
+    sdk.organizations.delete(org.id)
+    with pytest.raises(errors.NotFoundError):
+        sdk.organizations.get(org.id)
