@@ -295,3 +295,97 @@ def identifier_blocks(call: Call) -> Reply:
 def unblock_identifier(call: Call) -> Reply:
     _identifier(call)
     return 204, None
+
+
+# --- linked accounts -----------------------------------------------------------------------------
+# Linking moves the secondary user's identity into the primary (with its profile as profileData)
+# and deletes the secondary user; unlinking makes it a user of its own again. Both answer the
+# primary's identities (Auth0's docs: "Link User Accounts").
+
+_PROFILE_KEYS = ("email", "email_verified", "name", "nickname", "picture", "username")
+
+
+@HANDLERS.route("post_identities")
+def link_identity(call: Call) -> Reply:
+    body = call.body()
+    tenant = call.tenant
+    with tenant.lock:
+        primary = _user(call)
+        if "link_with" in body:
+            raise mgmt_error(
+                400,
+                "Linking with an ID token (link_with) is not emulated: pass provider and user_id",
+            )
+        provider, local_id = body.get("provider"), body.get("user_id")
+        if not provider or not local_id:
+            raise bad_body("Missing required properties: provider, user_id")
+        secondary_id = f"{provider}|{local_id}"
+        secondary = tenant.users.get(secondary_id)
+        if secondary is None or secondary_id == primary["user_id"]:
+            raise missing_user()
+        identity = dict(secondary["identities"][0])
+        identity["profileData"] = {k: secondary[k] for k in _PROFILE_KEYS if k in secondary}
+        tenant.delete_user(secondary_id)
+        primary["identities"] = [*primary["identities"], identity]
+        primary["updated_at"] = tenant.now_iso()
+        return 201, [dict(i) for i in primary["identities"]]
+
+
+@HANDLERS.route("delete_user_identity_by_user_id")
+def unlink_identity(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        primary = _user(call)
+        provider, local_id = call.params["provider"], call.params["user_id"]
+        linked = [
+            i
+            for i in primary["identities"][1:]
+            if i["provider"] == provider and i["user_id"] == local_id
+        ]
+        if not linked:
+            raise missing_user()
+        identity = linked[0]
+        primary["identities"] = [i for i in primary["identities"] if i is not identity]
+        profile = dict(identity.get("profileData") or {})
+        tenant.add_user({**profile, "connection": identity["connection"], "user_id": local_id})
+        return 200, [dict(i) for i in primary["identities"]]
+
+
+# --- what logins leave behind --------------------------------------------------------------------
+# The emulator serves no logins, so a user has no log events, sessions or refresh tokens; the
+# lists are empty in each one's paging style and deleting them has nothing to undo.
+
+
+def _login_owner(call: Call) -> None:
+    # /users/{id}/logs names the user id "id"; the sessions and refresh-token paths "user_id".
+    if call.tenant.users.get(call.params.get("id") or call.params["user_id"]) is None:
+        raise missing_user()
+
+
+@HANDLERS.route("get_logs_by_user")
+def user_logs(call: Call) -> Reply:
+    with call.tenant.lock:
+        _login_owner(call)
+    return 200, paginate([], call.args, "logs")
+
+
+@HANDLERS.route("get_sessions_for_user")
+def user_sessions(call: Call) -> Reply:
+    with call.tenant.lock:
+        _login_owner(call)
+    return 200, paginate([], call.args, "sessions", checkpoint_only=True)
+
+
+@HANDLERS.route("get_refresh_tokens_for_user")
+def user_refresh_tokens(call: Call) -> Reply:
+    with call.tenant.lock:
+        _login_owner(call)
+    return 200, paginate([], call.args, "tokens", checkpoint_only=True)
+
+
+@HANDLERS.route("delete_sessions_for_user")
+@HANDLERS.route("delete_refresh_tokens_for_user")
+def delete_login_state(call: Call) -> Reply:
+    with call.tenant.lock:
+        _login_owner(call)
+    return 202, None
