@@ -82,6 +82,43 @@ def bad_body(message: str) -> ApiError:
     return mgmt_error(400, f"Payload validation error: {message}", "invalid_body")
 
 
+def parse_json(raw: bytes) -> JSON:
+    """A request body as JSON, or Auth0's 400 for what JSON (RFC 8259) does not allow or the
+    emulator could not answer back: NaN and Infinity, numbers too large for a double, lone
+    surrogates (``"\\ud800"``), nesting deep enough to exhaust the parser."""
+    try:
+        value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        _check_strings(value)
+    except (ValueError, UnicodeError, RecursionError):
+        raise bad_body("'Invalid JSON: the request body could not be parsed'.") from None
+    return value
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError("a number too large")
+    return number
+
+
+def _check_strings(value: object) -> None:
+    """Raises UnicodeError for a string holding a lone surrogate (it has no UTF-8 form)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
 def bad_query(message: str) -> ApiError:
     return mgmt_error(400, f"Query validation error: {message}", "invalid_query_string")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import secrets
 import socket
 import ssl
@@ -37,6 +36,7 @@ from .common import (
     dumps,
     mgmt_body,
     not_emulated_body,
+    parse_json,
     validate_path,
 )
 from .faults import (
@@ -717,8 +717,8 @@ class FakeAuth0:
         if endpoint == "admin_checkpoint":
             return 201, {"checkpoint": self.checkpoint()}, {}
         try:
-            data = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            data = parse_json(body) if body.strip() else {}
+        except ApiError:
             return 400, mgmt_body(400, "Invalid JSON body", "invalid_body"), {}
         if not isinstance(data, dict):
             return 400, mgmt_body(400, "Expected a JSON object", "invalid_body"), {}
@@ -828,8 +828,8 @@ def _token_params(content_type: str, body: bytes) -> dict[str, Any]:
     media = content_type.split(";")[0].strip().lower()
     if media == "application/json" or (not media and body.lstrip()[:1] == b"{"):
         try:
-            data = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            data = parse_json(body) if body.strip() else {}
+        except ApiError:
             raise oauth_error(400, "invalid_request", "Invalid JSON body") from None
         if not isinstance(data, dict):
             raise oauth_error(400, "invalid_request", "Invalid JSON body")

@@ -55,13 +55,15 @@ def _reachable(schema: Any) -> dict[str, Any]:
     return found
 
 
-def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
-    """``body`` if it satisfies the operation's request schema, else Auth0's 400 invalid_body.
+def validate_body(operation_id: str, body: JSON) -> Any:
+    """``body`` if it satisfies the operation's request schema, else Auth0's 400 invalid_body
+    (an object for nearly every operation; an array where the spec says so).
 
     A property sent as null in an update (``patch_*``) is accepted whatever its type: Auth0
     unsets it (recordings), where the spec often does not list null among its types.
     """
-    if not isinstance(body, dict):
+    wanted = resolve(BODIES[operation_id]).get("type", "object")
+    if wanted == "object" and not isinstance(body, dict):
         raise bad_body(f"'Expected type object but found type {json_type(body)}'.")
     try:
         _validator(operation_id)(body)
@@ -79,24 +81,28 @@ def validate_body(operation_id: str, body: JSON) -> dict[str, Any]:
                 if _min_properties_met_by_nulls(body, failure):
                     return body
                 raise bad_body(auth0_message(failure)) from None
-            checked = {k: v for k, v in checked.items() if k != unset}
+            checked = {k: v for k, v in body.items() if k != unset and k in checked}
 
 
 def _unset_in_update(
-    operation_id: str, body: dict[str, Any], failure: fastjsonschema.JsonSchemaValueException
+    operation_id: str, body: Any, failure: fastjsonschema.JsonSchemaValueException
 ) -> str | None:
     """The top-level property the failure is about, if it is a null in an update."""
-    if not operation_id.startswith("patch_"):
+    if not operation_id.startswith("patch_") or not isinstance(body, dict):
         return None
     name = _path(failure.name or "data")
     return name if name in body and body[name] is None else None
 
 
 def _min_properties_met_by_nulls(
-    body: dict[str, Any], failure: fastjsonschema.JsonSchemaValueException
+    body: Any, failure: fastjsonschema.JsonSchemaValueException
 ) -> bool:
     """An update of nulls only is still an update: Auth0 counts them (they unset)."""
-    if failure.rule != "minProperties" or _path(failure.name or "data"):
+    if (
+        failure.rule != "minProperties"
+        or _path(failure.name or "data")
+        or not isinstance(body, dict)
+    ):
         return False
     return len(body) >= int(resolve(failure.definition or {}).get("minProperties", 0))
 

@@ -210,3 +210,53 @@ def test_a_form_encoded_body_is_read_as_its_json_twin(fake: FakeAuth0, http: htt
         "Payload validation error: 'Expected type boolean but found type string' on property "
         "is_first_party"
     )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 5000 + b"]" * 5000,
+        b'{"a":' * 3000 + b"1" + b"}" * 3000,
+        b'{"connection": "Username-Password-Authentication", "email": "s@example.com", '
+        b'"password": "Str0ng!Passw0rd#1", "app_metadata": {"x": "\\ud800"}}',
+        b'{"connection": "c", "email": "n@example.com", "app_metadata": {"x": NaN}}',
+        b'{"connection": "c", "email": "n@example.com", "app_metadata": {"x": Infinity}}',
+        b'{"connection": "c", "email": "n@example.com", "app_metadata": {"x": 1e999}}',
+    ],
+)
+def test_what_json_does_not_allow_is_a_400_never_a_500(
+    fake: FakeAuth0, http: httpx.Client, raw: bytes
+) -> None:
+    # Red-team finding: deep nesting was a RecursionError, a lone surrogate was stored and then
+    # made every user list a 500, 1e999 came back as Infinity.
+    headers = {**bearer(fake, "create:users", "read:users"), "Content-Type": "application/json"}
+    r = http.post("/api/v2/users", headers=headers, content=raw)
+    assert (
+        _message(r)
+        == "Payload validation error: 'Invalid JSON: the request body could not be parsed'."
+    )
+    assert http.get("/api/v2/users", headers=headers).status_code == 200
+    assert fake.server_errors == []
+    token = http.post("/oauth/token", content=raw, headers={"Content-Type": "application/json"})
+    assert token.status_code == 400
+    assert fake.server_errors == []
+
+
+def test_a_body_the_spec_makes_an_array_is_checked_as_one(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    headers = bearer(fake, "read:connections", "update:connections")
+    connection = http.get("/api/v2/connections", headers=headers).json()[0]
+    path = f"/api/v2/connections/{connection['id']}/clients"
+    assert _message(http.patch(path, headers=headers, json=[])) == (
+        "Payload validation error: 'Array is too short (0), minimum 1'."
+    )
+    bad = http.patch(path, headers=headers, json=[{"client_id": "x"}])
+    assert "Missing required property: status" in _message(bad)
+    assert _message(http.patch(path, headers=headers, json={"client_id": "x"})).startswith(
+        "Payload validation error: 'Expected type array but found type object'"
+    )
+    ok = http.patch(
+        path, headers=headers, json=[{"client_id": fake.provisioner.client_id, "status": True}]
+    )
+    assert ok.status_code == 204, ok.text

@@ -4,7 +4,6 @@ engine (routes/engine.py) for every other operation it has facts for; the rest a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ...auth0.scopes import Operation
-from ..common import JSON, Reply, bad_body, mgmt_error
+from ..common import JSON, Reply, bad_body, json_type, mgmt_error, parse_json
 from ..tenant import Tenant
 from ..validation import form_body, validate_body
 
@@ -45,14 +44,21 @@ class Call:
                 f"Unsupported Media Type: expected application/json, got {media}",
                 "unsupported_media_type",
             )
-        try:
-            return json.loads(self.raw_body)
-        except (ValueError, UnicodeDecodeError):
-            raise bad_body("'Invalid JSON: the request body could not be parsed'.") from None
+        return parse_json(self.raw_body)
 
     def body(self) -> dict[str, Any]:
-        """The body validated against this operation's request schema."""
-        return validate_body(self.operation.operation_id, self.json())
+        """The body validated against this operation's request schema (an object)."""
+        checked = validate_body(self.operation.operation_id, self.json())
+        if not isinstance(checked, dict):
+            raise bad_body(f"'Expected type object but found type {json_type(checked)}'.")
+        return checked
+
+    def body_items(self) -> list[Any]:
+        """The body of an operation whose schema is an array, validated against it."""
+        checked = validate_body(self.operation.operation_id, self.json())
+        if not isinstance(checked, list):
+            raise bad_body(f"'Expected type array but found type {json_type(checked)}'.")
+        return checked
 
 
 Handler = Callable[[Call], Reply]

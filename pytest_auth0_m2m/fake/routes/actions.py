@@ -35,8 +35,8 @@ def _action(call: Call, ref: Any) -> dict[str, Any]:
 
 @HANDLERS.route("patch_bindings")
 def update_bindings(call: Call) -> Reply:
-    body = call.json()
-    if not isinstance(body, dict) or not isinstance(body.get("bindings"), list):
+    body = call.body()
+    if not isinstance(body.get("bindings"), list):
         raise bad_body("'Missing required property: bindings'.")
     with call.tenant.lock:
         now = call.tenant.now_iso()

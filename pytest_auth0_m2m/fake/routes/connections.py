@@ -6,7 +6,6 @@ from typing import Any
 
 from ..common import (
     Reply,
-    bad_body,
     bad_query,
     mgmt_error,
     not_found_error,
@@ -95,12 +94,7 @@ def client_connections(call: Call) -> Reply:
 def enable_clients(call: Call) -> Reply:
     """PATCH /connections/{id}/clients: ``[{client_id, status}]`` switches each client on or off
     for the connection; 204 (terraform recordings, TestAccConnectionClient.yaml)."""
-    changes = call.json()
-    if not isinstance(changes, list) or not all(
-        isinstance(c, dict) and isinstance(c.get("client_id"), str) and "status" in c
-        for c in changes
-    ):
-        raise bad_body("'Expected type array of {client_id, status}'.")
+    changes = call.body_items()  # the spec's schema: [{client_id, status}], at least one
     with call.tenant.lock:
         connection = _connection(call)
         enabled = list(connection.get("enabled_clients") or ())
