@@ -115,3 +115,17 @@ def test_a_retired_search_engine_is_refused_in_auth0_s_words(searched, engine: s
         "error": "Bad Request",
         "message": f"You are not allowed to use search_engine={engine}.",
     }
+
+
+@pytest.mark.parametrize(
+    ("page", "per_page", "status"), [(9, 100, 200), (10, 100, 400), (1000, 1, 400), (19, 50, 200)]
+)
+def test_only_the_first_1000_results_can_be_paged(
+    searched, page: int, per_page: int, status: int
+) -> None:  # type: ignore[no-untyped-def]
+    http, headers, _ = searched
+    r = http.get("/api/v2/users", params={"page": page, "per_page": per_page}, headers=headers)
+    assert r.status_code == status, r.text
+    if status == 400:
+        assert r.json()["errorCode"] == "invalid_paging"
+        assert r.json()["message"].startswith("You can only page through the first 1000 records.")

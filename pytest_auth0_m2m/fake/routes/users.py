@@ -14,6 +14,7 @@ from ..common import (
     mgmt_error,
     not_found_error,
     paginate,
+    query_int,
     require_string_list,
     select_fields,
 )
@@ -21,6 +22,7 @@ from ..tenant import Tenant
 from . import Call, HandlerTable
 
 HANDLERS = HandlerTable()
+SEARCH_RESULTS_LIMIT = 1000
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
@@ -144,6 +146,17 @@ def list_users(call: Call) -> Reply:
         if direction not in ("1", "-1"):
             raise bad_query(f"'String does not match pattern: {sort}' on property sort.")
         users = sorted(users, key=lambda u: str(_field(u, field) or ""), reverse=direction == "-1")
+    page = query_int(args, "page", 0, 0, None)
+    per_page = query_int(args, "per_page", 50, 0, 100)
+    if (page + 1) * per_page > SEARCH_RESULTS_LIMIT:
+        # Auth0's search index serves the first 1000 results only (docs: view search results
+        # by page, "Limitation"); its answer as auth0/auth0.net#979 shows it.
+        raise mgmt_error(
+            400,
+            "You can only page through the first 1000 records. See "
+            "https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation",
+            "invalid_paging",
+        )
     return 200, paginate(users, args, "users", with_length=True)
 
 
