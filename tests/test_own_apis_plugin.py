@@ -431,3 +431,51 @@ def test_api_mint_token_never_makes_a_management_api_token(
     project.makeini(INI)
     project.makepyfile(MINTS_A_MANAGEMENT_TOKEN)
     project.runpytest(*mode, "-p", "no:randomly").assert_outcomes(passed=1)
+
+
+FETCHES_ITS_OWN_TOKEN = """
+import httpx
+import jwt
+import pytest
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_code_under_test_fetches_its_own_token(api_credentials, api_verification):
+    c = api_credentials
+    as_json = httpx.post(c.token_url, json={
+        "grant_type": "client_credentials", "client_id": c.client_id,
+        "client_secret": str(c.client_secret), "audience": c.audience,
+    })
+    assert as_json.status_code == 200, as_json.text
+    token = as_json.json()["access_token"]
+    key = jwt.PyJWKClient(api_verification.jwks_url).get_signing_key_from_jwt(token)
+    claims = jwt.decode(token, key.key, algorithms=api_verification.algorithms,
+                        audience=api_verification.audience, issuer=api_verification.issuer)
+    assert claims["scope"] == "read:orders"
+    as_form = httpx.post(c.token_url, data={
+        "grant_type": "client_credentials", "client_id": c.client_id,
+        "client_secret": str(c.client_secret), "audience": c.audience,
+    })
+    assert as_form.json()["access_token"] == token
+    wrong = httpx.post(c.token_url, json={
+        "grant_type": "client_credentials", "client_id": c.client_id,
+        "client_secret": "not-it", "audience": c.audience,
+    })
+    assert wrong.status_code == 401
+    other = httpx.post(c.token_url, json={
+        "grant_type": "client_credentials", "client_id": c.client_id,
+        "client_secret": str(c.client_secret), "audience": "https://billing.example.com",
+    })
+    assert other.status_code == 403
+"""
+
+
+@pytest.mark.parametrize("mode", [["--auth0-fake"], ["--block-network"]])
+def test_a_test_fetching_its_own_token_runs_in_fake_and_offline_replay(
+    project: pytest.Pytester, mode: list[str]
+) -> None:
+    # Red-team finding: in replay the token_url was the recordings domain, which cannot
+    # resolve, and nothing had been recorded for such a test.
+    project.makeini(INI)
+    project.makepyfile(FETCHES_ITS_OWN_TOKEN)
+    project.runpytest(*mode, "-p", "no:randomly").assert_outcomes(passed=1)

@@ -3,7 +3,9 @@
 A replayed session has no tenant, yet the API under test verifies real signatures. Its tokens
 are signed by the public replay key (cassettes/placeholders.py) with the recordings domain as
 issuer, and :class:`ReplayJwks` serves that key's JWKS on 127.0.0.1, where the API under test
-fetches it as it would fetch the tenant's. Nothing signed by this key is worth anything.
+fetches it as it would fetch the tenant's. Code under test that fetches its own token with
+``api_credentials`` gets one from the same server's ``/oauth/token``, so no cassette is needed.
+Nothing signed by this key is worth anything.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pytest_auth0_m2m.auth0.endpoints import AppCredentials, TenantEndpoints
 from pytest_auth0_m2m.cassettes.placeholders import (
@@ -31,6 +34,9 @@ from pytest_auth0_m2m.cassettes.placeholders import (
 
 JWKS_PATH = "/.well-known/jwks.json"
 OPENID_PATH = "/.well-known/openid-configuration"
+TOKEN_PATH = "/oauth/token"
+# (client_id, client_secret, audience) -> (status, JSON body) of the token endpoint
+TokenEndpoint = Callable[[str, str, str], tuple[int, dict[str, Any]]]
 
 
 def api_token_claims(
@@ -73,20 +79,51 @@ def replay_jwks() -> dict[str, Any]:
 class ReplayApiSource:
     """Placeholder credentials and tokens for the user's APIs in a replayed session."""
 
-    def __init__(self, endpoints: TenantEndpoints, rbac: Mapping[str, bool]) -> None:
+    def __init__(
+        self, endpoints: TenantEndpoints, rbac: Mapping[str, bool], token_url: str | None = None
+    ) -> None:
         self.endpoints = endpoints
         self._rbac = dict(rbac)  # API identifier -> tokens carry permissions
         self._tokens: dict[tuple[str, frozenset[str]], str] = {}
+        # Where api_credentials' token_url points: the replay server's token endpoint.
+        self.token_url = token_url or endpoints.token_url
+        self._apps: dict[str, tuple[str, frozenset[str]]] = {}  # client id -> (API, scopes)
+        self._lock = threading.Lock()
 
     def api_credentials(self, api: str, scopes: frozenset[str]) -> AppCredentials:
         client_id = str(api_token_claims(self.endpoints.domain, api, scopes)["azp"])
+        with self._lock:
+            self._apps[client_id] = (api, scopes)
         return AppCredentials(
             domain=self.endpoints.domain,
             client_id=client_id,
             client_secret=PLACEHOLDER_CLIENT_SECRET,
             audience=api,
-            token_url=self.endpoints.token_url,
+            token_url=self.token_url,
         )
+
+    def token_endpoint(
+        self, client_id: str, secret: str, audience: str
+    ) -> tuple[int, dict[str, Any]]:
+        """What ``/oauth/token`` answers an app of :meth:`api_credentials`, as Auth0 does: its
+        token for the API it was made for, 401 for other credentials, 403 for another API."""
+        with self._lock:
+            app = self._apps.get(client_id)
+        if app is None or secret != PLACEHOLDER_CLIENT_SECRET:
+            return 401, {"error": "access_denied", "error_description": "Unauthorized"}
+        api, scopes = app
+        if audience != api:
+            return 403, {
+                "error": "access_denied",
+                "error_description": f'Client is not authorized to access "{audience}".',
+            }
+        token = self.api_token(api, scopes)
+        return 200, {
+            "access_token": token,
+            "scope": scope_string(sorted(scopes)),
+            "expires_in": PLACEHOLDER_EXP - PLACEHOLDER_IAT,
+            "token_type": "Bearer",
+        }
 
     def api_token(self, api: str, scopes: frozenset[str]) -> str:
         token = self._tokens.get((api, scopes))
@@ -107,6 +144,43 @@ class ReplayApiSource:
 
 class _Handler(BaseHTTPRequestHandler):
     issuer = ""
+    answer_token: TokenEndpoint | None = None
+
+    def do_POST(self) -> None:
+        endpoint = type(self).answer_token
+        if self.path.split("?", 1)[0] != TOKEN_PATH or endpoint is None:
+            self.send_error(404)
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(min(length, 64 * 1024)).decode("utf-8", "replace")
+        params: dict[str, Any]
+        if "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                loaded = json.loads(raw or "{}")
+            except ValueError:
+                loaded = None
+            params = loaded if isinstance(loaded, dict) else {}
+        else:
+            params = dict(parse_qsl(raw))
+        if params.get("grant_type") != "client_credentials":
+            grant = params.get("grant_type")
+            description = f"Unsupported grant type: {grant}"
+            self._answer(400, {"error": "unsupported_grant_type", "error_description": description})
+            return
+        status, body = endpoint(
+            str(params.get("client_id", "")),
+            str(params.get("client_secret", "")),
+            str(params.get("audience", "")),
+        )
+        self._answer(status, body)
+
+    def _answer(self, status: int, body: Any) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -121,23 +195,20 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_error(404)
             return
-        payload = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self._answer(200, body)
 
     def log_message(self, format: str, *args: Any) -> None:
         return  # a test run's output is not the place for an access log
 
 
 class ReplayJwks:
-    """The replay key's JWKS (and a discovery document) served on 127.0.0.1."""
+    """The replay key's JWKS and a discovery document served on 127.0.0.1, and ``/oauth/token``
+    once given a ``token_endpoint`` (replay's answer to an app fetching its own token)."""
 
-    def __init__(self, issuer: str) -> None:
-        handler = type("ReplayJwksHandler", (_Handler,), {"issuer": issuer})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def __init__(self, issuer: str, token_endpoint: TokenEndpoint | None = None) -> None:
+        self._handler: type[_Handler] = type("ReplayJwksHandler", (_Handler,), {"issuer": issuer})
+        self.token_endpoint = token_endpoint
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="auth0-m2m-replay-jwks", daemon=True
@@ -150,6 +221,20 @@ class ReplayJwks:
     @property
     def jwks_url(self) -> str:
         return self.url + JWKS_PATH
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def token_endpoint(self) -> TokenEndpoint | None:
+        """What answers ``POST /oauth/token`` (None: 404)."""
+        endpoint: TokenEndpoint | None = self._handler.answer_token
+        return endpoint
+
+    @token_endpoint.setter
+    def token_endpoint(self, endpoint: TokenEndpoint | None) -> None:
+        self._handler.answer_token = staticmethod(endpoint) if endpoint else None
 
     def start(self) -> ReplayJwks:
         self._thread.start()

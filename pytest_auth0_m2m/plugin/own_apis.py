@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import httpx
 
     from pytest_auth0_m2m.fake import ApiDeclaration
-    from pytest_auth0_m2m.own_apis.replay import ReplayApiSource
+    from pytest_auth0_m2m.own_apis.replay import ReplayApiSource, ReplayJwks
     from pytest_auth0_m2m.own_apis.usage import ApiRunReport, ApiUsage, Call
 
 APIS_KEY = pytest.StashKey[dict[str, ApiConfig]]()
@@ -211,17 +211,24 @@ def _auth0_m2m_api_source(request: pytest.FixtureRequest) -> Any:
         from pytest_auth0_m2m.own_apis.replay import ReplayApiSource
 
         apis = request.config.stash.get(APIS_KEY, {})
-        return ReplayApiSource(auth0_tenant, {a.identifier: a.rbac for a in apis.values()})
+        server = request.getfixturevalue("_auth0_m2m_replay_jwks")
+        # Code under test fetching its own token (api_credentials) gets it from the replay
+        # server, so these tests need no cassette either.
+        source = ReplayApiSource(
+            auth0_tenant, {a.identifier: a.rbac for a in apis.values()}, server.token_url
+        )
+        server.token_endpoint = source.token_endpoint
+        return source
     return request.getfixturevalue("_auth0_m2m_source")
 
 
 @pytest.fixture(scope="session")
-def _auth0_m2m_replay_jwks(request: pytest.FixtureRequest) -> Generator[str, None, None]:
-    """The replay key's JWKS served on 127.0.0.1 for the API under test (replay mode)."""
+def _auth0_m2m_replay_jwks(request: pytest.FixtureRequest) -> Generator[ReplayJwks, None, None]:
+    """The replay key's JWKS (and a token endpoint) served on 127.0.0.1 (replay mode)."""
     from pytest_auth0_m2m.own_apis.replay import ReplayJwks
 
     with ReplayJwks(_endpoints(request).issuer) as server:
-        yield server.jwks_url
+        yield server
 
 
 def _endpoints(request: pytest.FixtureRequest) -> TenantEndpoints:
@@ -411,7 +418,7 @@ def api_verification(request: pytest.FixtureRequest) -> ApiVerification:
     api = _api_for(request, "api_verification")
     auth0_tenant = _endpoints(request)
     if auth0_tenant.mode == "replay":
-        jwks_url = str(request.getfixturevalue("_auth0_m2m_replay_jwks"))
+        jwks_url = request.getfixturevalue("_auth0_m2m_replay_jwks").jwks_url
     else:
         jwks_url = f"{auth0_tenant.base_url}/.well-known/jwks.json"
     return ApiVerification(jwks_url, auth0_tenant.issuer, api.identifier)
