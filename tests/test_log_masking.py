@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 
 import pytest
+from prov_helpers import live, tenant
 
 from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+
+__all__ = ["live", "tenant"]  # fixtures
 
 TENANT = "dev-acme42.eu.auth0.com"
 SECRET = "pr0visioner-s3cret-value-XYZ"
@@ -62,3 +65,41 @@ def test_a_live_session_masks_what_httpx_logs(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=all")
     result.assert_outcomes(passed=1)
     assert "mode=live" in result.stdout.str()
+
+
+def test_secrets_learned_later_are_masked_too(caplog: pytest.LogCaptureFixture) -> None:
+    learned: list[str] = []
+    masking = MaskedLogRecords([TENANT], [], learned=lambda: tuple(learned))
+    masking.install()
+    try:
+        learned.append("an-app-secret-learned-at-run-time")
+        logging.getLogger("app").warning("secret an-app-secret-learned-at-run-time")
+    finally:
+        masking.uninstall()
+    assert "an-app-secret-learned-at-run-time" not in caplog.text
+    assert "secret ***" in caplog.text
+
+
+LOGS_ITS_APP_SECRET = """
+import logging
+
+import pytest
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_logs(m2m_credentials, mgmt_token, caplog):
+    caplog.set_level(logging.INFO)
+    secret = str(m2m_credentials.client_secret)
+    logging.getLogger("app").warning("secret %s token %s", secret, str(mgmt_token))
+    assert secret not in caplog.text
+    assert str(mgmt_token) not in caplog.text
+    assert "secret *** token ***" in caplog.text
+"""
+
+
+@pytest.mark.e2e
+def test_a_live_session_masks_its_apps_secrets_in_logs(live: pytest.Pytester) -> None:
+    # Red-team finding: the per-API app's client secret was printed in a failing test's logs.
+    live.makepyfile(test_logs=LOGS_ITS_APP_SECRET)
+    # recording on: the session learns its app's secret as it sets the cassette up
+    live.runpytest_subprocess("--record-mode=all", "-p", "no:randomly").assert_outcomes(passed=1)

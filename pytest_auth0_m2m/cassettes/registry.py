@@ -60,6 +60,8 @@ class SecretRegistry:
         # Values redaction took out of a secret field: masked wherever they reappear (Auth0
         # quotes a rejected password in its 400 message). A tuple, copied on news only.
         self._redacted: tuple[str, ...] = ()
+        # The secrets told so far, longest first (for masking log records); made on news only.
+        self._values: tuple[str, ...] | None = None
 
     def add_secret(self, value: str | None, what: str) -> None:
         """Guard ``value``: a cassette holding it (in any encoding) is not written."""
@@ -80,6 +82,7 @@ class SecretRegistry:
         if value not in self._secrets:
             self._secrets[value] = what
             self._listed = None
+            self._values = None
 
     def add_redacted(self, value: str | None, what: str) -> None:
         """A value redaction replaced in a secret field: guarded, and masked by redaction
@@ -91,6 +94,14 @@ class SecretRegistry:
             if value not in self._redacted:
                 # Longest first: a value inside another is masked after it.
                 self._redacted = tuple(sorted((*self._redacted, value), key=len, reverse=True))
+
+    def told_values(self) -> tuple[str, ...]:
+        """The secrets told so far (not asking the sources), longest first; cheap when nothing
+        changed, for a check on every log record."""
+        with self._lock:
+            if self._values is None:
+                self._values = tuple(sorted(self._secrets, key=len, reverse=True))
+            return self._values
 
     def redacted_values(self) -> tuple[str, ...]:
         """Every value ``add_redacted`` was told, longest first."""

@@ -141,9 +141,20 @@ def pytest_configure(config: pytest.Config) -> None:
         from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
 
         # httpx logs each request's URL: the tenant's name must not reach CI output that way.
-        masking = MaskedLogRecords([host_of(settings.domain.value)], [settings.client_secret or ""])
+        masking = MaskedLogRecords(
+            [host_of(settings.domain.value)],
+            [settings.client_secret or ""],
+            learned=lambda: _told_secrets(config),
+        )
         masking.install()
         config.stash[LOG_MASKING_KEY] = masking
+
+
+def _told_secrets(config: pytest.Config) -> tuple[str, ...]:
+    from pytest_auth0_m2m.plugin.cassettes import REGISTRY_KEY
+
+    registry = config.stash.get(REGISTRY_KEY, None)
+    return registry.told_values() if registry is not None else ()
 
 
 @pytest.hookimpl(trylast=True)

@@ -4,7 +4,8 @@ httpx logs every request's URL at INFO (``HTTP Request: GET https://dev-x.eu.aut
 vcrpy and httpcore more at DEBUG, and pytest shows captured logs of a failing test in CI output,
 which is often public. While a session talks to a real tenant, every record made in the process
 has the tenant's host masked as the rest of the output shows it (``de***.eu.auth0.com``), the
-provisioner's secret and any JWT replaced by ``***``. The record factory is the one hook every
+provisioner's secret, every secret the session's registry was told (its apps' client secrets)
+and any JWT replaced by ``***``. The record factory is the one hook every
 logger goes through; it is put back at the end of the session.
 """
 
@@ -24,9 +25,16 @@ MARK = "***"
 class MaskedLogRecords:
     """Installs a log record factory that masks ``hosts`` and ``secrets`` in each message."""
 
-    def __init__(self, hosts: Sequence[str], secrets: Sequence[str]) -> None:
+    def __init__(
+        self,
+        hosts: Sequence[str],
+        secrets: Sequence[str],
+        learned: Callable[[], Sequence[str]] | None = None,
+    ) -> None:
         self._hosts = [(re.compile(re.escape(h), re.IGNORECASE), masked(h)) for h in hosts if h]
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # The secrets the session learns as it runs (its apps' secrets, tokens): asked per record.
+        self._learned = learned
         self._previous: Callable[..., logging.LogRecord] | None = None
 
     def install(self) -> None:
@@ -40,8 +48,10 @@ class MaskedLogRecords:
         self._previous = None
 
     def mask(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, MARK)
+        learned = self._learned() if self._learned is not None else ()
+        for secret in (*learned, *self._secrets):
+            if secret in text:
+                text = text.replace(secret, MARK)
         text = JWT_PATTERN.sub(MARK, text)
         for pattern, shown in self._hosts:
             text = pattern.sub(shown, text)
