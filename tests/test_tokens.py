@@ -54,6 +54,9 @@ def test_files_are_private(tmp_path: Path) -> None:
     [entry] = (tmp_path / "tokens").glob("*.json")
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "tokens").stat().st_mode) == 0o700
+    locks = list((tmp_path / "tokens").glob("*.lock"))
+    assert locks, "the cache keeps a lock file beside each entry"
+    assert [stat.S_IMODE(lock.stat().st_mode) for lock in locks] == [0o600] * len(locks)
     assert "token-1" not in repr(cache)
 
 

@@ -161,7 +161,7 @@ class SharedBucket:
         # Imported here: only a paced (live) session needs a lock file, not a replay.
         from filelock import FileLock
 
-        self._lock = FileLock(str(path.with_suffix(".lock")), timeout=60)
+        self._lock = FileLock(str(path.with_suffix(".lock")), timeout=60, mode=0o600)
 
     def __repr__(self) -> str:
         return f"SharedBucket({self.limit})"

@@ -251,7 +251,7 @@ def app_lock(locks: Path, domain: str, scope_hash: str) -> FileLock:
     tenant (Provisioner.ensure_app)."""
     private_dir(locks)  # 0700, no symbolic link followed: lock files are made in it
     tag = hashlib.sha256(f"{domain}\n{scope_hash}".encode()).hexdigest()[:24]
-    return FileLock(str(locks / f"app-{tag}.lock"), timeout=300)
+    return FileLock(str(locks / f"app-{tag}.lock"), timeout=300, mode=0o600)
 
 
 class RunState:
@@ -260,7 +260,7 @@ class RunState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = FileLock(str(path.with_suffix(".lock")), timeout=120)
+        self._lock = FileLock(str(path.with_suffix(".lock")), timeout=120, mode=0o600)
 
     @property
     def run_id(self) -> str:

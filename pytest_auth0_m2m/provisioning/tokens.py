@@ -152,7 +152,7 @@ class TokenCache:
             self._memory[key] = token
             return token.access_token, False
         path = self.directory / f"{key}.json"
-        with FileLock(str(self.directory / f"{key}.lock"), timeout=300):
+        with FileLock(str(self.directory / f"{key}.lock"), timeout=300, mode=0o600):
             hit = self._read(path)
             if hit is not None and hit.usable(self.clock()):
                 self._memory[key] = hit
