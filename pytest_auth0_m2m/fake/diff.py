@@ -27,6 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 import yaml
 
+from ..auth0 import insufficient_scope
 from ..auth0.scopes import catalogue
 from .common import is_not_emulated
 from .server import FakeAuth0
@@ -271,6 +272,14 @@ def _mapped(text: str, ids: dict[str, str]) -> str:
     return text
 
 
+def _full_message(text: str) -> str:
+    with contextlib.suppress(ValueError):
+        value = json.loads(text)
+        if isinstance(value, dict):
+            return str(value.get("message", ""))
+    return ""
+
+
 def _message(text: str) -> str:
     try:
         value = json.loads(text)
@@ -292,7 +301,20 @@ def _error_code(text: str) -> str:
 def replay(name: str, interactions: Iterable[Recorded], report: Report) -> None:
     """Send a cassette's Management API requests to a fresh emulator, in order."""
     with FakeAuth0() as fake:
-        token = fake.issue_token("fidelity-diff", sorted(catalogue().scopes))
+        every = frozenset(catalogue().scopes)
+        tokens: dict[frozenset[str], str] = {}
+
+        def token_for(item: Recorded) -> str:
+            # A recorded 403 for missing scopes (a least-privilege test's expected denial) is
+            # replayed with a token that lacks them, as the recording's token did.
+            lacking: frozenset[str] = frozenset()
+            if item.status == 403:
+                lacking = frozenset(insufficient_scope.scopes_named(_full_message(item.response)))
+            granted = every - lacking
+            if granted not in tokens:
+                tokens[granted] = fake.issue_token("fidelity-diff", sorted(granted))
+            return tokens[granted]
+
         ids: dict[str, str] = {}
         with httpx.Client(base_url=fake.url, timeout=30) as http:
             for item in interactions:
@@ -302,7 +324,7 @@ def replay(name: str, interactions: Iterable[Recorded], report: Report) -> None:
                 path = _mapped(item.path, ids)
                 query = _mapped(item.query, ids)
                 body = _mapped(item.body, ids)
-                headers = {"Authorization": f"Bearer {token}"}
+                headers = {"Authorization": f"Bearer {token_for(item)}"}
                 if body:
                     headers["Content-Type"] = item.content_type or "application/json"
                 url = path + ("?" + query if query else "")
@@ -394,22 +416,36 @@ def render(report: Report, *, top: int = 25) -> str:
     return "\n".join(lines)
 
 
+def cassette_files(paths: Iterable[str]) -> list[Path]:
+    """The files named, and the cassettes (``*.yaml``, ``*.yml``) under each directory named."""
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml")))
+        else:
+            found.append(path)
+    return found
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pytest_auth0_m2m diff",
         description="Replay cassettes recorded on a real tenant against a fresh emulator and "
         "report each difference in status and top-level response keys, per operation.",
     )
-    parser.add_argument("cassettes", nargs="+", help="vcrpy or go-vcr cassette files (YAML)")
+    parser.add_argument(
+        "cassettes", nargs="+", help="vcrpy or go-vcr cassette files (YAML), or directories of them"
+    )
     parser.add_argument("--family", help="only this family (first path segment, e.g. roles)")
     parser.add_argument("--top", type=int, default=25, help="differences to print (default 25)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per outcome")
     args = parser.parse_args(list(argv))
-    missing = [p for p in args.cassettes if not Path(p).is_file()]
+    missing = [p for p in args.cassettes if not Path(p).exists()]
     if missing:
         print(f"no such cassette: {', '.join(missing)}", file=sys.stderr)
         return 2
-    report = run(args.cassettes, family=args.family)
+    report = run(cassette_files(args.cassettes), family=args.family)
     if args.json:
         for o in report.outcomes:
             print(json.dumps(o.__dict__ | {"operation": o.operation}))

@@ -122,3 +122,47 @@ def test_diff_json_lines_and_missing_file(tmp_path: Path) -> None:
     missing = _diff(str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2
     assert "no such cassette" in missing.stderr
+
+
+def test_a_recorded_denial_is_replayed_without_its_scopes_and_a_directory_is_read(
+    tmp_path: Path,
+) -> None:
+    # Red-team finding: a least-privilege test's expected 403 showed up as a difference, since
+    # every request was replayed with a token holding every scope.
+    denied = {
+        "statusCode": 403,
+        "error": "Forbidden",
+        "message": "Insufficient scope, expected any of: delete:users,delete:current_user",
+        "errorCode": "insufficient_scope",
+    }
+    cassettes = tmp_path / "cassettes" / "test_app"
+    cassettes.mkdir(parents=True)
+    (cassettes / "test_cannot_delete.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "interactions": [
+                    {
+                        "request": {
+                            "method": "DELETE",
+                            "uri": "https://tenant.auth0.invalid/api/v2/users/auth0%7C123",
+                            "body": None,
+                            "headers": {},
+                        },
+                        "response": {
+                            "status": {"code": 403},
+                            "body": {"string": json.dumps(denied)},
+                        },
+                    }
+                ],
+                "version": 1,
+            }
+        )
+    )
+    _vcrpy(cassettes / "roles.yml")
+    done = _diff("--json", str(tmp_path / "cassettes"))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert ("DELETE /users/{id}", 403, 403) in [
+        (r["operation"], r["status"], r["fake_status"]) for r in rows
+    ]
+    assert len(rows) == 3  # the directory's two cassettes, .yaml and .yml
