@@ -621,6 +621,8 @@ class FakeAuth0:
                 answer = not_emulated_body(
                     operation.operation_id, operation.method, MANAGEMENT_PREFIX + operation.path
                 )
+                # RFC 9110 15.5.6: a 405 lists the methods the resource does support here
+                headers["Allow"] = ", ".join(self._emulated_methods(operation.path))
                 return NOT_EMULATED_STATUS, answer, headers
             call = Call(
                 tenant=tenant,
@@ -639,6 +641,14 @@ class FakeAuth0:
             headers.update(error.headers)
             return error.status, error.body, headers
         return status, payload, headers
+
+    def _emulated_methods(self, path: str) -> list[str]:
+        """The methods the emulator answers on a Management API path template."""
+        return sorted(
+            op.method
+            for op in catalogue().operations
+            if op.path == path and op.operation_id in self._handlers
+        )
 
     # --- Authentication API ------------------------------------------------------------------
 

@@ -177,6 +177,7 @@ def test_not_emulated_comes_after_auth_and_scopes_and_is_not_retried(
         "errorCode": "operation_not_emulated",
     }
     assert is_not_emulated(r.status_code, r.json()["errorCode"])
+    assert r.headers["Allow"] == ""  # RFC 9110: a 405 lists what the path supports (nothing)
     assert not is_not_emulated(405, "some_other_error")
     assert not is_not_emulated(501, "operation_not_emulated")
 
