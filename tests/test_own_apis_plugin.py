@@ -419,11 +419,17 @@ def test_mint(api_mint_token, auth0_tenant):
     with pytest.raises(ValueError, match="never the Management API"):
         api_mint_token(claims={"aud": [auth0_tenant.audience]})
     assert api_mint_token(expires_in=-60)
+    # nor more scopes than the test declared, however they are asked for
+    for extra in ({"scopes": ["read:orders", "write:orders"]}, {"claims": {"scope": "write:orders"}},
+                  {"claims": {"permissions": ["write:orders"]}}, {"scopes": "read:orders god:mode"}):
+        with pytest.raises(ValueError, match="beyond the test's m2m_scopes"):
+            api_mint_token(**extra)
+    assert api_mint_token(scopes=[])  # fewer, for a negative test
 """
 
 
 @pytest.mark.parametrize("mode", [["--auth0-fake"], ["--block-network"]])
-def test_api_mint_token_never_makes_a_management_api_token(
+def test_api_mint_token_makes_no_management_api_token_nor_undeclared_scopes(
     project: pytest.Pytester, mode: list[str]
 ) -> None:
     # Red-team finding: a minted token for the Management audience was accepted by the
@@ -456,7 +462,10 @@ def test_code_under_test_fetches_its_own_token(api_credentials, api_verification
         "grant_type": "client_credentials", "client_id": c.client_id,
         "client_secret": str(c.client_secret), "audience": c.audience,
     })
-    assert as_form.json()["access_token"] == token
+    assert as_form.status_code == 200, as_form.text  # a new token, same claims but iat/exp
+    formed = jwt.decode(as_form.json()["access_token"], key.key, algorithms=["RS256"],
+                        audience=api_verification.audience, issuer=api_verification.issuer)
+    assert formed["scope"] == claims["scope"]
     wrong = httpx.post(c.token_url, json={
         "grant_type": "client_credentials", "client_id": c.client_id,
         "client_secret": "not-it", "audience": c.audience,

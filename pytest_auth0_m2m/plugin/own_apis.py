@@ -449,8 +449,11 @@ def api_mint_token(request: pytest.FixtureRequest) -> MintToken:
         claims: Mapping[str, Any] | None = None,
     ) -> str:
         names = list(default_scopes if scopes is None else scopes)
+        if isinstance(scopes, str):
+            names = scopes.split()
         target = audience or api.identifier
         refuse_management_audience(target, claims, auth0_tenant.audience)
+        _refuse_undeclared(request.node.nodeid, default_scopes, names, claims)
         if auth0_tenant.mode == "fake":
             fake = request.getfixturevalue("auth0_fake")
             return AccessToken(fake.mint_token(target, names, expires_in=expires_in, claims=claims))
@@ -462,6 +465,25 @@ def api_mint_token(request: pytest.FixtureRequest) -> MintToken:
         return AccessToken(source.mint(target, names, extra))
 
     return mint
+
+
+def _refuse_undeclared(
+    nodeid: str, declared: frozenset[str], names: Iterable[str], claims: Mapping[str, Any] | None
+) -> None:
+    """A minted token holds no scope the test did not declare (in ``scopes``, or smuggled in
+    through ``claims``' scope or permissions): least privilege holds for minted tokens too."""
+    wanted = set(names)
+    extra = dict(claims or {})
+    if isinstance(extra.get("scope"), str):
+        wanted |= set(str(extra["scope"]).split())
+    if isinstance(extra.get("permissions"), list):
+        wanted |= {str(p) for p in extra["permissions"]}
+    beyond = sorted(wanted - declared)
+    if beyond:
+        raise ValueError(
+            f"{nodeid}: api_mint_token gives no scope beyond the test's m2m_scopes "
+            f"({', '.join(beyond)}): declare it in the marker, or mint fewer for a negative test"
+        )
 
 
 # --- the least-privilege report for your APIs ---------------------------------------------
