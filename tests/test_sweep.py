@@ -20,6 +20,9 @@ from pytest_auth0_m2m.provisioning.sweep import main, parse_duration
 
 __all__ = ["tenant"]
 
+# Sweeps a live-mode tenant (the emulator) end to end: the slow tier.
+pytestmark = pytest.mark.e2e
+
 SETS = (frozenset({"read:users"}), frozenset({"read:roles", "read:users"}))
 
 
