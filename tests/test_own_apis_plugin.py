@@ -420,8 +420,12 @@ def test_mint(api_mint_token, auth0_tenant):
         api_mint_token(claims={"aud": [auth0_tenant.audience]})
     assert api_mint_token(expires_in=-60)
     # nor more scopes than the test declared, however they are asked for
-    for extra in ({"scopes": ["read:orders", "write:orders"]}, {"claims": {"scope": "write:orders"}},
-                  {"claims": {"permissions": ["write:orders"]}}, {"scopes": "read:orders god:mode"}):
+    for extra in (
+        {"scopes": ["read:orders", "write:orders"]},
+        {"claims": {"scope": "write:orders"}},
+        {"claims": {"permissions": ["write:orders"]}},
+        {"scopes": "read:orders god:mode"},
+    ):
         with pytest.raises(ValueError, match="beyond the test's m2m_scopes"):
             api_mint_token(**extra)
     assert api_mint_token(scopes=[])  # fewer, for a negative test
