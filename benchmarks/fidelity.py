@@ -12,41 +12,22 @@ top differences grouped, and the ratio to the issue's baseline (32.5% status, 15
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+from mirror_recordings import MIRROR, recordings
+
 from pytest_auth0_m2m.auth0.scopes import catalogue
 from pytest_auth0_m2m.fake import diff
 from pytest_auth0_m2m.fake.routes import handlers
 
-MIRROR = Path("/work/.mirror/auth0+terraform-provider-auth0/repo")
-RECORDINGS = "test/data/recordings/"
 # Issue 15's measurement before this work (status agreement, key agreement).
 BASELINE_STATUS = 0.325
 BASELINE_KEYS = 0.15
 QUICK = 40  # cassettes in --quick (every 7th, a spread over families)
-
-
-def extract(mirror: Path, into: Path) -> list[Path]:
-    """The mirror's recordings written to ``into`` (the mirror is a bare or normal git dir)."""
-    names = subprocess.run(
-        ["git", "-C", str(mirror), "ls-tree", "-r", "HEAD", "--name-only"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    out: list[Path] = []
-    for name in sorted(n for n in names if n.startswith(RECORDINGS) and n.endswith(".yaml")):
-        blob = subprocess.run(
-            ["git", "-C", str(mirror), "show", f"HEAD:{name}"], check=True, capture_output=True
-        ).stdout
-        target = into / Path(name).name
-        target.write_bytes(blob)
-        out.append(target)
-    return out
 
 
 def main() -> int:
@@ -60,7 +41,7 @@ def main() -> int:
         print(f"no mirror of the terraform provider at {args.mirror}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
-        paths = extract(args.mirror, Path(tmp))
+        paths = [path for _name, path in recordings(args.mirror, Path(tmp))]
         if args.quick:
             paths = paths[:: max(1, len(paths) // QUICK)][:QUICK]
         started = time.perf_counter()

@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from mirror_recordings import MIRROR, recordings
+
 from pytest_auth0_m2m.fake import diff
 
-MIRROR = Path("/work/.mirror/auth0+terraform-provider-auth0/repo")
 OUT = Path(__file__).resolve().parent.parent / "tests/fake/data/auth0_recorded_facts.json"
 FAMILIES = {
     "clients",
@@ -108,28 +108,10 @@ def _scrub(body: str) -> str:
     return body
 
 
-def _recordings(mirror: Path, into: Path) -> list[tuple[str, Path]]:
-    names = subprocess.run(
-        ["git", "-C", str(mirror), "ls-tree", "-r", "HEAD", "--name-only"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    out = []
-    for name in sorted(n for n in names if "test/data/recordings/" in n and n.endswith(".yaml")):
-        target = into / Path(name).name
-        blob = subprocess.run(
-            ["git", "-C", str(mirror), "show", f"HEAD:{name}"], check=True, capture_output=True
-        ).stdout
-        target.write_bytes(blob)
-        out.append((name, target))
-    return out
-
-
 def derive(mirror: Path) -> list[dict[str, Any]]:
     cassettes: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, path in _recordings(mirror, Path(tmp)):
+        for name, path in recordings(mirror, Path(tmp)):
             interactions = [
                 i
                 for i in diff.read_cassette(path)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -255,28 +254,13 @@ def _id_style(value: str) -> list[Any]:
     return ["alnum", max(8, min(len(value), 40))]
 
 
-def _recordings(mirror: Path, into: Path) -> list[Path]:
-    names = subprocess.run(
-        ["git", "-C", str(mirror), "ls-tree", "-r", "HEAD", "--name-only"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    out = []
-    for name in sorted(n for n in names if n.startswith(RECORDINGS) and n.endswith(".yaml")):
-        blob = subprocess.run(
-            ["git", "-C", str(mirror), "show", f"HEAD:{name}"], check=True, capture_output=True
-        ).stdout
-        target = into / Path(name).name
-        target.write_bytes(blob)
-        out.append(target)
-    return out
-
-
 def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
     """Per operation id: statuses seen, the id key and style of creates, the keys a create adds,
     a singleton's first answer (scrubbed); the source cassettes named."""
-    sys.path.insert(0, str(ROOT))
+    # Imported here: the generator's sync check (also loaded by path from a test) needs neither.
+    sys.path[:0] = [str(ROOT), str(Path(__file__).resolve().parent)]
+    from mirror_recordings import recordings
+
     from pytest_auth0_m2m.auth0.scopes import catalogue
     from pytest_auth0_m2m.fake import diff
 
@@ -295,7 +279,7 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     seen_values: dict[str, dict[str, Any]] = defaultdict(dict)
     with tempfile.TemporaryDirectory() as tmp:
-        for path in _recordings(mirror, Path(tmp)):
+        for _name, path in recordings(mirror, Path(tmp)):
             written: set[str] = set()
             for item in diff.read_cassette(path):
                 if not item.path.startswith(PREFIX + "/"):
