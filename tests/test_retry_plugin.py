@@ -232,10 +232,12 @@ def test_two_xdist_workers_share_one_pacer(live: pytest.Pytester, tenant: FakeAu
     # the limit: after the bucket's one token, one request per 1/rate s. Two unshared pacers
     # would let twice the rate through while both workers run (measured: 24 requests in the
     # busiest 2 s with one bucket per worker, 13 shared, against 2 * 6 + 1 = 13 allowed).
-    # Slack: 20%.
+    # The journal holds arrival times: on a loaded machine a request sent late after its
+    # reservation arrives bunched with the next ones (16 seen in a full -n 2 suite run), so the
+    # window's bound sits halfway between one shared bucket (13) and two (24 and more).
     assert (len(times) - 1) / span <= rate * 1.2, (len(times), span)
     busiest = busiest_window(times, 2.0)
-    assert busiest <= 2.0 * rate * 1.2 + 1, (busiest, len(times), span)
+    assert busiest <= 18, (busiest, len(times), span)
 
 
 # --- the setting, checked before anything runs --------------------------------------------
