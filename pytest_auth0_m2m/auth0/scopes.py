@@ -152,20 +152,30 @@ class ScopeRequest:
 MARKER_FORM = '@pytest.mark.mgmt_scopes("read:users", "update:users", strict=True|False)'
 
 
-def parse_marker_args(args: tuple[object, ...], kwargs: Mapping[str, object]) -> ScopeRequest:
-    """Validate a marker's arguments against the catalogue; raise ScopeError with the fix."""
-    unknown_kwargs = sorted(set(kwargs) - {"strict"})
+def marker_strict(
+    marker: str, kwargs: Mapping[str, object], keywords: frozenset[str], form: str
+) -> bool | None:
+    """A scope marker's ``strict=`` (True, False or None); ScopeError for an unknown keyword or a
+    strict= that is not a bool. Shared by mgmt_scopes and own_apis' m2m_scopes."""
+    unknown_kwargs = sorted(set(kwargs) - keywords)
     if unknown_kwargs:
+        allowed = ", ".join(f"{k}=" for k in sorted(keywords))
+        only = "the only keyword is" if len(keywords) == 1 else "the keywords are"
         raise ScopeError(
-            f"mgmt_scopes got unknown keyword argument(s) {', '.join(unknown_kwargs)}; "
-            f"the only keyword is strict=. Expected form: {MARKER_FORM}"
+            f"{marker} got unknown keyword argument(s) {', '.join(unknown_kwargs)}; "
+            f"{only} {allowed}. Expected form: {form}"
         )
     strict = kwargs.get("strict")
     if strict is not None and not isinstance(strict, bool):
         raise ScopeError(
-            f"mgmt_scopes strict= must be True or False, got {strict!r}. "
-            f"Expected form: {MARKER_FORM}"
+            f"{marker} strict= must be True or False, got {strict!r}. Expected form: {form}"
         )
+    return strict
+
+
+def parse_marker_args(args: tuple[object, ...], kwargs: Mapping[str, object]) -> ScopeRequest:
+    """Validate a marker's arguments against the catalogue; raise ScopeError with the fix."""
+    strict = marker_strict("mgmt_scopes", kwargs, frozenset({"strict"}), MARKER_FORM)
     names: list[str] = []
     for arg in args:
         if not isinstance(arg, str):

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pytest_auth0_m2m.auth0.scopes import ScopeError
+from pytest_auth0_m2m.auth0.scopes import ScopeError, marker_strict
 from pytest_auth0_m2m.own_apis.config import ApiConfig
 
 MARKER = "m2m_scopes"
@@ -69,15 +69,7 @@ def parse_marker_args(
 ) -> ApiScopeRequest:
     """Validate a marker against the declared APIs; ``require_known``: the API's scopes must
     be declared (fake and replay: no tenant to ask)."""
-    unknown = sorted(set(kwargs) - {"audience", "strict"})
-    if unknown:
-        raise ScopeError(
-            f"m2m_scopes got unknown keyword argument(s) {', '.join(unknown)}. "
-            f"Expected form: {MARKER_FORM}"
-        )
-    strict = kwargs.get("strict")
-    if strict is not None and not isinstance(strict, bool):
-        raise ScopeError(f"m2m_scopes strict= must be True or False, got {strict!r}")
+    strict = marker_strict(MARKER, kwargs, frozenset({"audience", "strict"}), MARKER_FORM)
     api = _resolve(kwargs.get("audience"), apis)
     names: list[str] = []
     for arg in args:

@@ -17,7 +17,8 @@ import pytest
 # asserts in vcr.matchers, imports it only when a cassette is used): a run that uses no cassette
 # never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
+from pytest_auth0_m2m.auth0.scopes import parse_marker_args
+from pytest_auth0_m2m.plugin.per_test import declare_or_fail
 from pytest_auth0_m2m.plugin.state import LOG_MASKING_KEY, SCOPES_KEY, SETTINGS_KEY
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
@@ -179,43 +180,14 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return settings.header_line(_header_domain(settings), config.rootpath)
 
 
-def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
-    # pytest lists a test's decorator marks before its pytest.param(..., marks=...) marks on the
-    # same node; the parameter's is the more specific one, so it wins.
-    callspec = getattr(item, "callspec", None)
-    param_marks = [m for m in getattr(callspec, "marks", ()) if m.name == MARKER]
-    return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
-
-
-def _check_scopes(item: pytest.Item) -> str | None:
-    """Store the item's validated declaration; the error line of a bad marker, else None."""
-    marker = _closest_marker(item)
-    if marker is None:
-        return None
-    try:
-        request = parse_marker_args(tuple(marker.args), marker.kwargs)
-    except ScopeError as exc:
-        return f"{item.nodeid}: {exc}"
-    item.stash[SCOPES_KEY] = request
-    return None
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    # Validating as each module (or class) is collected makes a typo a collection error that
-    # stops the run before any test (or any tenant call) happens; every bad marker of the
-    # module is listed in its one error, so a run shows all of them at once.
-    report = yield
-    if report.passed:
-        errors = [
-            error
-            for node in report.result
-            if isinstance(node, pytest.Item) and (error := _check_scopes(node)) is not None
-        ]
-        if errors:
-            report.outcome = "failed"
-            report.longrepr = "\n".join(errors)
-            report.result = []
-    return report
+    # A bad marker is a collection error listing every one of the module, before any test.
+    return declare_or_fail(
+        (yield),
+        MARKER,
+        lambda marker: parse_marker_args(tuple(marker.args), marker.kwargs),
+        SCOPES_KEY,
+    )

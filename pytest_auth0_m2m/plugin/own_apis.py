@@ -23,10 +23,10 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TenantEndpoints,
     refuse_management_audience,
 )
-from pytest_auth0_m2m.auth0.scopes import ScopeError
 from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
 from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
 from pytest_auth0_m2m.own_apis.verification import ApiVerification
+from pytest_auth0_m2m.plugin.per_test import PerTestAnalysis, declare_or_fail, write_section
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -38,10 +38,8 @@ if TYPE_CHECKING:
 
 APIS_KEY = pytest.StashKey[dict[str, ApiConfig]]()
 API_SCOPES_KEY = pytest.StashKey[ApiScopeRequest]()
-# On the item: the api_client calls seen (method, path, status), the test's outcome so far.
+# On the item: the api_client calls seen (method, path, status).
 CALLS_KEY = pytest.StashKey[list["Call"]]()
-OUTCOME_KEY = pytest.StashKey[str]()
-USAGE_KEY = pytest.StashKey["ApiUsage"]()
 REPORT_ATTR = "auth0_m2m_api_scopes"  # on teardown reports: the test's ApiUsage as JSON
 SECTION = "auth0-m2m least privilege (your APIs)"
 MARKER_HELP = (
@@ -90,7 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(EmulatorHosts(), EmulatorHosts.NAME)
     if any(api.document is not None for api in apis.values()):
         # The report needs the APIs' OpenAPI documents: without one, no hook runs per test.
-        config.pluginmanager.register(_PerTest(), "auth0-m2m-api-report-per-test")
+        per_test = PerTestAnalysis(_watched, _analysed, REPORT_ATTR)
+        config.pluginmanager.register(per_test, "auth0-m2m-api-report-per-test")
         if not hasattr(config, "workerinput"):  # under xdist the controller reports
             config.pluginmanager.register(_ApiReport(config), "auth0-m2m-api-report")
 
@@ -110,49 +109,23 @@ def emulator_apis(config: pytest.Config) -> list[ApiDeclaration]:
     ]
 
 
-def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
-    callspec = getattr(item, "callspec", None)
-    param_marks = [m for m in getattr(callspec, "marks", ()) if m.name == MARKER]
-    return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
-
-
-def _check(item: pytest.Item, apis: Mapping[str, ApiConfig], require_known: bool) -> str | None:
-    marker = _closest_marker(item)
-    if marker is None:
-        return None
-    try:
-        request = parse_marker_args(
-            tuple(marker.args), marker.kwargs, apis, require_known=require_known
-        )
-    except ScopeError as exc:
-        return f"{item.nodeid}: {exc}"
-    item.stash[API_SCOPES_KEY] = request
-    return None
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     # As for mgmt_scopes: a bad marker is a collection error naming the fix, before any test.
-    report = yield
-    if not report.passed:
-        return report
     config = collector.config
     apis = config.stash.get(APIS_KEY, {})
     settings = config.stash.get(SETTINGS_KEY, None)
     # Live mode can ask the tenant (a scope the API lacks is Auth0's 400 on the grant).
     require_known = settings is None or settings.mode != "live"
-    errors = [
-        error
-        for node in report.result
-        if isinstance(node, pytest.Item) and (error := _check(node, apis, require_known))
-    ]
-    if errors:
-        report.outcome = "failed"
-        report.longrepr = "\n".join(errors)
-        report.result = []
-    return report
+
+    def parse(marker: pytest.Mark) -> ApiScopeRequest:
+        return parse_marker_args(
+            tuple(marker.args), marker.kwargs, apis, require_known=require_known
+        )
+
+    return declare_or_fail((yield), MARKER, parse, API_SCOPES_KEY)
 
 
 # Requests that are never Auth0 Management API traffic, in a test that also records one:
@@ -351,27 +324,28 @@ def _api_app(request: pytest.FixtureRequest) -> Any:
         return None
 
 
+def _client_options(request: pytest.FixtureRequest, fixture: str) -> tuple[Any, dict[str, Any]]:
+    """The test's ``api_app`` (or None) and the options both API clients are built with."""
+    declared = _declared(request, fixture)
+    token = _token(request, declared)
+    app = _api_app(request)
+    kind = "async" if fixture == "api_async_client" else "sync"
+    return app, {
+        "base_url": "http://testserver" if app is not None else declared.api.url or "",
+        "headers": {"Authorization": f"Bearer {token}"},
+        "event_hooks": {"response": _hooks(request)[kind]},
+    }
+
+
 @pytest.fixture
 def api_client(request: pytest.FixtureRequest) -> Generator[httpx.Client, None, None]:
     """An httpx.Client with the m2m_scopes bearer token: on your ``api_app`` fixture (WSGI,
     in-process) if defined, else on the API's ``url=`` from auth0_apis."""
     import httpx
 
-    declared = _declared(request, "api_client")
-    token = _token(request, declared)
-    headers = {"Authorization": f"Bearer {token}"}
-    hooks = {"response": _hooks(request)["sync"]}
-    app = _api_app(request)
-    if app is not None:
-        transport = httpx.WSGITransport(app=app)
-        with httpx.Client(
-            transport=transport, base_url="http://testserver", headers=headers, event_hooks=hooks
-        ) as client:
-            yield client
-        return
-    with httpx.Client(
-        base_url=declared.api.url or "", headers=headers, event_hooks=hooks
-    ) as client:
+    app, options = _client_options(request, "api_client")
+    transport = httpx.WSGITransport(app=app) if app is not None else None
+    with httpx.Client(transport=transport, **options) as client:
         yield client
 
 
@@ -381,19 +355,9 @@ def api_async_client(request: pytest.FixtureRequest) -> httpx.AsyncClient:
     (ASGI, in-process) if defined, else on the API's ``url=`` from auth0_apis."""
     import httpx
 
-    declared = _declared(request, "api_async_client")
-    token = _token(request, declared)
-    headers = {"Authorization": f"Bearer {token}"}
-    hooks = {"response": _hooks(request)["async"]}
-    app = _api_app(request)
-    if app is not None:
-        return httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://testserver",
-            headers=headers,
-            event_hooks=hooks,
-        )
-    return httpx.AsyncClient(base_url=declared.api.url or "", headers=headers, event_hooks=hooks)
+    app, options = _client_options(request, "api_async_client")
+    transport = httpx.ASGITransport(app=app) if app is not None else None
+    return httpx.AsyncClient(transport=transport, **options)
 
 
 def _api_for(request: pytest.FixtureRequest, fixture: str) -> ApiConfig:
@@ -512,45 +476,12 @@ def _analysed(item: pytest.Item, outcome: str | None) -> ApiUsage | None:
         import dataclasses
 
         usage = dataclasses.replace(usage, outcome=outcome)
-    item.stash[USAGE_KEY] = usage
     return usage
 
 
-class _PerTest:
-    """Per test of an API with an OpenAPI document: its usage at teardown, strict mode."""
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
-        declared = declared_api_scopes(item)
-        if declared is None or declared.api.document is None:
-            return (yield)
-        try:
-            yield
-        except BaseException:
-            _analysed(item, "failed")
-            raise
-        usage = _analysed(item, item.stash.get(OUTCOME_KEY, None))
-        strict = bool(item.config.getoption("--mgmt-scopes-strict"))
-        failure = usage.strict_failure(strict) if usage is not None else None
-        if failure is not None:
-            pytest.fail(failure, pytrace=False)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if declared_api_scopes(item) is None:
-            return report
-        if report.when == "teardown":
-            usage = item.stash.get(USAGE_KEY, None)
-            if usage is not None:
-                setattr(report, REPORT_ATTR, usage.to_json())
-        elif report.failed:
-            item.stash[OUTCOME_KEY] = "failed"
-        elif report.skipped or report.when == "call":
-            item.stash[OUTCOME_KEY] = report.outcome
-        return report
+def _watched(item: pytest.Item) -> bool:
+    declared = declared_api_scopes(item)
+    return declared is not None and declared.api.document is not None
 
 
 class _ApiReport:
@@ -581,10 +512,7 @@ class _ApiReport:
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.run is None or self.config.get_verbosity() <= -2:
             return
-        terminalreporter.ensure_newline()
-        terminalreporter.section(SECTION)
-        for line in self.run.summary_lines():
-            terminalreporter.write_line(line)
+        write_section(terminalreporter, SECTION, self.run.summary_lines())
 
 
 def _add_to_report(path: Path, run: ApiRunReport) -> None:

@@ -21,6 +21,7 @@ from pytest_auth0_m2m.plugin.cassettes import (
     is_ours,
     secret_registry,
 )
+from pytest_auth0_m2m.plugin.per_test import PerTestAnalysis, write_section
 from pytest_auth0_m2m.plugin.state import (
     ARRANGE_CLIENTS_KEY,
     SETTINGS_KEY,
@@ -37,8 +38,6 @@ if TYPE_CHECKING:
     from pytest_auth0_m2m.least_privilege import analysis as lp
 
 TRAFFIC_KEY = pytest.StashKey[tuple["lp.TrafficWatch | None", frozenset[str]]]()
-OUTCOME_KEY = pytest.StashKey[str]()
-USAGE_KEY = pytest.StashKey["lp.ScopeUsage"]()
 FAKE_KEY = pytest.StashKey[Any]()  # the emulator of a fake session: its secrets are masked
 SCOPES_REPORT_KEY = pytest.StashKey["_ScopesReport"]()
 REPORT_ATTR = "auth0_m2m_scopes"  # on teardown reports: the test's ScopeUsage as JSON
@@ -66,7 +65,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if declared_scopes(item) is not None
     )
     if watched and not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
-        config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
+        config.pluginmanager.register(_per_test(), PER_TEST_PLUGIN)
 
 
 @pytest.fixture
@@ -125,57 +124,24 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
 
 
 def _analysed(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
-    """The test's final usage, kept; its traffic (a whole vcr Cassette) is let go."""
+    """The test's final usage; its traffic (a whole vcr Cassette) is let go."""
     usage = _usage(item, outcome)
     del item.stash[TRAFFIC_KEY]
-    if usage is not None:
-        item.stash[USAGE_KEY] = usage
     return usage
 
 
-class _PerTest:
-    """The hooks a mgmt_scopes test needs; registered only when a run collected one, and each
-    returns at once for other tests."""
+def _failure_lines(item: pytest.Item, report: pytest.TestReport) -> None:
+    # A failed phase shows the test's requests the declared scopes did not allow, so far.
+    so_far = _usage(item, None)
+    lines = so_far.failure_lines() if so_far is not None else []
+    if lines:
+        report.sections.append((SECTION, "\n".join(lines)))
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
-        # After the fixtures' own teardown, so requests made while cleaning up count too.
-        if TRAFFIC_KEY not in item.stash:
-            return (yield)
-        try:
-            yield
-        except BaseException:
-            _analysed(item, "failed")
-            raise
-        usage = _analysed(item, item.stash.get(OUTCOME_KEY, None))
-        if usage is None:
-            return
-        failure = usage.strict_failure(bool(item.config.getoption("--mgmt-scopes-strict")))
-        if failure is not None:
-            pytest.fail(failure, pytrace=False)
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if report.when == "teardown":
-            usage = item.stash.get(USAGE_KEY, None)
-            if usage is not None:
-                setattr(report, REPORT_ATTR, usage.to_json())
-                del item.stash[USAGE_KEY]
-            return report
-        if TRAFFIC_KEY not in item.stash:
-            return report
-        if report.failed:
-            item.stash[OUTCOME_KEY] = "failed"
-            so_far = _usage(item, None)
-            lines = so_far.failure_lines() if so_far is not None else []
-            if lines:
-                report.sections.append((SECTION, "\n".join(lines)))
-        elif report.skipped or report.when == "call":
-            item.stash[OUTCOME_KEY] = report.outcome
-        return report
+def _per_test() -> PerTestAnalysis:
+    return PerTestAnalysis(
+        lambda item: TRAFFIC_KEY in item.stash, _analysed, REPORT_ATTR, on_failed=_failure_lines
+    )
 
 
 class _ScopesReport:
@@ -227,12 +193,7 @@ class _ScopesReport:
             return
         if (self._run is None or not self._run.tests) and self.error is None:
             return
-        # The progress line may still be open: closed before the header, not after it (pytest's
-        # write_line would close it below the header, leaving a blank line there).
-        terminalreporter.ensure_newline()
-        terminalreporter.section(SECTION)
-        for line in self.run.summary_lines() if self.run.tests else []:
-            terminalreporter.write_line(line)
+        write_section(terminalreporter, SECTION, self.run.summary_lines() if self.run.tests else [])
         if self.error is not None:
             terminalreporter.write_line(self.error, red=True)
         elif self.path is not None:

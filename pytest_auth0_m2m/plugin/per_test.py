@@ -1,0 +1,150 @@
+"""Hook bodies both scope markers share: ``mgmt_scopes`` (plugin/__init__.py, plugin/report.py)
+and ``m2m_scopes`` (plugin/own_apis.py).
+
+One implementation each of: the closest marker of a test, its declaration parsed at collection (a
+collect report failed with every bad marker of a module), the per-test hooks that analyse a
+test's traffic at teardown and apply strict mode, and the report's terminal section. Imports no
+other plugin module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable
+from typing import Any, Protocol, TypeVar
+
+import pytest
+
+from pytest_auth0_m2m.auth0.scopes import ScopeError
+
+STRICT_OPTION = "--mgmt-scopes-strict"
+
+
+T = TypeVar("T")
+
+
+class Usage(Protocol):
+    """A test's analysed traffic (least_privilege's ScopeUsage, own_apis' ApiUsage)."""
+
+    def strict_failure(self, strict: bool) -> str | None: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+def closest_marker(item: pytest.Item, name: str) -> pytest.Mark | None:
+    """The marker ``name`` that applies to ``item``: function > class > module, and a
+    ``pytest.param(..., marks=...)`` mark over the test's decorator."""
+    # pytest lists a test's decorator marks before its parameter's marks on the same node; the
+    # parameter's is the more specific one, so it wins.
+    callspec = getattr(item, "callspec", None)
+    param_marks = [m for m in getattr(callspec, "marks", ()) if m.name == name]
+    return param_marks[-1] if param_marks else item.get_closest_marker(name)
+
+
+def declare_or_fail(
+    report: pytest.CollectReport,
+    name: str,
+    parse: Callable[[pytest.Mark], T],
+    key: pytest.StashKey[T],
+) -> pytest.CollectReport:
+    """Each collected item's marker ``name`` parsed into ``item.stash[key]``; ``report`` failed
+    with the error line of every marker ``parse`` refuses (its ScopeError).
+
+    Validating as each module (or class) is collected makes a typo a collection error that stops
+    the run before any test (or any tenant call) happens; every bad marker of the module is
+    listed in its one error, so a run shows all of them at once.
+    """
+    if not report.passed:
+        return report
+    errors = []
+    for node in report.result:
+        marker = closest_marker(node, name) if isinstance(node, pytest.Item) else None
+        if marker is None:
+            continue
+        try:
+            node.stash[key] = parse(marker)
+        except ScopeError as exc:
+            errors.append(f"{node.nodeid}: {exc}")
+    if errors:
+        report.outcome = "failed"
+        report.longrepr = "\n".join(errors)
+        report.result = []
+    return report
+
+
+class PerTestAnalysis:
+    """The per-test hooks of one marker's least-privilege report, registered as a plugin only
+    when a run has such tests; each returns at once for the others.
+
+    ``watched(item)``: the test's traffic is being watched. ``analyse(item, outcome)``: its
+    usage, the traffic let go. The usage rides on the teardown report as ``report_attr`` (so
+    xdist workers hand it to the controller); ``on_failed(item, report)`` may add to a failed
+    phase's report.
+    """
+
+    def __init__(
+        self,
+        watched: Callable[[pytest.Item], bool],
+        analyse: Callable[[pytest.Item, str | None], Usage | None],
+        report_attr: str,
+        on_failed: Callable[[pytest.Item, pytest.TestReport], None] | None = None,
+    ) -> None:
+        self.watched = watched
+        self.analyse = analyse
+        self.report_attr = report_attr
+        self.on_failed = on_failed
+        self.outcome_key = pytest.StashKey[str]()
+        self.usage_key = pytest.StashKey[Usage]()
+
+    def _analysed(self, item: pytest.Item, outcome: str | None) -> Usage | None:
+        usage = self.analyse(item, outcome)
+        if usage is not None:
+            item.stash[self.usage_key] = usage
+        return usage
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        # After the fixtures' own teardown, so requests made while cleaning up count too.
+        if not self.watched(item):
+            return (yield)
+        try:
+            yield
+        except BaseException:
+            self._analysed(item, "failed")
+            raise
+        usage = self._analysed(item, item.stash.get(self.outcome_key, None))
+        strict = bool(item.config.getoption(STRICT_OPTION))
+        failure = usage.strict_failure(strict) if usage is not None else None
+        if failure is not None:
+            pytest.fail(failure, pytrace=False)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if report.when == "teardown":
+            usage = item.stash.get(self.usage_key, None)
+            if usage is not None:
+                setattr(report, self.report_attr, usage.to_json())
+                del item.stash[self.usage_key]
+            return report
+        if not self.watched(item):
+            return report
+        # The outcome so far, for the analysis at teardown: a failed phase sticks.
+        if report.failed:
+            item.stash[self.outcome_key] = "failed"
+            if self.on_failed is not None:
+                self.on_failed(item, report)
+        elif report.skipped or report.when == "call":
+            item.stash[self.outcome_key] = report.outcome
+        return report
+
+
+def write_section(terminalreporter: Any, title: str, lines: Iterable[str]) -> None:
+    """A report section of the terminal summary."""
+    # The progress line may still be open: closed before the header, not after it (pytest's
+    # write_line would close it below the header, leaving a blank line there).
+    terminalreporter.ensure_newline()
+    terminalreporter.section(title)
+    for line in lines:
+        terminalreporter.write_line(line)
