@@ -39,6 +39,25 @@ def test_records_are_masked_while_installed_and_not_after(caplog: pytest.LogCapt
     assert TENANT in caplog.records[-1].getMessage()
 
 
+def test_a_logged_exception_and_stack_are_masked(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    masking = MaskedLogRecords([TENANT], [SECRET])
+    masking.install()
+    try:
+        try:
+            raise ValueError(f"POST https://{TENANT}/oauth/token with {SECRET} gave {JWT}")
+        except ValueError:
+            logging.getLogger("app").exception("token request failed")
+        logging.getLogger("app").warning("where: %s", TENANT, stack_info=True)
+    finally:
+        masking.uninstall()
+    text = caplog.text
+    for planted in ("acme42", SECRET.lower(), JWT.lower()):
+        assert planted not in text.lower()
+    assert "ValueError: POST https://de***.eu.auth0.com/oauth/token with *** gave ***" in text
+    assert "Stack (most recent call last)" in text  # the stack is still shown, masked
+
+
 LOGS_THE_TENANT = f"""
 import logging
 

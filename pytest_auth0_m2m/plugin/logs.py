@@ -5,7 +5,8 @@ vcrpy and httpcore more at DEBUG, and pytest shows captured logs of a failing te
 which is often public. While a session talks to a real tenant, every record made in the process
 has the tenant's host masked as the rest of the output shows it (``de***.eu.auth0.com``), the
 provisioner's secret, every secret the session's registry was told (its apps' client secrets)
-and any JWT replaced by ``***``. The record factory is the one hook every
+and any JWT replaced by ``***``, in the message, a logged exception's traceback and a stack
+trace alike. The record factory is the one hook every
 logger goes through; it is put back at the end of the session.
 """
 
@@ -67,4 +68,11 @@ class MaskedLogRecords:
         shown = self.mask(message)
         if shown != message:
             record.msg, record.args = shown, None
+        # A logged exception's traceback (logger.exception, exc_info=True) holds the exception's
+        # message and source lines, often a URL: formatted now, masked, and kept as the text
+        # every Formatter then uses instead of formatting it again.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
         return record
