@@ -117,8 +117,15 @@ def test_logs(m2m_credentials, mgmt_token, caplog):
 
 
 @pytest.mark.e2e
-def test_a_live_session_masks_its_apps_secrets_in_logs(live: pytest.Pytester) -> None:
-    # Red-team finding: the per-API app's client secret was printed in a failing test's logs.
+@pytest.mark.parametrize(
+    "recording",
+    [["--record-mode=all"], ["--record-mode=all", "--disable-recording"]],
+    ids=["recording", "recording-disabled"],
+)
+def test_a_live_session_masks_its_apps_secrets_in_logs(
+    live: pytest.Pytester, recording: list[str]
+) -> None:
+    # Red-team finding: the per-API app's client secret was printed in a failing test's logs;
+    # then, with recording disabled, the session's registry never learned it.
     live.makepyfile(test_logs=LOGS_ITS_APP_SECRET)
-    # recording on: the session learns its app's secret as it sets the cassette up
-    live.runpytest_subprocess("--record-mode=all", "-p", "no:randomly").assert_outcomes(passed=1)
+    live.runpytest_subprocess(*recording, "-p", "no:randomly").assert_outcomes(passed=1)

@@ -185,10 +185,13 @@ class _PluginSource:
     """Turns provisioning failures into one clear test failure, and stops after a fatal one:
     a wrong secret or a provisioner without a scope is not retried by every test."""
 
-    def __init__(self, inner: ProvisionedSource) -> None:
+    def __init__(self, inner: ProvisionedSource, told: Callable[[str | None, str], None]) -> None:
         self.inner = inner
         self.endpoints = inner.endpoints
         self._fatal: str | None = None
+        # Every secret and token handed out is told to the session's registry as it is made,
+        # recorded or not: live mode's log masking asks the registry for what to mask.
+        self._told = told
 
     def __repr__(self) -> str:
         return repr(self.inner)
@@ -209,17 +212,25 @@ class _PluginSource:
             pytest.fail(message, pytrace=False)
 
     def credentials(self, scopes: frozenset[str]) -> AppCredentials:
-        return self._guard(self.inner.credentials, scopes)
+        credentials = self._guard(self.inner.credentials, scopes)
+        self._told(credentials.client_secret, "a per-scope-set app's client secret")
+        return credentials
 
     def token(self, scopes: frozenset[str]) -> str:
-        return self._guard(self.inner.token, scopes)
+        token = self._guard(self.inner.token, scopes)
+        self._told(token, "an access token")
+        return token
 
     def api_credentials(self, api: str, scopes: frozenset[str]) -> AppCredentials:
         """The app for one of the user's APIs (m2m_scopes)."""
-        return self._guard(lambda s: self.inner.api_credentials(api, s), scopes)
+        credentials = self._guard(lambda s: self.inner.api_credentials(api, s), scopes)
+        self._told(credentials.client_secret, "an own API app's client secret")
+        return credentials
 
     def api_token(self, api: str, scopes: frozenset[str]) -> str:
-        return self._guard(lambda s: self.inner.api_token(api, s), scopes)
+        token = self._guard(lambda s: self.inner.api_token(api, s), scopes)
+        self._told(token, "an own API access token")
+        return token
 
     def close(self) -> None:
         self.inner.close()
@@ -267,6 +278,8 @@ def provisioned_source(
             _teardown(provisioner, settings)
         run.state.record_stats(_process_key(), {**stats.as_dict(), **mgmt.stats.as_dict()})
 
+    from pytest_auth0_m2m.plugin.cassettes import secret_registry
+
     return _PluginSource(
         ProvisionedSource(
             endpoints,
@@ -275,7 +288,8 @@ def provisioned_source(
             stats,
             on_close,
             delete_apps=settings.delete_apps.value,
-        )
+        ),
+        secret_registry(config).add_secret,
     )
 
 
