@@ -129,3 +129,41 @@ def test_a_live_session_masks_its_apps_secrets_in_logs(
     # then, with recording disabled, the session's registry never learned it.
     live.makepyfile(test_logs=LOGS_ITS_APP_SECRET)
     live.runpytest_subprocess(*recording, "-p", "no:randomly").assert_outcomes(passed=1)
+
+
+LOGS_WHAT_IT_RECORDS = """
+import pathlib
+
+import pytest
+
+
+@pytest.mark.mgmt_scopes("create:clients")
+def test_creates_an_app(mgmt_client):
+    made = mgmt_client.post("clients", json={"name": "logged", "app_type": "non_interactive"})
+    pathlib.Path("planted.txt").write_text(made.json()["client_secret"])
+    assert False, "fails, so that pytest shows the captured log"
+"""
+
+
+@pytest.mark.e2e
+def test_vcrpy_never_logs_a_recorded_response_unredacted(pytester: pytest.Pytester) -> None:
+    # Red-team finding: vcrpy logs each recorded response at INFO before before_record_response
+    # redacts it: a created app's client secret reached "Captured log call" and --log-file.
+    pytester.makepyfile(test_logs=LOGS_WHAT_IT_RECORDS)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--auth0-fake",
+        "--record-mode=once",
+        "--log-level=INFO",
+        "--log-file=run.log",
+        "--log-file-level=DEBUG",
+    )
+    result.assert_outcomes(failed=1)
+    secret = (pytester.path / "planted.txt").read_text()
+    assert len(secret) >= 32
+    output = result.stdout.str() + result.stderr.str()
+    assert "Appending request" in output  # vcrpy's line is still there, response not shown
+    assert "(not shown: logged before it is redacted)" in output
+    for text in (output, (pytester.path / "run.log").read_text()):
+        assert secret not in text

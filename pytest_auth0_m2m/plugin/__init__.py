@@ -19,7 +19,12 @@ import pytest
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.scopes import parse_marker_args
 from pytest_auth0_m2m.plugin.per_test import declare_or_fail
-from pytest_auth0_m2m.plugin.state import LOG_MASKING_KEY, SCOPES_KEY, SETTINGS_KEY
+from pytest_auth0_m2m.plugin.state import (
+    LOG_MASKING_KEY,
+    RESPONSE_LOG_KEY,
+    SCOPES_KEY,
+    SETTINGS_KEY,
+)
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
 MARKER = "mgmt_scopes"
@@ -149,6 +154,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         masking.install()
         config.stash[LOG_MASKING_KEY] = masking
+    if settings.record_mode != "none":
+        from pytest_auth0_m2m.plugin.logs import UnredactedResponses
+
+        responses = config.stash[RESPONSE_LOG_KEY] = UnredactedResponses()
+        responses.install()
 
 
 def _told_secrets(config: pytest.Config) -> tuple[str, ...]:
@@ -160,9 +170,12 @@ def _told_secrets(config: pytest.Config) -> tuple[str, ...]:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    masking = config.stash.get(LOG_MASKING_KEY, None)
-    if masking is not None:
-        masking.uninstall()
+    for installed in (
+        config.stash.get(LOG_MASKING_KEY, None),
+        config.stash.get(RESPONSE_LOG_KEY, None),
+    ):
+        if installed is not None:
+            installed.uninstall()
 
 
 def _header_domain(settings: settings_mod.Settings) -> str:

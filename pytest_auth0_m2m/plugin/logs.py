@@ -8,13 +8,17 @@ provisioner's secret, every secret the session's registry was told (its apps' cl
 and any JWT replaced by ``***``, in the message, a logged exception's traceback and a stack
 trace alike. The record factory is the one hook every
 logger goes through; it is put back at the end of the session.
+
+Whenever a session records (live or fake), vcrpy's own INFO line for each recorded exchange is
+kept from showing the response: vcrpy logs it before ``before_record_response`` redacts it, so
+it would print a created app's client secret, a ticket or a token as Auth0 sent them.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pytest_auth0_m2m.auth0.hosts import masked
@@ -76,3 +80,29 @@ class MaskedLogRecords:
         if record.stack_info:
             record.stack_info = self.mask(record.stack_info)
         return record
+
+
+class UnredactedResponses(logging.Filter):
+    """On vcrpy's ``vcr.cassette`` logger: a recorded response is named, never shown."""
+
+    LOGGER = "vcr.cassette"
+    SHOWN = "(not shown: logged before it is redacted)"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and any(_is_response(a) for a in args):
+            record.args = tuple(self.SHOWN if _is_response(a) else a for a in args)
+        elif isinstance(args, Mapping) and _is_response(args):  # a lone dict argument
+            record.args = (self.SHOWN,)
+        return True
+
+    def install(self) -> None:
+        logging.getLogger(self.LOGGER).addFilter(self)
+
+    def uninstall(self) -> None:
+        logging.getLogger(self.LOGGER).removeFilter(self)
+
+
+def _is_response(value: object) -> bool:
+    # vcrpy's response: a dict with its status, headers and body.
+    return isinstance(value, Mapping) and "body" in value and "status" in value

@@ -14,7 +14,7 @@ from pytest_auth0_m2m.auth0.scopes import ScopeRequest
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
 if TYPE_CHECKING:  # a type only: importing plugin.logs costs what unrelated runs must not pay
-    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords, UnredactedResponses
 
 SETTINGS_KEY = pytest.StashKey[settings_mod.Settings]()
 SCOPES_KEY = pytest.StashKey[ScopeRequest]()
@@ -24,6 +24,8 @@ SCOPES_KEY = pytest.StashKey[ScopeRequest]()
 ARRANGE_CLIENTS_KEY = pytest.StashKey[set[str]]()
 # Live mode's log record masking (plugin/logs.py), undone at unconfigure.
 LOG_MASKING_KEY: pytest.StashKey[MaskedLogRecords] = pytest.StashKey()
+# A recording session's filter on vcrpy's logger (plugin/logs.py), removed at unconfigure.
+RESPONSE_LOG_KEY: pytest.StashKey[UnredactedResponses] = pytest.StashKey()
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:
