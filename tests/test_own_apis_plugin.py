@@ -224,6 +224,49 @@ def test_report_and_strict_mode_for_an_api_with_openapi(project: pytest.Pytester
     )
 
 
+LEAKS_ITS_TOKEN_IN_A_PATH = """
+import pathlib
+
+import pytest
+
+
+def app(environ, start_response):
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"no"]
+
+
+@pytest.fixture
+def api_app():
+    return app
+
+
+@pytest.mark.m2m_scopes("read:orders", audience="orders")
+def test_leak_path(api_client, api_token, api_credentials):
+    pathlib.Path("planted.txt").write_text(str(api_credentials.client_secret))
+    api_client.get(f"/nothing/{api_token}")
+    api_client.get(f"/nowhere/{api_credentials.client_secret}")
+"""
+
+
+def test_the_report_masks_tokens_and_secrets_in_unknown_paths(project: pytest.Pytester) -> None:
+    # Red-team finding: "unknown orders path GET /nothing/eyJ..." showed the whole token.
+    project.makeini(INI.replace("scopes=read:orders,write:orders", "openapi=orders.json"))
+    project.makefile(".json", orders=OPENAPI)
+    project.makepyfile(test_leak=LEAKS_ITS_TOKEN_IN_A_PATH)
+    result = project.runpytest("--auth0-fake", "--mgmt-scopes-report=report.json")
+    result.assert_outcomes(passed=1)
+    shown = result.stdout.str()
+    assert "unknown orders path GET /nothing/***" in shown
+    assert "unknown orders path GET /nowhere/***" in shown
+    secret = (project.path / "planted.txt").read_text()
+    report = (project.path / "report.json").read_text()
+    assert len(secret) >= 32
+    for text in (result.stdout.str(), report):
+        assert "eyJ" not in text
+        assert secret not in text
+    assert "GET /nothing/***" in report
+
+
 BOTH_TESTS = """
 import jwt
 import pytest

@@ -8,10 +8,12 @@ The same verdicts as the Management API report: scopes declared but needed by no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pytest_auth0_m2m.cassettes.guard import mask_secrets
+from pytest_auth0_m2m.cassettes.registry import Secret
 from pytest_auth0_m2m.own_apis.openapi import ApiDocument, ApiOperation
 
 
@@ -138,8 +140,11 @@ def analyse(
     calls: Iterable[Call] | None,
     strict: bool | None = None,
     base_path: str = "",
+    secrets: Sequence[Secret] = (),
 ) -> ApiUsage:
-    """``calls`` None: the test's requests were not seen (it used no api_client)."""
+    """``calls`` None: the test's requests were not seen (it used no api_client). A path the
+    report shows has JWTs and, ``secrets`` (the session's known ones) masked: a token
+    or secret in a URL reaches neither the terminal nor the JSON report."""
     if calls is None:
         return ApiUsage(nodeid, alias, declared, strict, observed=False)
     used: set[str] = set()
@@ -148,7 +153,7 @@ def analyse(
     for call in calls:
         operation = document.match(call.method, call.path, base_path)
         if operation is None:
-            where = f"{call.method} {call.path}"
+            where = f"{call.method} {mask_secrets(call.path, secrets)}"
             if where not in unknown:
                 unknown.append(where)
             continue

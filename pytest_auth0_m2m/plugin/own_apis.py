@@ -222,7 +222,7 @@ def _real(request: pytest.FixtureRequest) -> bool:
     return request.config.stash[SETTINGS_KEY].mode != "replay"
 
 
-def _registry(request: pytest.FixtureRequest) -> Any:
+def _registry(request: pytest.FixtureRequest | pytest.Item) -> Any:
     from pytest_auth0_m2m.plugin.cassettes import secret_registry
 
     return secret_registry(request.config)
@@ -471,6 +471,7 @@ def _analysed(item: pytest.Item, outcome: str | None) -> ApiUsage | None:
         calls,
         declared.strict,
         base_path=urlsplit(api.url).path if api.url else "",
+        secrets=_registry(item).secrets(),
     )
     if outcome is not None:
         import dataclasses
