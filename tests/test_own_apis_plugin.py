@@ -45,6 +45,46 @@ def test_typo_in_scope_or_audience_is_a_collection_error(project: pytest.Pyteste
     result.assert_outcomes(errors=1)
 
 
+def test_every_bad_marker_of_both_kinds_is_listed_in_one_run(project: pytest.Pytester) -> None:
+    # Red-team finding: each fix showed the next error (the first marker's hook failed the
+    # module, the other's then saw nothing; pytest collects no class below a failed module).
+    project.makeini(INI)
+    project.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mgmt_scopes("read:user")
+        def test_a(mgmt_client): pass
+
+        @pytest.mark.m2m_scopes("read:order", audience="orders")
+        def test_c(api_token): pass
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_fine(mgmt_client): pass
+
+        class TestK:
+            @pytest.mark.mgmt_scopes("read:client")
+            def test_e(self, mgmt_client): pass
+
+            @pytest.mark.m2m_scopes("read:orders", audience="billin")
+            def test_f(self, api_token): pass
+        """
+    )
+    result = project.runpytest("--auth0-fake", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_a: *'read:user'*",
+            "*::test_c: m2m_scopes: 'read:order' is not a scope of API 'orders'*",
+            "*::TestK::test_e: *'read:client'*",
+            "*::TestK::test_f: m2m_scopes: audience 'billin'*",
+        ],
+        consecutive=False,
+    )
+    assert "test_fine" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+
+
 def test_bad_auth0_apis_line_is_a_usage_error(project: pytest.Pytester) -> None:
     project.makeini(INI.replace("scopes=read:orders,write:orders", "scope=a"))
     project.makepyfile("def test_nothing(): pass")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ import pytest
 # never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.auth0.scopes import parse_marker_args
-from pytest_auth0_m2m.plugin.per_test import declare_or_fail
+from pytest_auth0_m2m.plugin.per_test import Declaration, declare_or_fail
 from pytest_auth0_m2m.plugin.state import (
     LOG_MASKING_KEY,
     RESPONSE_LOG_KEY,
@@ -193,14 +194,17 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return settings.header_line(_header_domain(settings), config.rootpath)
 
 
+MGMT_SCOPES = Declaration(
+    MARKER, lambda marker: parse_marker_args(tuple(marker.args), marker.kwargs), SCOPES_KEY
+)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    # A bad marker is a collection error listing every one of the module, before any test.
-    return declare_or_fail(
-        (yield),
-        MARKER,
-        lambda marker: parse_marker_args(tuple(marker.args), marker.kwargs),
-        SCOPES_KEY,
-    )
+    # A bad marker, of either marker, is a collection error listing every one, before any test.
+    from pytest_auth0_m2m.plugin.own_apis import m2m_scopes_declaration
+
+    declarations: list[Declaration[Any]] = [MGMT_SCOPES, m2m_scopes_declaration(collector.config)]
+    return declare_or_fail((yield), declarations)

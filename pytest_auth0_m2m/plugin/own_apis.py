@@ -26,7 +26,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
 from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
 from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
 from pytest_auth0_m2m.own_apis.verification import ApiVerification
-from pytest_auth0_m2m.plugin.per_test import PerTestAnalysis, declare_or_fail, write_section
+from pytest_auth0_m2m.plugin.per_test import Declaration, PerTestAnalysis, write_section
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY
 
 if TYPE_CHECKING:
@@ -109,12 +109,8 @@ def emulator_apis(config: pytest.Config) -> list[ApiDeclaration]:
     ]
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(
-    collector: pytest.Collector,
-) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    # As for mgmt_scopes: a bad marker is a collection error naming the fix, before any test.
-    config = collector.config
+def m2m_scopes_declaration(config: pytest.Config) -> Declaration[ApiScopeRequest]:
+    """The m2m_scopes marker as collection parses it (plugin/__init__.py, with mgmt_scopes)."""
     apis = config.stash.get(APIS_KEY, {})
     settings = config.stash.get(SETTINGS_KEY, None)
     # Live mode can ask the tenant (a scope the API lacks is Auth0's 400 on the grant).
@@ -125,7 +121,7 @@ def pytest_make_collect_report(
             tuple(marker.args), marker.kwargs, apis, require_known=require_known
         )
 
-    return declare_or_fail((yield), MARKER, parse, API_SCOPES_KEY)
+    return Declaration(MARKER, parse, API_SCOPES_KEY)
 
 
 # Requests that are never Auth0 Management API traffic, in a test that also records one:

@@ -9,8 +9,9 @@ other plugin module.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import pytest
 
@@ -40,35 +41,69 @@ def closest_marker(item: pytest.Item, name: str) -> pytest.Mark | None:
     return param_marks[-1] if param_marks else item.get_closest_marker(name)
 
 
+@dataclass(frozen=True)
+class Declaration(Generic[T]):
+    """A scope marker: its name, how its arguments are parsed (ScopeError on a bad one) and
+    where the parsed declaration is kept on the item."""
+
+    marker: str
+    parse: Callable[[pytest.Mark], T]
+    key: pytest.StashKey[T]
+
+
 def declare_or_fail(
-    report: pytest.CollectReport,
-    name: str,
-    parse: Callable[[pytest.Mark], T],
-    key: pytest.StashKey[T],
+    report: pytest.CollectReport, declarations: Sequence[Declaration[Any]]
 ) -> pytest.CollectReport:
-    """Each collected item's marker ``name`` parsed into ``item.stash[key]``; ``report`` failed
-    with the error line of every marker ``parse`` refuses (its ScopeError).
+    """Each collected item's markers parsed into its stash; ``report`` failed with the error
+    line of every marker a parser refuses.
 
     Validating as each module (or class) is collected makes a typo a collection error that stops
-    the run before any test (or any tenant call) happens; every bad marker of the module is
-    listed in its one error, so a run shows all of them at once.
+    the run before any test (or any tenant call) happens. Every bad marker of the module is listed
+    in its one error, of both markers, its classes' included, so a run shows all of them at once.
     """
     if not report.passed:
         return report
-    errors = []
-    for node in report.result:
-        marker = closest_marker(node, name) if isinstance(node, pytest.Item) else None
-        if marker is None:
-            continue
-        try:
-            node.stash[key] = parse(marker)
-        except ScopeError as exc:
-            errors.append(f"{node.nodeid}: {exc}")
+    errors = _errors(report.result, declarations)
     if errors:
+        # pytest collects nothing below a failed report: the bad markers of the module's
+        # classes are looked for now, so that they are listed in this one error too.
+        below = [n for n in report.result if isinstance(n, pytest.Collector)]
+        errors += _errors(_items_below(below), declarations)
         report.outcome = "failed"
         report.longrepr = "\n".join(errors)
         report.result = []
     return report
+
+
+def _errors(
+    nodes: Iterable[pytest.Item | pytest.Collector], declarations: Sequence[Declaration[Any]]
+) -> list[str]:
+    errors = []
+    for node in nodes:
+        if not isinstance(node, pytest.Item):
+            continue
+        for declaration in declarations:
+            marker = closest_marker(node, declaration.marker)
+            if marker is None:
+                continue
+            try:
+                node.stash[declaration.key] = declaration.parse(marker)
+            except ScopeError as exc:
+                errors.append(f"{node.nodeid}: {exc}")
+    return errors
+
+
+def _items_below(collectors: Iterable[pytest.Collector]) -> Iterator[pytest.Item]:
+    for collector in collectors:
+        try:
+            nodes = collector.collect()
+        except Exception:  # its own collection error is pytest's to report, if it is ever run
+            continue
+        for node in nodes:
+            if isinstance(node, pytest.Item):
+                yield node
+            else:
+                yield from _items_below([node])
 
 
 class PerTestAnalysis:
