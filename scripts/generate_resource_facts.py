@@ -471,8 +471,22 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
         "recorded_over_spec": overruled,
         "singletons": dict(sorted(singletons.items())),
         "collections": dict(sorted(stores.items())),
+        "log_descriptions": log_descriptions(spec),
         "operations": out,
     }
+
+
+def log_descriptions(spec: dict[str, Any]) -> dict[str, str]:
+    """Per write operation, the description of its "sapi"/"fapi" tenant log event: Auth0 uses
+    the operation's summary ("Create a User", "Delete organization" in go-auth0's recordings of
+    GET /logs). Reads are not logged, so only writes are listed."""
+    found: dict[str, str] = {}
+    for item in spec["paths"].values():
+        for method in METHODS[1:]:
+            op = item.get(method)
+            if op and "operationId" in op and op.get("summary"):
+                found[op["operationId"]] = str(op["summary"])
+    return dict(sorted(found.items()))
 
 
 def render(data: dict[str, Any]) -> str:
@@ -480,7 +494,8 @@ def render(data: dict[str, Any]) -> str:
     lines = ["{"]
     for key in ("source", "generated_by", "info_version"):
         lines.append(f"{json.dumps(key)}: {json.dumps(data[key])},")
-    for table in ("recorded_over_spec", "singletons", "collections", "operations"):
+    tables = ("recorded_over_spec", "singletons", "collections", "log_descriptions", "operations")
+    for table in tables:
         lines.append(f'"{table}": {{')
         items = list(data[table].items())
         for i, (name, entry) in enumerate(items):

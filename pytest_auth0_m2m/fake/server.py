@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import secrets
 import socket
 import ssl
@@ -28,6 +29,7 @@ from werkzeug.routing.exceptions import RoutingException
 from ..auth0.endpoints import TenantEndpoints, refuse_management_audience
 from ..auth0.hosts import is_loopback, netloc, split_netloc
 from ..auth0.scopes import MANAGEMENT_PREFIX, Operation, catalogue
+from . import events
 from .apis import ApiSpec, carries_permissions, declarations
 from .auth import Signer, enforce_scopes, issue_token, oauth_error, scopes_of
 from .common import (
@@ -52,7 +54,8 @@ from .faults import (
     parse_rate_limits,
 )
 from .journal import Journal, JournalEntry
-from .routes import Call, handlers
+from .routes import Call, handlers, jobs
+from .routes.engine import facts
 from .seeding import load_seed_file
 from .tenant import Credentials, Snapshot, Tenant, new_client_id, new_client_secret
 from .tls import TlsMaterial, make_tls_material
@@ -120,6 +123,8 @@ def _url_map() -> Map:
         Rule("/__fake__/seed", endpoint="admin_seed", methods=["POST"]),
         Rule("/__fake__/faults", endpoint="admin_faults", methods=["POST", "DELETE"]),
         Rule("/__fake__/rate-limits", endpoint="admin_rate_limits", methods=["POST"]),
+        # a completed users export's file (its job's location: routes/jobs.py)
+        Rule("/__fake__/exports/<job_id>/<token>", endpoint="export_file", methods=["GET"]),
     ]
     url_map = Map(rules, strict_slashes=False, merge_slashes=False)
     url_map.bind("localhost").match("/__fake__/ping", method="GET")  # compile now
@@ -236,6 +241,7 @@ class FakeAuth0:
             self._domain, self._clock, self.token_lifetime, self.provisioner, self.apis
         )
         self._tenant.search_index.lag = self._search_lag
+        self._tenant.public_url = f"{'https' if self.tls else 'http'}://{self._domain}"
         self._server = server
         self._thread = threading.Thread(target=server.serve, name=f"fake-auth0-{port}", daemon=True)
         self._thread.start()
@@ -581,6 +587,11 @@ class FakeAuth0:
             result = self._token(environ, tenant, signer, body)
             self.counters.record(TOKEN_OPERATION, result[0])
             return result
+        if endpoint == "export_file":
+            text = jobs.export_file(tenant, params["job_id"], params["token"])
+            if text is None:
+                return 404, dict(NOT_FOUND), {}
+            return 200, gzip.compress(text.encode("utf-8")), {"Content-Type": "application/gzip"}
         if str(endpoint).startswith("admin_") and _from_a_browser(environ):
             return 403, mgmt_body(403, _ADMIN_FROM_A_BROWSER, "forbidden"), {}
         return self._local(str(endpoint), method, signer, body, args)
@@ -610,9 +621,11 @@ class FakeAuth0:
                 mgmt_body(429, "Global limit has been reached", "too_many_requests"),
                 headers,
             )
+        caller: str | None = None  # the token's client, once verified: its writes are logged
         try:
             claims = signer.verify(environ.get("HTTP_AUTHORIZATION"), tenant.audience)
-            environ[_JOURNAL_CLIENT] = str(claims.get("azp") or "") or None
+            caller = str(claims.get("azp") or "")
+            environ[_JOURNAL_CLIENT] = caller or None
             scopes = scopes_of(claims)
             enforce_scopes(operation, scopes)
             validate_path(operation.operation_id, params)
@@ -639,8 +652,37 @@ class FakeAuth0:
                 tenant.note_write()
         except ApiError as error:
             headers.update(error.headers)
+            if caller is not None:
+                self._log_write(environ, tenant, operation, error.status, error.body, caller)
             return error.status, error.body, headers
+        self._log_write(environ, tenant, operation, status, payload, caller or "")
         return status, payload, headers
+
+    def _log_write(
+        self,
+        environ: WSGIEnvironment,
+        tenant: Tenant,
+        operation: Operation,
+        status: int,
+        answer: Any,
+        client_id: str,
+    ) -> None:
+        """A Management API write's tenant log events (fake/events.py); reads log nothing."""
+        if operation.method == "GET":
+            return
+        description = facts()["log_descriptions"].get(operation.operation_id, "")
+        events.management_write(
+            tenant,
+            operation_id=operation.operation_id,
+            description=description,
+            method=operation.method,
+            path=str(environ.get(_JOURNAL_PATH) or ""),
+            status=status,
+            answer=answer,
+            client_id=client_id,
+            ip=str(environ.get("REMOTE_ADDR") or ""),
+            user_agent=str(environ.get("HTTP_USER_AGENT") or ""),
+        )
 
     def _emulated_methods(self, path: str) -> list[str]:
         """The methods the emulator answers on a Management API path template."""
@@ -668,6 +710,7 @@ class FakeAuth0:
                 {"error": "too_many_requests", "error_description": TOKEN_429_DESCRIPTION},
                 headers,
             )
+        params: dict[str, Any] = {}
         try:
             params = _token_params(str(environ.get("CONTENT_TYPE") or ""), body)
             client_id, answer = issue_token(
@@ -675,9 +718,38 @@ class FakeAuth0:
             )
         except ApiError as error:
             headers.update(error.headers)
+            if params.get("grant_type") == "client_credentials":
+                named = params.get("client_id")
+                description = (
+                    error.body.get("error_description", "") if isinstance(error.body, dict) else ""
+                )
+                self._log_exchange(environ, tenant, params, str(description), named, None)
             return error.status, error.body, headers
         self.counters.token_issued(client_id)
+        self._log_exchange(environ, tenant, params, "", client_id, answer.get("scope"))
         return 200, answer, headers
+
+    def _log_exchange(
+        self,
+        environ: WSGIEnvironment,
+        tenant: Tenant,
+        params: Mapping[str, Any],
+        description: str,
+        client_id: object,
+        scope: object,
+    ) -> None:
+        """The ``seccft`` (a scope granted) or ``feccft`` event of a token request."""
+        audience = params.get("audience")
+        events.token_exchange(
+            tenant,
+            succeeded=scope is not None,
+            client_id=client_id if isinstance(client_id, str) else "",
+            audience=audience if isinstance(audience, str) else None,
+            scope=str(scope) if scope is not None else None,
+            description=description,
+            ip=str(environ.get("REMOTE_ADDR") or ""),
+            user_agent=str(environ.get("HTTP_USER_AGENT") or ""),
+        )
 
     def _inject(self, injection: Injection, api: str) -> Result | None:
         if injection.latency > 0:

@@ -35,7 +35,13 @@ TABLES: tuple[str, ...] = (
     "user_permissions",
     "singletons",
     "collections",
+    "jobs",
+    "logs",
 )
+
+# Tables whose entries are never changed once written (log events): a snapshot copies the table,
+# not each entry, so checkpoints stay cheap however many events a session has logged.
+APPEND_ONLY: frozenset[str] = frozenset({"logs"})
 
 # A tenant's resources at one moment: table name -> a deep copy of the table.
 Snapshot = dict[str, Any]
@@ -92,6 +98,8 @@ class Tenant:
         # The user's own APIs declared at start: part of the tenant, made again by reset().
         self.declared_apis = apis
         self.audience = f"https://{domain}/api/v2/"
+        # Where the emulator serves (http or https): links it hands out, e.g. an export's file.
+        self.public_url = f"https://{domain}"
         self.clock = clock
         self.token_lifetime = token_lifetime
         self.provisioner = provisioner
@@ -121,6 +129,11 @@ class Tenant:
         # by id. A path not yet written answers its recorded default.
         self.singletons: dict[str, Any] = {}
         self.collections: dict[str, dict[str, dict[str, Any]]] = {}
+        # job id -> {"job": the job as Auth0 answers it, "work": what completing it does}
+        # (routes/jobs.py); the work is plain data, so snapshots copy it with the rest.
+        self.jobs: dict[str, dict[str, Any]] = {}
+        # log id -> a log event, oldest first (fake/events.py writes them, routes/logs.py reads)
+        self.logs: dict[str, dict[str, Any]] = {}
         # Clients created over HTTP by the provisioner's own token (the plugin's per-scope-set
         # apps): a restore keeps them, with their grants, so issued tokens stay valid.
         self.provisioned: set[str] = set()
@@ -179,7 +192,7 @@ class Tenant:
     def snapshot(self) -> Snapshot:
         """A deep copy of every table, for :meth:`restore`."""
         with self.lock:
-            return {name: copy.deepcopy(getattr(self, name)) for name in TABLES}
+            return {name: _copy(name, getattr(self, name)) for name in TABLES}
 
     def restore(self, snapshot: Snapshot, keep_clients: Iterable[str] = ()) -> None:
         """Every table as it was at ``snapshot``, except the clients in ``keep_clients`` (and
@@ -191,7 +204,7 @@ class Tenant:
             for name in TABLES:
                 table = getattr(self, name)
                 table.clear()
-                table.update(copy.deepcopy(snapshot[name]))
+                table.update(_copy(name, snapshot[name]))
             for cid in wanted:
                 self.clients.pop(cid, None)
             for grant_id in [g for g, grant in self.grants.items() if grant["client_id"] in wanted]:
@@ -416,3 +429,7 @@ class Tenant:
         (visible to lists once the lag has passed)."""
         with self.lock:
             self.search_index.record(self.clock(), self.users, self.org_members)
+
+
+def _copy(table: str, content: Any) -> Any:
+    return copy.copy(content) if table in APPEND_ONLY else copy.deepcopy(content)

@@ -3,7 +3,6 @@ like sdk6_pending.py). Run as ``python sdk4_pending.py FAMILY``, like sdk4_seque
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -11,7 +10,6 @@ from sdk4_sequences import (
     THEME,
     Sequence,
     _api,
-    _db_connection_id,
     _user,
     main,
     status_of,
@@ -83,65 +81,6 @@ def users(sdk: Any, audience: str) -> None:
 
     sdk.users.delete(uid)
     assert status_of(lambda: sdk.users.get(uid)) == 404
-
-
-@family("logs")
-def logs(sdk: Any, audience: str) -> None:
-    page = sdk.logs.search(per_page=10, sort="date:-1")
-    assert isinstance(page["logs"], list)
-    found = sdk.logs.search(q='type:"s"')
-    assert all(log["type"] == "s" for log in found["logs"])
-    missing = "90020250101000000000000000000000000000000000000000000000"
-    assert status_of(lambda: sdk.logs.get(missing)) == 404
-
-
-@family("jobs")
-def jobs(sdk: Any, audience: str) -> None:
-    cid = _db_connection_id(sdk)
-    uid = _user(sdk, "export.me@example.com")["user_id"]
-    export = sdk.jobs.export_users(
-        {
-            "connection_id": cid,
-            "format": "json",
-            "fields": [{"name": "email"}, {"name": "user_id"}],
-        }
-    )
-    assert export["type"] == "users_export"
-    assert export["status"] in ("pending", "processing", "completed")
-    assert sdk.jobs.get(export["id"])["id"] == export["id"]
-    users_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"sdk4-users-{os.getpid()}.json")
-    with open(users_file, "w", encoding="utf-8") as out:
-        out.write('[{"email": "imported@example.com", "email_verified": true}]')
-    try:
-        imported = sdk.jobs.import_users(cid, users_file, upsert=True)
-    finally:
-        os.remove(users_file)
-    assert imported["type"] == "users_import"
-    assert imported["connection_id"] == cid
-    assert sdk.jobs.get(imported["id"])["id"] == imported["id"]
-    verify = sdk.jobs.send_verification_email({"user_id": uid})
-    assert verify["type"] == "verification_email"
-    assert sdk.jobs.get(verify["id"])["type"] == "verification_email"
-
-
-@family("tickets")
-def tickets(sdk: Any, audience: str) -> None:
-    uid = _user(sdk, "forgetful@example.com")["user_id"]
-    change = sdk.tickets.create_pswd_change(
-        {"user_id": uid, "result_url": "https://app.example/done", "ttl_sec": 3600}
-    )
-    assert change["ticket"].startswith("https://")
-    verify = sdk.tickets.create_email_verification(
-        {"user_id": uid, "result_url": "https://app.example/ok"}
-    )
-    assert verify["ticket"].startswith("https://")
-
-
-@family("grants")
-def grants(sdk: Any, audience: str) -> None:
-    uid = _user(sdk, "consenting@example.com")["user_id"]
-    assert sdk.grants.all(extra_params={"user_id": uid})["grants"] == []
-    assert status_of(lambda: sdk.grants.delete("nonexistent-grant")) == 404
 
 
 @family("actions")
@@ -266,16 +205,6 @@ def rules(sdk: Any, audience: str) -> None:
     assert [r["id"] for r in sdk.rules.all()] == [rid]
     sdk.rules.delete(rid)
     assert status_of(lambda: sdk.rules.get(rid)) == 404
-
-
-@family("stats")
-def stats(sdk: Any, audience: str) -> None:
-    assert isinstance(sdk.stats.active_users(), (int, float))
-    daily = sdk.stats.daily_stats(from_date="20250101", to_date="20250107")
-    assert isinstance(daily, list)
-    for day in daily:
-        assert day["date"]
-        assert day["logins"] >= 0
 
 
 if __name__ == "__main__":

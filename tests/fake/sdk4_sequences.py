@@ -378,6 +378,113 @@ def organizations(sdk: Any, audience: str) -> None:
     assert status_of(lambda: orgs.get_organization(oid)) == 404
 
 
+@family("logs")
+def logs(sdk: Any, audience: str) -> None:
+    uid = _user(sdk, "logged@example.com")["user_id"]
+    newest = sdk.logs.search(per_page=10, sort="date:-1")
+    dates = [log["date"] for log in newest["logs"]]
+    assert dates
+    assert dates == sorted(dates, reverse=True)
+    signups = sdk.logs.search(q=f'type:"ss" AND user_id:"{uid}"')["logs"]
+    assert [log["user_id"] for log in signups] == [uid]
+    assert sdk.logs.get(signups[0]["log_id"])["type"] == "ss"
+    writes = sdk.logs.search(q='type:"sapi"')["logs"]
+    assert "Create a User" in [log["description"] for log in writes]
+    assert [log["type"] for log in sdk.users.get_log_events(uid)] == ["ss"]
+    missing = "90020250101000000000000000000000000000000000000000000000"
+    assert status_of(lambda: sdk.logs.get(missing)) == 404
+
+
+def _completed(sdk: Any, job_id: str) -> dict[str, Any]:
+    """Polls a job as a program would (Auth0 finishes small jobs within seconds)."""
+    for _ in range(10):
+        job: dict[str, Any] = sdk.jobs.get(job_id)
+        if job["status"] == "completed":
+            return job
+        assert job["status"] in ("pending", "processing")
+    raise AssertionError(f"job {job_id} did not complete")
+
+
+@family("jobs")
+def jobs(sdk: Any, audience: str) -> None:
+    import gzip
+    import json
+
+    import requests
+
+    cid = _db_connection_id(sdk)
+    uid = _user(sdk, "export.me@example.com")["user_id"]
+    export = sdk.jobs.export_users(
+        {
+            "connection_id": cid,
+            "format": "json",
+            "fields": [{"name": "email"}, {"name": "user_id"}],
+        }
+    )
+    assert export["type"] == "users_export"
+    assert export["status"] == "pending"
+    exported = requests.get(_completed(sdk, export["id"])["location"], timeout=30)
+    assert exported.status_code == 200
+    rows = [json.loads(line) for line in gzip.decompress(exported.content).splitlines()]
+    assert {"email": "export.me@example.com", "user_id": uid} in rows
+    users_file = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"sdk4-users-{os.getpid()}.json")
+    with open(users_file, "w", encoding="utf-8") as out:
+        out.write('[{"email": "export.me@example.com", "email_verified": true}]')
+    try:
+        with open(users_file, "rb") as upload:
+            imported = sdk.jobs.import_users(cid, upload, upsert=False)
+    finally:
+        os.remove(users_file)
+    assert imported["type"] == "users_import"
+    assert imported["connection_id"] == cid
+    assert _completed(sdk, imported["id"])["summary"]["failed"] == 1
+    (error,) = sdk.jobs.get_failed_job(imported["id"])
+    assert error["user"]["email"] == "export.me@example.com"
+    assert [e["code"] for e in error["errors"]] == ["DUPLICATED_USER"]
+    verify = sdk.jobs.send_verification_email({"user_id": uid})
+    assert verify["type"] == "verification_email"
+    assert _completed(sdk, verify["id"])["type"] == "verification_email"
+    assert status_of(lambda: sdk.jobs.get("job_0000000000000000")) == 404
+
+
+@family("tickets")
+def tickets(sdk: Any, audience: str) -> None:
+    uid = _user(sdk, "forgetful@example.com")["user_id"]
+    change = sdk.tickets.create_pswd_change(
+        {"user_id": uid, "result_url": "https://app.example/done", "ttl_sec": 3600}
+    )
+    assert change["ticket"].startswith("https://")
+    assert "/u/reset-password?ticket=" in change["ticket"]
+    verify = sdk.tickets.create_email_verification(
+        {"user_id": uid, "result_url": "https://app.example/ok"}
+    )
+    assert "/u/email-verification?ticket=" in verify["ticket"]
+    assert status_of(lambda: sdk.tickets.create_pswd_change({"user_id": "auth0|nobody"})) == 404
+
+
+@family("grants")
+def grants(sdk: Any, audience: str) -> None:
+    uid = _user(sdk, "consenting@example.com")["user_id"]
+    assert sdk.grants.all(extra_params={"user_id": uid}) == []
+    listed = sdk.grants.all(include_totals=True, extra_params={"user_id": uid})
+    assert (listed["total"], listed["grants"]) == (0, [])
+    # Auth0's grant ids are 24 hex digits; another id is refused (auth0/ruby-auth0#303)
+    assert status_of(lambda: sdk.grants.delete("nonexistent-grant")) == 400
+    assert status_of(lambda: sdk.grants.delete("63cff5bc7209008e35c888c1")) == 404
+
+
+@family("stats")
+def stats(sdk: Any, audience: str) -> None:
+    _user(sdk, "counted@example.com")
+    assert sdk.stats.active_users() == 0  # nobody logged in
+    assert sdk.stats.daily_stats(from_date="20000101", to_date="20000107") == []
+    daily = sdk.stats.daily_stats()
+    assert [day["signups"] for day in daily] == [1]
+    for day in daily:
+        assert day["date"]
+        assert day["logins"] == 0
+
+
 def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
     if argv == ["--list"]:
         print("\n".join(sequences))

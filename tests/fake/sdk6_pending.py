@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sdk4_sequences import THEME
-from sdk6_sequences import Sequence, _db_connection_id, _user, errors
+from sdk6_sequences import Sequence, _user, errors
 
 PENDING: dict[str, Sequence] = {}
 
@@ -79,66 +79,6 @@ def users(sdk: Any, audience: str) -> None:
     sdk.users.delete(made.user_id)
     with pytest.raises(errors.NotFoundError):
         sdk.users.get(made.user_id)
-
-
-@family("logs")
-def logs(sdk: Any, audience: str) -> None:
-    page = list(sdk.logs.list(per_page=10, sort="date:-1"))
-    assert isinstance(page, list)
-    found = list(sdk.logs.list(search='type:"s"'))
-    assert all(log.type == "s" for log in found)
-    with pytest.raises(errors.NotFoundError):
-        sdk.logs.get("90020250101000000000000000000000000000000000000000000000")
-
-
-@family("jobs")
-def jobs(sdk: Any, audience: str) -> None:
-    connection_id = _db_connection_id(sdk)
-    user = _user(sdk, "export.me@example.com")
-    export = sdk.jobs.users_exports.create(
-        connection_id=connection_id,
-        format="json",
-        fields=[{"name": "email"}, {"name": "user_id"}],
-    )
-    assert export.type == "users_export"
-    assert export.status in ("pending", "processing", "completed")
-    status = sdk.jobs.get(export.id)
-    assert status.id == export.id
-    users_file = (
-        b'[{"email": "imported@example.com", "email_verified": true,'
-        b' "user_metadata": {"source": "legacy"}}]'
-    )
-    imported = sdk.jobs.users_imports.create(
-        users=("users.json", users_file, "application/json"),
-        connection_id=connection_id,
-        upsert=True,
-    )
-    assert imported.type == "users_import"
-    assert imported.connection_id == connection_id
-    assert sdk.jobs.get(imported.id).id == imported.id
-    verify = sdk.jobs.verification_email.create(user_id=user.user_id)
-    assert verify.type == "verification_email"
-    assert sdk.jobs.get(verify.id).type == "verification_email"
-
-
-@family("tickets")
-def tickets(sdk: Any, audience: str) -> None:
-    user = _user(sdk, "forgetful@example.com")
-    change = sdk.tickets.change_password(
-        user_id=user.user_id, result_url="https://app.example/done", ttl_sec=3600
-    )
-    assert change.ticket.startswith("https://")
-    verify = sdk.tickets.verify_email(user_id=user.user_id, result_url="https://app.example/ok")
-    assert verify.ticket.startswith("https://")
-
-
-@family("grants")
-def grants(sdk: Any, audience: str) -> None:
-    user = _user(sdk, "consenting@example.com")
-    assert list(sdk.user_grants.list(user_id=user.user_id)) == []
-    sdk.user_grants.delete_by_user_id(user_id=user.user_id)
-    with pytest.raises(errors.NotFoundError):
-        sdk.user_grants.delete("nonexistent-grant")
 
 
 @family("actions")
@@ -270,14 +210,3 @@ def rules(sdk: Any, audience: str) -> None:
     sdk.rules.delete(rule.id)
     with pytest.raises(errors.NotFoundError):
         sdk.rules.get(rule.id)
-
-
-@family("stats")
-def stats(sdk: Any, audience: str) -> None:
-    active = sdk.stats.get_active_users_count()
-    assert isinstance(active, (int, float))
-    daily = sdk.stats.get_daily(from_="20250101", to="20250107")
-    assert isinstance(daily, list)
-    for day in daily:
-        assert day.date
-        assert day.logins >= 0

@@ -159,11 +159,12 @@ def test_mixed_rule_on_client_connections(fake: FakeAuth0, http: httpx.Client) -
 def test_not_emulated_comes_after_auth_and_scopes_and_is_not_retried(
     fake: FakeAuth0, http: httpx.Client
 ) -> None:
-    assert http.get("/api/v2/stats/daily").status_code == 401
-    r = http.get("/api/v2/stats/daily", headers=bearer(fake, "read:users"))
+    path = "/api/v2/anomaly/blocks/ips/10.0.0.1"
+    assert http.get(path).status_code == 401
+    r = http.get(path, headers=bearer(fake, "read:users"))
     assert r.status_code == 403
-    assert r.json() == _403(" any of: read:stats")
-    r = http.get("/api/v2/stats/daily", headers=bearer(fake, "read:stats"))
+    assert r.json() == _403(" any of: read:anomaly_blocks")
+    r = http.get(path, headers=bearer(fake, "read:anomaly_blocks"))
     # 405, not 501: auth0-python 6.x retries 5xx, 408, 409 and 429 (and would wait each time).
     assert r.status_code == 405
     assert r.status_code < 500
@@ -171,9 +172,9 @@ def test_not_emulated_comes_after_auth_and_scopes_and_is_not_retried(
     assert r.json() == {
         "statusCode": 405,
         "error": "Method Not Allowed",
-        "message": "get_daily (GET /api/v2/stats/daily) is not emulated by the Auth0 emulator: it "
-        "answers this status, which no SDK retries, so the call fails fast; test it against a "
-        "tenant",
+        "message": "get_ips_by_id (GET /api/v2/anomaly/blocks/ips/{id}) is not emulated by the "
+        "Auth0 emulator: it answers this status, which no SDK retries, so the call fails fast; "
+        "test it against a tenant",
         "errorCode": "operation_not_emulated",
     }
     assert is_not_emulated(r.status_code, r.json()["errorCode"])

@@ -71,10 +71,15 @@ def handlers() -> dict[str, Handler]:
         client_grants,
         clients,
         connections,
+        grants,
+        jobs,
+        logs,
         member_roles,
         organizations,
         resource_servers,
         roles,
+        stats,
+        tickets,
         users,
     )
 
@@ -89,6 +94,11 @@ def handlers() -> dict[str, Handler]:
         organizations,
         member_roles,
         actions,
+        logs,
+        stats,
+        grants,
+        tickets,
+        jobs,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue

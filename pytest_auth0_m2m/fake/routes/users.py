@@ -365,21 +365,14 @@ def unlink_identity(call: Call) -> Reply:
 
 
 # --- what logins leave behind --------------------------------------------------------------------
-# The emulator serves no logins, so a user has no log events, sessions or refresh tokens; the
-# lists are empty in each one's paging style and deleting them has nothing to undo.
+# The emulator serves no logins, so a user has no sessions or refresh tokens; the lists are
+# empty in each one's paging style and deleting them has nothing to undo. (A user's log events,
+# its signup among them, are routes/logs.py's.)
 
 
 def _login_owner(call: Call) -> None:
-    # /users/{id}/logs names the user id "id"; the sessions and refresh-token paths "user_id".
-    if call.tenant.users.get(call.params.get("id") or call.params["user_id"]) is None:
+    if call.tenant.users.get(call.params["user_id"]) is None:
         raise missing_user()
-
-
-@HANDLERS.route("get_logs_by_user")
-def user_logs(call: Call) -> Reply:
-    with call.tenant.lock:
-        _login_owner(call)
-    return 200, paginate([], call.args, "logs")
 
 
 @HANDLERS.route("get_sessions_for_user")
