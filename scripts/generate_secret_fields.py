@@ -103,6 +103,7 @@ OVERRIDES: list[tuple[str, str, str, bool, str]] = [
     ("management", "POST /device-credentials", "value", True, "the device credential itself"),
     ("management", "GET /device-credentials", "[*].value", True, "device credential values"),
     ("management", "POST /jobs/users-imports", "users", True, "the import file: hashes"),
+    ("management", "GET /jobs/{id}", "location", True, "an export's signed download URL"),
     ("management", "POST /hooks/{id}/secrets", "*", True, "a hook's secrets: name -> value"),
     ("management", "PATCH /hooks/{id}/secrets", "*", True, "a hook's secrets: name -> value"),
     ("authentication", "POST /oauth/token", "code_verifier", True, "PKCE: redeems the code"),

@@ -438,3 +438,17 @@ def test_the_plugins_app_tag_is_recorded_as_a_placeholder(registry: SecretRegist
     assert tag not in recorded.text
     metadata = recorded.response_json()[0]["client_metadata"]
     assert metadata == {"tag": "v1:REDACTED", "note": "tag"}
+
+
+def test_an_export_jobs_download_location(registry: SecretRegistry) -> None:
+    # A completed users export's location is a signed URL: whoever holds it downloads the users.
+    location = "https://exports.example/dev-x/job_1.json.gz?Signature=PLANTEDsig42&Expires=9"
+    rec = Recorded(
+        registry,
+        "GET",
+        f"{BASE}/jobs/job_1",
+        None,
+        {"id": "job_1", "type": "users_export", "status": "completed", "location": location},
+    )
+    rec.assert_absent(registry, location)
+    assert rec.response_json()["status"] == "completed"
