@@ -82,6 +82,12 @@ def planted(kind: str) -> dict[str, object]:
         response["headers"]["Set-Cookie"] = ["did=abc"]
     elif kind == "gzip body":
         response["body"]["string"] = gzip.compress(b'{"client_secret":"abcdef123456"}')
+    elif kind == "base64 json api key":
+        # Starts "eyJ" like a JWT, but is none: judged by entropy like any other value.
+        key = base64.b64encode(b'{"k":"9fQ2xZ7wL3mN8pR4","v":2}').decode()
+        response["body"]["string"] = '{"app_metadata":{"apiKey":"' + key + '"}}'
+    elif kind == "opaque token starting eyJ":
+        response["body"]["string"] = '{"refresh_token":"eyJpbmZvIjoxfQ-v1.Opaque-98765"}'
     return data
 
 
@@ -97,6 +103,8 @@ KINDS = [
     ("opaque refresh token", "an opaque refresh_token"),
     ("cookie", "a Set-Cookie header in interaction 1 response"),
     ("gzip body", "a client_secret value in a binary body of interaction 1"),
+    ("base64 json api key", "a high-entropy value in field apiKey"),
+    ("opaque token starting eyJ", "an opaque refresh_token"),
 ]
 
 

@@ -312,7 +312,7 @@ def _rules(view: View, secret_fields: frozenset[str]) -> Iterator[tuple[int, str
     for match in _TOKEN_FIELD.finditer(text):
         value = match.group("value")
         # JWTs are judged above by their signature; here: opaque tokens that are not ours.
-        if value not in PLACEHOLDERS and not value.startswith("eyJ"):
+        if value not in PLACEHOLDERS and not JWT_PATTERN.fullmatch(value):
             yield match.start(), f"an opaque {match.group('key').lower()}"
     yield from _field_rules(text, _FIELD, secret_fields)
 
@@ -334,7 +334,9 @@ def _field_rules(
         name = key.rsplit(".", 1)[-1]
         if (key in secret_fields or name in secret_fields) and not is_placeholder(value):
             yield match.start(), f"a value in secret field {key}"
-        elif secret_looking(name) and high_entropy(value) and not value.startswith("eyJ"):
+        elif secret_looking(name) and high_entropy(value) and not JWT_PATTERN.fullmatch(value):
+            # A JWT is judged by its signature, by the one JWT rule; a value merely starting
+            # "eyJ" (base64 of a JSON object) is judged here like any other.
             yield match.start(), f"a high-entropy value in field {key}"
 
 
