@@ -53,9 +53,48 @@ MIN_ANSWERS = 3
 ALWAYS = 0.9
 
 # Operations whose answer neither the spec nor the recordings give right: {operation id: the
-# entry's keys to set}, with the reason beside each. Empty today; the places where the recordings
-# overrule the spec are listed in the output's "recorded_over_spec", generated.
-OVERRIDES: dict[str, dict[str, Any]] = {}
+# entry's keys to set}, with the reason beside each; the places where the recordings overrule the
+# spec are listed in the output's "recorded_over_spec", generated.
+OVERRIDES: dict[str, dict[str, Any]] = {
+    # The factors exist from the start (COLLECTION_OVERRIDES): a PUT sets one, never makes one.
+    "put_factors_by_name": {"upsert": False},
+}
+
+# Keys an operation answers that its recorded answers happen not to show (no recorded request sent
+# them), so the recorded key set would drop them: {operation id: keys}, with the evidence.
+ANSWERED_TOO: dict[str, tuple[str, ...]] = {
+    # The create's recordings sent no displayName; TestAccBrandingTheme.yaml's PATCH and GETs of
+    # the same theme answer it, and the spec's create response lists it.
+    "post_branding_theme": ("displayName",),
+}
+
+# Collections whose facts neither the spec's shape nor the recordings give right: {stored path:
+# facts to set}. ``conflict``: a create naming an existing item is a 409 with this message
+# ({id}: the item's key), where Auth0 refuses it rather than overwrite.
+COLLECTION_OVERRIDES: dict[str, dict[str, Any]] = {
+    # An email template is named by its "template" (the path's {templateName}); a second POST of
+    # one is 409 "Template verify_email already exists." (go-auth0's recordings of real tenants,
+    # TestEmailTemplateManager_Create.yaml; PATCH and PUT of it then answer 200).
+    "/email-templates": {"id_key": "template", "conflict": "Template {id} already exists."},
+    # Every tenant has the eight factors, all off, in this order (a fresh tenant's GET in
+    # go-auth0's TestGuardian/MultiFactor/List.yaml; TestAccGuardian.yaml after a PUT): the
+    # recordings' first GETs here all follow a write, so --derive keeps no default.
+    "/guardian/factors": {
+        "items": [
+            {"name": name, "enabled": False, "trial_expired": False}
+            for name in (
+                "sms",
+                "push-notification",
+                "otp",
+                "email",
+                "duo",
+                "webauthn-roaming",
+                "webauthn-platform",
+                "recovery-code",
+            )
+        ]
+    },
+}
 
 # Operations the engine does not emulate although the spec gives them a shape: their effect is
 # not a stored object (a job runs, a ticket URL is minted, a log is written by Auth0 itself).
@@ -213,6 +252,8 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if method == "POST" and "GET" not in methods[template]:
                 entry["kind"] = "action"
             entry["store"] = template
+            if method == "GET" and _resolve(spec, schema or {}).get("type") == "array":
+                entry["array_answer"] = True  # never written: its answer is [] (popped in build)
         out[oid] = entry
     # Parents whose ids must exist: for each {param} of a template, the collection it indexes.
     for entry in out.values():
@@ -428,6 +469,8 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
         if merged.pop("free_form", False):
             merged.pop("keys", None)
             merged.pop("always", None)
+        if "keys" in merged and oid in ANSWERED_TOO:
+            merged["keys"] = sorted({*merged["keys"], *ANSWERED_TOO[oid]})
         merged.update(OVERRIDES.get(oid, {}))
         out[oid] = merged
     created = {e["store"] for e in out.values() if e["kind"] in ("singleton_create", "create")}
@@ -438,7 +481,10 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
     for entry in out.values():
         kind, store = entry["kind"], entry["store"]
         if kind == "singleton_get":
-            singletons[store] = entry.pop("default", None if store in created else {})
+            # Never written, a singleton the spec answers as an array is [] (GET /guardian/policies
+            # on a fresh tenant: go-auth0's TestGuardian/MultiFactor/Policy.yaml).
+            empty: Any = [] if entry.pop("array_answer", False) else {}
+            singletons[store] = entry.pop("default", None if store in created else empty)
         elif kind.startswith("singleton_"):
             entry.pop("default", None)
         if kind == "create":
@@ -459,6 +505,8 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
             store.setdefault("added", {})
         entry.pop("id_key", None)
         entry.pop("id_style", None)
+    for store, overrides in COLLECTION_OVERRIDES.items():
+        stores.setdefault(store, {}).update(overrides)
     for facts_of in stores.values():
         facts_of.setdefault("id_key", "id")
         facts_of.setdefault("id_style", ["alnum", 24])

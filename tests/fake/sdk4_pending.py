@@ -189,7 +189,7 @@ def branding(sdk: Any, audience: str) -> None:
     assert got["colors"]["primary"] == "#ff0000"
     assert got["logo_url"] == "https://brand.example/logo.png"
     template = "<html><head>{%- auth0:head -%}</head><body>{%- auth0:widget -%}</body></html>"
-    sdk.branding.update_template_universal_login({"template": template})
+    sdk.branding.update_template_universal_login(template)  # 4.x sends {"template": template}
     assert sdk.branding.get_template_universal_login()["body"] == template
     sdk.branding.delete_template_universal_login()
     theme = sdk.branding.create_branding_theme(THEME)

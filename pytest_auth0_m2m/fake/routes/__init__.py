@@ -71,6 +71,7 @@ def handlers() -> dict[str, Handler]:
         client_grants,
         clients,
         connections,
+        guardian,
         member_roles,
         organizations,
         resource_servers,
@@ -89,6 +90,7 @@ def handlers() -> dict[str, Handler]:
         organizations,
         member_roles,
         actions,
+        guardian,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue
