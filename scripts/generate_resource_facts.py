@@ -58,6 +58,10 @@ ALWAYS = 0.9
 OVERRIDES: dict[str, dict[str, Any]] = {
     # The factors exist from the start (COLLECTION_OVERRIDES): a PUT sets one, never makes one.
     "put_factors_by_name": {"upsert": False},
+    # A user's authentication methods read back confirmed; the create's and PATCH's answers do
+    # not say it (go-auth0's TestUserManager_AuthenticationMethods.yaml).
+    "get_authentication-methods": {"always": {"confirmed": True}},
+    "get_authentication-methods_by_authentication_method_id": {"always": {"confirmed": True}},
 }
 
 # Keys an operation answers that its recorded answers happen not to show (no recorded request sent

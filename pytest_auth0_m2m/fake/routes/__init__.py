@@ -68,6 +68,7 @@ def handlers() -> dict[str, Handler]:
     """Every emulated operation's handler (a fresh dict: tables are per module, read-only)."""
     from . import (
         actions,
+        authentication_methods,
         client_grants,
         clients,
         connections,
@@ -91,6 +92,7 @@ def handlers() -> dict[str, Handler]:
         member_roles,
         actions,
         guardian,
+        authentication_methods,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue
