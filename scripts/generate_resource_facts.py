@@ -320,6 +320,7 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
     id_styles: dict[str, Counter[str]] = defaultdict(Counter)
     first: dict[str, Counter[str]] = defaultdict(Counter)
     not_found: dict[str, Counter[str]] = defaultdict(Counter)
+    not_found_codes: dict[str, Counter[str]] = defaultdict(Counter)
     answers: Counter[str] = Counter()
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     seen_values: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -345,6 +346,8 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
                 concrete = item.path[len(PREFIX) :]
                 if item.status == 404 and isinstance(response, dict):
                     not_found[oid][str(response.get("message", ""))] += 1
+                    if isinstance(response.get("errorCode"), str):
+                        not_found_codes[oid][response["errorCode"]] += 1
                 kind = shape["kind"]
                 if 200 <= item.status < 300:
                     for obj in _answered_objects(shape, response):
@@ -414,6 +417,8 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
             entry["default"] = json.loads(best)
         if not_found[oid]:
             entry["not_found"] = not_found[oid].most_common(1)[0][0]
+        if not_found_codes[oid]:
+            entry["not_found_code"] = not_found_codes[oid].most_common(1)[0][0]
         if answers[oid] >= MIN_ANSWERS:
             entry["keys"] = sorted(seen[oid])
             entry["always"] = {
@@ -467,7 +472,16 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
             if recorded_status != merged["status"]:
                 overruled[oid] = {"spec": merged["status"], "recorded": recorded_status}
             merged["status"] = recorded_status
-        for key in ("id_key", "id_style", "added", "default", "not_found", "keys", "always"):
+        for key in (
+            "id_key",
+            "id_style",
+            "added",
+            "default",
+            "not_found",
+            "not_found_code",
+            "keys",
+            "always",
+        ):
             if key in seen:
                 merged[key] = seen[key]
         if merged.pop("free_form", False):

@@ -34,6 +34,7 @@ def test_template_sent_as_an_object_is_answered_as_body_and_deleted(
     gone = http.get(TEMPLATE, headers=_h(fake))
     assert gone.status_code == 404
     assert gone.json()["message"] == "Template does not exist."
+    assert gone.json()["errorCode"] == "inexistent_templates_universal_login"  # recorded
 
 
 def test_template_object_form_takes_no_other_key(fake: FakeAuth0, http: httpx.Client) -> None:
@@ -109,6 +110,7 @@ def test_theme_create_keeps_its_display_name_and_becomes_the_default(
     missing = http.get(f"{THEMES}/default", headers=_h(fake))
     assert missing.status_code == 404
     assert "invalid theme ID" in missing.json()["message"]
+    assert missing.json()["errorCode"] == "theme_not_found"
     made = http.post(THEMES, json={**THEME, "displayName": "House"}, headers=_h(fake))
     assert made.status_code == 200
     theme = made.json()

@@ -87,8 +87,10 @@ def _thing(template: str) -> str:
 
 
 def _missing(entry: Mapping[str, Any], template: str) -> Exception:
+    """Auth0's 404: the recorded message and errorCode where a recording shows them."""
     message = entry.get("not_found") or f"The {_thing(template)} does not exist."
-    return not_found_error(str(message), "inexistent_" + _thing(template).replace(" ", "_"))
+    code = entry.get("not_found_code") or "inexistent_" + _thing(template).replace(" ", "_")
+    return not_found_error(str(message), str(code))
 
 
 def _fill(value: Any, tenant: Tenant) -> Any:
