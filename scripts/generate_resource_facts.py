@@ -53,9 +53,52 @@ MIN_ANSWERS = 3
 ALWAYS = 0.9
 
 # Operations whose answer neither the spec nor the recordings give right: {operation id: the
-# entry's keys to set}, with the reason beside each. Empty today; the places where the recordings
-# overrule the spec are listed in the output's "recorded_over_spec", generated.
-OVERRIDES: dict[str, dict[str, Any]] = {}
+# entry's keys to set}, with the reason beside each; the places where the recordings overrule the
+# spec are listed in the output's "recorded_over_spec", generated.
+OVERRIDES: dict[str, dict[str, Any]] = {
+    # The factors exist from the start (COLLECTION_OVERRIDES): a PUT sets one, never makes one.
+    "put_factors_by_name": {"upsert": False},
+    # A user's authentication methods read back confirmed; the create's and PATCH's answers do
+    # not say it (go-auth0's TestUserManager_AuthenticationMethods.yaml).
+    "get_authentication-methods": {"always": {"confirmed": True}},
+    "get_authentication-methods_by_authentication_method_id": {"always": {"confirmed": True}},
+}
+
+# Keys an operation answers that its recorded answers happen not to show (no recorded request sent
+# them), so the recorded key set would drop them: {operation id: keys}, with the evidence.
+ANSWERED_TOO: dict[str, tuple[str, ...]] = {
+    # The create's recordings sent no displayName; TestAccBrandingTheme.yaml's PATCH and GETs of
+    # the same theme answer it, and the spec's create response lists it.
+    "post_branding_theme": ("displayName",),
+}
+
+# Collections whose facts neither the spec's shape nor the recordings give right: {stored path:
+# facts to set}. ``conflict``: a create naming an existing item is a 409 with this message
+# ({id}: the item's key), where Auth0 refuses it rather than overwrite.
+COLLECTION_OVERRIDES: dict[str, dict[str, Any]] = {
+    # An email template is named by its "template" (the path's {templateName}); a second POST of
+    # one is 409 "Template verify_email already exists." (go-auth0's recordings of real tenants,
+    # TestEmailTemplateManager_Create.yaml; PATCH and PUT of it then answer 200).
+    "/email-templates": {"id_key": "template", "conflict": "Template {id} already exists."},
+    # Every tenant has the eight factors, all off, in this order (a fresh tenant's GET in
+    # go-auth0's TestGuardian/MultiFactor/List.yaml; TestAccGuardian.yaml after a PUT): the
+    # recordings' first GETs here all follow a write, so --derive keeps no default.
+    "/guardian/factors": {
+        "items": [
+            {"name": name, "enabled": False, "trial_expired": False}
+            for name in (
+                "sms",
+                "push-notification",
+                "otp",
+                "email",
+                "duo",
+                "webauthn-roaming",
+                "webauthn-platform",
+                "recovery-code",
+            )
+        ]
+    },
+}
 
 # Operations the engine does not emulate although the spec gives them a shape: their effect is
 # not a stored object (a job runs, a ticket URL is minted, a log is written by Auth0 itself).
@@ -213,6 +256,8 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
             if method == "POST" and "GET" not in methods[template]:
                 entry["kind"] = "action"
             entry["store"] = template
+            if method == "GET" and _resolve(spec, schema or {}).get("type") == "array":
+                entry["array_answer"] = True  # never written: its answer is [] (popped in build)
         out[oid] = entry
     # Parents whose ids must exist: for each {param} of a template, the collection it indexes.
     for entry in out.values():
@@ -275,6 +320,7 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
     id_styles: dict[str, Counter[str]] = defaultdict(Counter)
     first: dict[str, Counter[str]] = defaultdict(Counter)
     not_found: dict[str, Counter[str]] = defaultdict(Counter)
+    not_found_codes: dict[str, Counter[str]] = defaultdict(Counter)
     answers: Counter[str] = Counter()
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     seen_values: dict[str, dict[str, Any]] = defaultdict(dict)
@@ -300,6 +346,8 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
                 concrete = item.path[len(PREFIX) :]
                 if item.status == 404 and isinstance(response, dict):
                     not_found[oid][str(response.get("message", ""))] += 1
+                    if isinstance(response.get("errorCode"), str):
+                        not_found_codes[oid][response["errorCode"]] += 1
                 kind = shape["kind"]
                 if 200 <= item.status < 300:
                     for obj in _answered_objects(shape, response):
@@ -369,6 +417,8 @@ def derive(mirror: Path, spec: dict[str, Any]) -> dict[str, Any]:
             entry["default"] = json.loads(best)
         if not_found[oid]:
             entry["not_found"] = not_found[oid].most_common(1)[0][0]
+        if not_found_codes[oid]:
+            entry["not_found_code"] = not_found_codes[oid].most_common(1)[0][0]
         if answers[oid] >= MIN_ANSWERS:
             entry["keys"] = sorted(seen[oid])
             entry["always"] = {
@@ -422,12 +472,23 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
             if recorded_status != merged["status"]:
                 overruled[oid] = {"spec": merged["status"], "recorded": recorded_status}
             merged["status"] = recorded_status
-        for key in ("id_key", "id_style", "added", "default", "not_found", "keys", "always"):
+        for key in (
+            "id_key",
+            "id_style",
+            "added",
+            "default",
+            "not_found",
+            "not_found_code",
+            "keys",
+            "always",
+        ):
             if key in seen:
                 merged[key] = seen[key]
         if merged.pop("free_form", False):
             merged.pop("keys", None)
             merged.pop("always", None)
+        if "keys" in merged and oid in ANSWERED_TOO:
+            merged["keys"] = sorted({*merged["keys"], *ANSWERED_TOO[oid]})
         merged.update(OVERRIDES.get(oid, {}))
         out[oid] = merged
     created = {e["store"] for e in out.values() if e["kind"] in ("singleton_create", "create")}
@@ -438,7 +499,10 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
     for entry in out.values():
         kind, store = entry["kind"], entry["store"]
         if kind == "singleton_get":
-            singletons[store] = entry.pop("default", None if store in created else {})
+            # Never written, a singleton the spec answers as an array is [] (GET /guardian/policies
+            # on a fresh tenant: go-auth0's TestGuardian/MultiFactor/Policy.yaml).
+            empty: Any = [] if entry.pop("array_answer", False) else {}
+            singletons[store] = entry.pop("default", None if store in created else empty)
         elif kind.startswith("singleton_"):
             entry.pop("default", None)
         if kind == "create":
@@ -459,6 +523,8 @@ def build(spec: dict[str, Any], recorded: dict[str, Any]) -> dict[str, Any]:
             store.setdefault("added", {})
         entry.pop("id_key", None)
         entry.pop("id_style", None)
+    for store, overrides in COLLECTION_OVERRIDES.items():
+        stores.setdefault(store, {}).update(overrides)
     for facts_of in stores.values():
         facts_of.setdefault("id_key", "id")
         facts_of.setdefault("id_style", ["alnum", 24])

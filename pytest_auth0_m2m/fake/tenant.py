@@ -412,6 +412,11 @@ class Tenant:
         for members in (*self.role_users.values(), *self.org_members.values()):
             while user_id in members:
                 members.remove(user_id)
+        # What the engine keeps under the user (authentication methods, enrollments) goes too.
+        below = f"/users/{user_id}/"
+        for table in (self.singletons, self.collections):
+            for key in [k for k in table if k.startswith(below)]:
+                del table[key]
 
     # --- seeding -----------------------------------------------------------------------------
 

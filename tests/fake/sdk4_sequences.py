@@ -485,6 +485,116 @@ def stats(sdk: Any, audience: str) -> None:
         assert day["logins"] == 0
 
 
+@family("users")
+def users(sdk: Any, audience: str) -> None:
+    made = _user(sdk, "ada@example.com", name="Ada", user_metadata={"plan": "free"})
+    uid = made["user_id"]
+    assert uid.startswith("auth0|")
+    assert made["email"] == "ada@example.com"
+    assert made["user_metadata"] == {"plan": "free"}
+    assert sdk.users.get(uid)["name"] == "Ada"
+    updated = sdk.users.update(uid, {"user_metadata": {"plan": "pro"}, "nickname": "ada"})
+    assert updated["user_metadata"] == {"plan": "pro"}
+    assert updated["nickname"] == "ada"
+    found = sdk.users.list(q='email:"ada@example.com"', search_engine="v3")
+    assert [u["user_id"] for u in found["users"]] == [uid]
+    assert [u["user_id"] for u in sdk.users_by_email.search_users_by_email("ada@example.com")] == [
+        uid
+    ]
+
+    permission = {"resource_server_identifier": audience, "permission_name": "read:users"}
+    sdk.users.add_permissions(uid, [permission])
+    listed = sdk.users.list_permissions(uid)["permissions"]
+    assert [(p["resource_server_identifier"], p["permission_name"]) for p in listed] == [
+        (audience, "read:users")
+    ]
+    sdk.users.remove_permissions(uid, [permission])
+    assert sdk.users.list_permissions(uid)["permissions"] == []
+
+    other = _user(sdk, "ada.work@example.com")
+    other_id = other["user_id"].split("|", 1)[1]
+    linked = sdk.users.link_user_account(uid, {"provider": "auth0", "user_id": other_id})
+    assert sorted(i["user_id"] for i in linked) == sorted([uid.split("|", 1)[1], other_id])
+    unlinked = sdk.users.unlink_user_account(uid, "auth0", other_id)
+    assert [i["user_id"] for i in unlinked] == [uid.split("|", 1)[1]]
+
+    method = sdk.users.create_authentication_method(
+        uid, {"type": "phone", "name": "work phone", "phone_number": "+15555550123"}
+    )
+    assert method["type"] == "phone"
+    methods = sdk.users.get_authentication_methods(uid)
+    assert method["id"] in [m["id"] for m in methods]
+    assert sdk.users.get_authentication_method_by_id(uid, method["id"])["id"] == method["id"]
+    renamed = sdk.users.update_authentication_method_by_id(uid, method["id"], {"name": "cell"})
+    assert renamed["name"] == "cell"
+    sdk.users.delete_authentication_method_by_id(uid, method["id"])
+    assert method["id"] not in [m["id"] for m in sdk.users.get_authentication_methods(uid)]
+
+    # no totals asked: a plain array; the API's signup is the one event of their own
+    assert [log["type"] for log in sdk.users.get_log_events(uid)] == ["ss"]
+    assert sdk.user_blocks.get(uid) == {"blocked_for": []}
+    rest = sdk.users.client
+    assert rest.get(_api(sdk, f"users/{uid}/sessions"))["sessions"] == []
+    assert rest.get(_api(sdk, f"users/{uid}/refresh-tokens"))["tokens"] == []
+    rest.delete(_api(sdk, f"users/{uid}/sessions"))
+    rest.delete(_api(sdk, f"users/{uid}/refresh-tokens"))
+
+    sdk.users.delete(uid)
+    assert status_of(lambda: sdk.users.get(uid)) == 404
+
+
+@family("branding")
+def branding(sdk: Any, audience: str) -> None:
+    sdk.branding.update(
+        {"colors": {"primary": "#ff0000"}, "logo_url": "https://brand.example/logo.png"}
+    )
+    got = sdk.branding.get()
+    assert got["colors"]["primary"] == "#ff0000"
+    assert got["logo_url"] == "https://brand.example/logo.png"
+    template = "<html><head>{%- auth0:head -%}</head><body>{%- auth0:widget -%}</body></html>"
+    sdk.branding.update_template_universal_login(template)  # 4.x sends {"template": template}
+    assert sdk.branding.get_template_universal_login()["body"] == template
+    sdk.branding.delete_template_universal_login()
+    theme = sdk.branding.create_branding_theme(THEME)
+    assert sdk.branding.get_branding_theme(theme["themeId"])["displayName"] == "House theme"
+    assert sdk.branding.get_default_branding_theme()["themeId"] == theme["themeId"]
+    sdk.branding.delete_branding_theme(theme["themeId"])
+
+
+@family("email_templates")
+def email_templates(sdk: Any, audience: str) -> None:
+    made = sdk.email_templates.create(
+        {
+            "template": "verify_email",
+            "body": "<p>Verify {{ user.email }}</p>",
+            "from": "accounts@example.com",
+            "subject": "Verify your email",
+            "syntax": "liquid",
+            "enabled": True,
+        }
+    )
+    assert made["template"] == "verify_email"
+    assert sdk.email_templates.get("verify_email")["subject"] == "Verify your email"
+    updated = sdk.email_templates.update("verify_email", {"subject": "Please verify"})
+    assert updated["subject"] == "Please verify"
+
+
+@family("guardian")
+def guardian(sdk: Any, audience: str) -> None:
+    factors = {f["name"]: f for f in sdk.guardian.all_factors()}
+    assert "otp" in factors
+    assert "sms" in factors
+    assert sdk.guardian.update_factor("otp", {"enabled": True})["enabled"] is True
+    assert {f["name"]: f["enabled"] for f in sdk.guardian.all_factors()}["otp"] is True
+    sdk.guardian.update_factor("otp", {"enabled": False})
+    rest = sdk.guardian.client
+    assert rest.put(_api(sdk, "guardian/policies"), ["all-applications"]) == ["all-applications"]
+    assert rest.get(_api(sdk, "guardian/policies")) == ["all-applications"]
+    uid = _user(sdk, "mfa@example.com")["user_id"]
+    ticket = sdk.guardian.create_enrollment_ticket({"user_id": uid, "send_mail": False})
+    assert ticket["ticket_url"].startswith("https://")
+
+
 def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
     if argv == ["--list"]:
         print("\n".join(sequences))

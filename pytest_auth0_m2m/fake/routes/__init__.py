@@ -68,10 +68,12 @@ def handlers() -> dict[str, Handler]:
     """Every emulated operation's handler (a fresh dict: tables are per module, read-only)."""
     from . import (
         actions,
+        authentication_methods,
         client_grants,
         clients,
         connections,
         grants,
+        guardian,
         jobs,
         logs,
         member_roles,
@@ -99,6 +101,8 @@ def handlers() -> dict[str, Handler]:
         grants,
         tickets,
         jobs,
+        guardian,
+        authentication_methods,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue

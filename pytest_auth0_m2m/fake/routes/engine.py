@@ -24,6 +24,7 @@ from ..common import (
     JSON,
     Reply,
     bad_body,
+    mgmt_error,
     not_found_error,
     query_bool,
     query_int,
@@ -86,8 +87,10 @@ def _thing(template: str) -> str:
 
 
 def _missing(entry: Mapping[str, Any], template: str) -> Exception:
+    """Auth0's 404: the recorded message and errorCode where a recording shows them."""
     message = entry.get("not_found") or f"The {_thing(template)} does not exist."
-    return not_found_error(str(message), "inexistent_" + _thing(template).replace(" ", "_"))
+    code = entry.get("not_found_code") or "inexistent_" + _thing(template).replace(" ", "_")
+    return not_found_error(str(message), str(code))
 
 
 def _fill(value: Any, tenant: Tenant) -> Any:
@@ -261,11 +264,20 @@ def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
         return _answer(entry, call.tenant.singletons[path], call.tenant)
 
 
+# Singletons that hold one template: the spec's object form of a PUT names it with this key;
+# Auth0 answers a GET with {"body": template} either way (TestAccBranding.yaml sends the bare
+# string; the SDKs send {"template": ...}).
+TEMPLATE_KEYS: dict[str, str] = {"/branding/templates/universal-login": "template"}
+
+
 def singleton_replace(entry: Mapping[str, Any], call: Call) -> Reply:
     raw = call.json()
     # A bare JSON string is a template's body (PUT /branding/templates/universal-login, recorded
     # in TestAccBranding.yaml): Auth0 keeps it as {"body": ...}.
     body = {"body": raw} if isinstance(raw, str) else _body(call)
+    template_key = TEMPLATE_KEYS.get(entry["store"])
+    if template_key is not None and isinstance(body, dict) and template_key in body:
+        body = {"body": body[template_key]}
     with call.tenant.lock:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
@@ -362,6 +374,10 @@ def create(entry: Mapping[str, Any], call: Call) -> Reply:
         item.update(copy.deepcopy(body))
         key = str(spec.get("id_key", "id"))
         item_id = str(body.get(key) or _new_id(list(spec.get("id_style", ["alnum", 24]))))
+        if item_id in items and spec.get("conflict"):
+            # A create naming an existing item is refused, never an overwrite (the recorded
+            # message has no errorCode).
+            raise mgmt_error(409, str(spec["conflict"]).format(id=item_id))
         item[key] = item_id
         items[item_id] = item
         return _answer(entry, item, call.tenant)
