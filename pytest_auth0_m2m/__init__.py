@@ -6,9 +6,12 @@ The names below are the ones a user annotates fixtures with or builds on::
     def test_z(mgmt_token: AccessToken) -> None: ...  # a str whose repr is masked
     def test_y(auth0_fake: FakeAuth0) -> None: ...
     def test_w(api_verification: ApiVerification, api_token: AccessToken) -> None: ...
+    def test_v(auth0_arrange: Arrange) -> None: ...  # .user() returns an Arranged
+    def test_u(api_mint_token: MintToken) -> None: ...
 
-``FakeAuth0`` is imported on first use, so a session that never runs the emulator never loads
-its server.
+``FakeAuth0`` and ``Arrange`` (with ``Arranged``, ``ArrangeError``) are imported on first use:
+a session that never runs the emulator never loads its server, and one that arranges nothing
+never loads httpx for it.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TokenSource,
 )
 from pytest_auth0_m2m.auth0.scopes import ScopeError, ScopeRequest
-from pytest_auth0_m2m.own_apis.verification import ApiVerification
+from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
 
 if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0.arrange import Arrange, Arranged, ArrangeError
     from pytest_auth0_m2m.fake import FakeAuth0
 
 __version__ = "0.1.0"
@@ -36,8 +40,12 @@ __all__ = [
     "AccessToken",
     "ApiVerification",
     "AppCredentials",
+    "Arrange",
+    "ArrangeError",
+    "Arranged",
     "ClientSecret",
     "FakeAuth0",
+    "MintToken",
     "ScopeError",
     "ScopeRequest",
     "TenantEndpoints",
@@ -46,9 +54,20 @@ __all__ = [
 ]
 
 
+_ARRANGE = frozenset({"Arrange", "Arranged", "ArrangeError"})
+
+
 def __getattr__(name: str) -> Any:
     if name == "FakeAuth0":
         from pytest_auth0_m2m.fake import FakeAuth0
 
         return FakeAuth0
+    if name in _ARRANGE:
+        from pytest_auth0_m2m.auth0 import arrange
+
+        return getattr(arrange, name)
     raise AttributeError(f"module 'pytest_auth0_m2m' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,8 +1,11 @@
-"""What an API under test verifies its tokens against (the ``api_verification`` fixture)."""
+"""What an API under test verifies its tokens against (the ``api_verification`` fixture), and
+the type of the ``api_mint_token`` fixture that makes tokens for its negative tests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -13,3 +16,17 @@ class ApiVerification:
     issuer: str
     audience: str
     algorithms: tuple[str, ...] = ("RS256",)
+
+
+class MintToken(Protocol):
+    """The ``api_mint_token`` fixture: a token with chosen claims, signed by the key the API
+    trusts (fake and replay mode)."""
+
+    def __call__(
+        self,
+        scopes: Iterable[str] | None = None,
+        *,
+        expires_in: int | None = None,
+        audience: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+    ) -> str: ...

@@ -28,6 +28,7 @@ from pytest_auth0_m2m.plugin.state import (
     SETTINGS_KEY,
     declared_scopes,
     private_fixture,
+    recording_disabled,
     use_fixture,
 )
 
@@ -73,10 +74,7 @@ def _cassettes_in_use(config: pytest.Config) -> bool:
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None or (settings.mode == "fake" and settings.record_mode == "none"):
         return False
-    try:
-        return not config.getoption("--disable-recording")
-    except ValueError:  # pytest-recording disabled with -p no:recording
-        return False
+    return not recording_disabled(config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -201,7 +199,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 
 def _cassette_path(cassette: Any) -> str | None:
-    path = getattr(cassette, "path", None) or getattr(cassette, "_path", None)
+    path = getattr(cassette, "path", None)  # public in vcrpy 9 (pinned to its major)
     return None if path is None else str(path)
 
 

@@ -25,7 +25,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
 )
 from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
 from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
-from pytest_auth0_m2m.own_apis.verification import ApiVerification
+from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
 from pytest_auth0_m2m.plugin.per_test import Declaration, PerTestAnalysis, write_section
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY
 
@@ -382,9 +382,6 @@ def api_verification(request: pytest.FixtureRequest) -> ApiVerification:
     else:
         jwks_url = f"{auth0_tenant.base_url}/.well-known/jwks.json"
     return ApiVerification(jwks_url, auth0_tenant.issuer, api.identifier)
-
-
-MintToken = Callable[..., str]
 
 
 @pytest.fixture
