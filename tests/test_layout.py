@@ -15,7 +15,7 @@ ALLOWED = {
     "cassettes": {"auth0"},
     "provisioning": {"auth0"},
     "least_privilege": {"auth0", "cassettes"},
-    "own_apis": {"auth0", "cassettes"},
+    "own_apis": {"auth0", "cassettes", "least_privilege"},
     "plugin": {"auth0", "cassettes", "fake", "least_privilege", "own_apis", "provisioning"},
 }
 PYTEST_NAMES = ("pytest", "_pytest", "pytest_recording", "xdist")

@@ -42,6 +42,7 @@ from pytest_auth0_m2m.auth0.scopes import (
 )
 from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
 from pytest_auth0_m2m.cassettes.redaction import gunzipped
+from pytest_auth0_m2m.least_privilege import wording
 
 REPORT_VERSION = 1
 SCHEMA_RESOURCE = "data/least_privilege_report.schema.json"
@@ -498,15 +499,8 @@ class ScopeUsage:
         """The teardown failure of ``--mgmt-scopes-strict``, or None when the test is fine."""
         if not self.is_strict(run_strict) or self.outcome != "passed" or not self.unused:
             return None
-        # The first line is what pytest's short summary shows, cut to the terminal's width:
-        # the scopes come first, the test's id (pytest prints it beside) not at all.
-        lines = [
-            f"unused Management API scopes: {', '.join(sorted(self.unused))} "
-            "(--mgmt-scopes-strict)",
-            f"{self.nodeid} declares scopes its requests did not need. "
-            "Declare only the scopes it uses:",
-            f"    {self.narrower_marker}",
-        ]
+        narrower = self.narrower_marker or ""
+        lines = wording.strict_lines("Management API scopes", self.unused, self.nodeid, narrower)
         if self.denials:
             lines.append(
                 "It also expects 403 insufficient_scope answers: if the extra scopes are part of "
@@ -521,16 +515,11 @@ class ScopeUsage:
 
     def summary_line(self) -> str | None:
         """One line for the terminal summary, or None when there is nothing to say."""
-        parts = []
-        if self.unused:
-            parts.append(
-                f"unused {', '.join(sorted(self.unused))} (narrower: {self.narrower_marker})"
-            )
-        for denial in self.missing:
-            parts.append(f"missing {denial.needed_text()} for {denial.where()}")
-        for call in self.unknown:
-            parts.append(f"unknown Management API path {call.method} {call.path}")
-        return f"{self.nodeid}: {'; '.join(parts)}" if parts else None
+        parts = [wording.unused(self.unused, self.narrower_marker)] if self.unused else []
+        parts += [wording.missing(d.needed_text(), d.where()) for d in self.missing]
+        api = "Management API"
+        parts += [wording.unknown(api, f"{call.method} {call.path}") for call in self.unknown]
+        return wording.test_line(self.nodeid, parts)
 
     # -- JSON --
 
@@ -716,10 +705,8 @@ class RunReport:
         totals = self.totals()
         observed = totals["observed"]
         text = (
-            f"{observed} test{'' if observed == 1 else 's'} observed: "
-            f"{totals['with_unused']} with unused scopes, "
-            f"{totals['with_missing']} missing scopes, {totals['with_unknown']} with unknown "
-            f"Management API paths"
+            wording.observed(observed, "", totals["with_unused"], totals["with_missing"])
+            + f", {totals['with_unknown']} with unknown Management API paths"
         )
         if totals["not_observed"]:
             text += (

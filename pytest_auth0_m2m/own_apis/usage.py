@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_auth0_m2m.cassettes.guard import mask_secrets
 from pytest_auth0_m2m.cassettes.registry import Secret
+from pytest_auth0_m2m.least_privilege import wording
 from pytest_auth0_m2m.own_apis.openapi import ApiDocument, ApiOperation
 
 
@@ -61,30 +62,25 @@ class ApiUsage:
         return () if self.outcome == "passed" else self.missing
 
     def summary_line(self) -> str | None:
-        parts = []
-        if self.unused:
-            narrower = marker_text(self.used & self.declared, self.alias)
-            parts.append(f"unused {', '.join(sorted(self.unused))} (narrower: {narrower})")
-        for where, scopes in self.counted_missing:
-            parts.append(f"missing {' and '.join(scopes) or 'a scope'} for {where}")
-        parts += [f"unknown {self.alias} path {call}" for call in self.unknown]
-        return f"{self.nodeid} [{self.alias}]: {'; '.join(parts)}" if parts else None
+        narrower = marker_text(self.used & self.declared, self.alias)
+        parts = [wording.unused(self.unused, narrower)] if self.unused else []
+        parts += [
+            wording.missing(" and ".join(scopes) or "a scope", where)
+            for where, scopes in self.counted_missing
+        ]
+        parts += [wording.unknown(self.alias, call) for call in self.unknown]
+        return wording.test_line(f"{self.nodeid} [{self.alias}]", parts)
 
     def strict_failure(self, run_strict: bool) -> str | None:
         strict = self.strict if self.strict is not None else run_strict
         if not strict or self.outcome != "passed" or not self.unused:
             return None
-        return "\n".join(
-            [
-                f"unused scopes of API {self.alias!r}: {', '.join(sorted(self.unused))} "
-                "(--mgmt-scopes-strict)",
-                f"{self.nodeid} declares scopes its requests did not need. Declare only the "
-                "scopes it uses:",
-                f"    {marker_text(self.used & self.declared, self.alias)}",
-                f'or opt it out: @pytest.mark.m2m_scopes(..., audience="{self.alias}", '
-                "strict=False).",
-            ]
+        narrower = marker_text(self.used & self.declared, self.alias)
+        lines = wording.strict_lines(
+            f"scopes of API {self.alias!r}", self.unused, self.nodeid, narrower
         )
+        opt_out = f'@pytest.mark.m2m_scopes(..., audience="{self.alias}", strict=False)'
+        return "\n".join([*lines, f"or opt it out: {opt_out}."])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -183,10 +179,11 @@ class ApiRunReport:
         ordered = sorted(self.tests, key=lambda t: (t.nodeid, t.alias))
         lines = [line for t in ordered if (line := t.summary_line()) is not None]
         observed = [t for t in self.tests if t.observed]
-        text = (
-            f"{len(observed)} test{'' if len(observed) == 1 else 's'} of your APIs observed: "
-            f"{sum(1 for t in observed if t.unused)} with unused scopes, "
-            f"{sum(1 for t in observed if t.counted_missing)} missing scopes"
+        text = wording.observed(
+            len(observed),
+            " of your APIs",
+            sum(1 for t in observed if t.unused),
+            sum(1 for t in observed if t.counted_missing),
         )
         not_observed = len(self.tests) - len(observed)
         if not_observed:
