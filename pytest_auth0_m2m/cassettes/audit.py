@@ -40,6 +40,7 @@ from pytest_auth0_m2m.cassettes.placeholders import (
     is_placeholder,
     is_replay_token,
 )
+from pytest_auth0_m2m.cassettes.redaction import SECRET_KEYS, TOKEN_KEYS
 
 CASSETTE_SUFFIXES = (".yaml", ".yml", ".json")
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -51,12 +52,22 @@ _BEARER = re.compile(r"\bBearer\s+([^\s\"'\\,]{6,})")
 # plain or URL-encoded ("client_secret%22%3A%22...", "client_secret%3D...").
 _Q = r"""(?:\\?["']|%22|%27)?"""
 _SEP = r"""\s*(?::|=|%3A|%3D)\s*"""
+# The fields redaction replaces by placeholders (redaction.SECRET_KEYS, TOKEN_KEYS): named in
+# the finding, as the rest of the secret-field catalogue is by _FIELD below.
 _SECRET_FIELD = re.compile(
-    r"(?P<key>client_secret|client_assertion)" + _Q + _SEP + _Q + r"""(?P<value>[^"'\\&\s,}%]*)""",
+    "(?P<key>"
+    + "|".join(sorted(SECRET_KEYS))
+    + ")"
+    + _Q
+    + _SEP
+    + _Q
+    + r"""(?P<value>[^"'\\&\s,}%]*)""",
     re.IGNORECASE,
 )
 _TOKEN_FIELD = re.compile(
-    r"(?P<key>access_token|refresh_token|id_token)"
+    "(?P<key>"
+    + "|".join(sorted(TOKEN_KEYS))
+    + ")"
     + _Q
     + _SEP
     + _Q
