@@ -150,3 +150,23 @@ def test_token_endpoint_503_is_retried(fake: FakeAuth0, sleeps: Sleeps) -> None:
     with client_for(fake, sleeps) as mgmt:
         assert "create:clients" in mgmt.provisioner_scopes()
         assert mgmt.stats.token_requests == 2
+
+
+def test_the_provisioners_token_follows_the_one_freshness_rule(fake: FakeAuth0) -> None:
+    # auth0/endpoints.token_usable: a tenth of the lifetime as margin (at most 600 s), as the
+    # apps' token cache (it was a fixed 60 s here).
+    now = [1000.0]
+    policy = RetryPolicy(clock=lambda: now[0], rng=random.Random(1))
+    endpoints = TenantEndpoints(domain=fake.domain, mode="fake", base_url=fake.url)
+    provisioner = fake.provisioner
+    with ManagementClient(
+        endpoints, provisioner.client_id, provisioner.client_secret, policy=policy
+    ) as mgmt:
+        issued = fake.counters.snapshot()["tokens_issued"].get(provisioner.client_id, 0)
+        mgmt.find_grant("nobody", "https://x.example/")
+        now[0] += 86400 - 601  # the emulator's tokens last a day: 601 s left is still usable
+        mgmt.find_grant("nobody", "https://x.example/")
+        assert fake.counters.snapshot()["tokens_issued"][provisioner.client_id] == issued + 1
+        now[0] += 2  # 599 s left: inside the margin
+        mgmt.find_grant("nobody", "https://x.example/")
+        assert fake.counters.snapshot()["tokens_issued"][provisioner.client_id] == issued + 2

@@ -91,6 +91,20 @@ class MaskedSecret(str):
         return str.__str__(self)
 
 
+# Never hand out a token that may expire during the test that uses it: a tenth of its lifetime
+# as a margin, at least a minute, at most ten.
+MIN_TOKEN_MARGIN = 60.0
+MAX_TOKEN_MARGIN = 600.0
+
+
+def token_usable(issued_at: float, expires_at: float, now: float) -> bool:
+    """Whether a token issued at ``issued_at`` and expiring at ``expires_at`` may still be used
+    at ``now``. The one freshness rule of the provisioner's and the apps' tokens."""
+    lifetime = max(0.0, expires_at - issued_at)
+    margin = min(MAX_TOKEN_MARGIN, max(MIN_TOKEN_MARGIN, lifetime / 10))
+    return now < expires_at - margin
+
+
 class AccessToken(MaskedSecret):
     """An access token handed to a test (``mgmt_token``): a usable ``str``, a masked repr."""
 

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from pytest_auth0_m2m.auth0 import hosts, insufficient_scope
-from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints
+from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, token_usable
 from pytest_auth0_m2m.auth0.retry import (
     RETRY_STATUSES,
     Pacer,
@@ -380,7 +380,7 @@ class ManagementClient:
         # The provisioner's token lives in this object only: never cached, never handed out.
         self._token: str | None = None
         self._token_scopes: frozenset[str] = frozenset()
-        self._token_expires = 0.0
+        self._token_life = (0.0, 0.0)  # issued at, expires at
         self._token_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -403,7 +403,8 @@ class ManagementClient:
     def _bearer(self, refresh: bool = False) -> dict[str, str]:
         with self._token_lock:
             clock = self._transport.policy.clock
-            if refresh or self._token is None or clock() > self._token_expires - 60:
+            now = clock()
+            if refresh or self._token is None or not token_usable(*self._token_life, now):
                 try:
                     response = self.auth.client_credentials(self._client_id, self._client_secret)
                 except ManagementError as exc:
@@ -411,7 +412,7 @@ class ManagementClient:
                     raise
                 self._token = response.access_token
                 self._token_scopes = response.scope
-                self._token_expires = clock() + response.expires_in
+                self._token_life = (now, now + response.expires_in)
             return {"Authorization": f"Bearer {self._token}"}
 
     def derive_key(self, label: bytes) -> bytes:

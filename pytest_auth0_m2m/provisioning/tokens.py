@@ -26,6 +26,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from pytest_auth0_m2m.auth0.endpoints import token_usable
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CACHE_DIR_NAME = "pytest-auth0-m2m"
 
@@ -94,11 +96,6 @@ def private_root(path: Path) -> Path:
     return private_dir(path)
 
 
-# Never hand out a token that may expire during the test that uses it.
-MIN_MARGIN = 60.0
-MAX_MARGIN = 600.0
-
-
 @dataclass(frozen=True)
 class CachedToken:
     access_token: str
@@ -109,9 +106,7 @@ class CachedToken:
         return f"CachedToken(access_token='***', expires_at={self.expires_at:.0f})"
 
     def usable(self, now: float) -> bool:
-        lifetime = max(0.0, self.expires_at - self.issued_at)
-        margin = min(MAX_MARGIN, max(MIN_MARGIN, lifetime / 10))
-        return now < self.expires_at - margin
+        return token_usable(self.issued_at, self.expires_at, now)
 
 
 def cache_key(domain: str, scopes: Iterable[str], client_id: str) -> str:
