@@ -247,27 +247,6 @@ def guardian(sdk: Any, audience: str) -> None:
     assert ticket["ticket_url"].startswith("https://")
 
 
-@family("rules")
-def rules(sdk: Any, audience: str) -> None:
-    rule = sdk.rules.create(
-        {
-            "name": "add-country",
-            "script": "function (user, context, callback) { callback(null, user, context); }",
-            "enabled": True,
-        }
-    )
-    rid = rule["id"]
-    assert rid.startswith("rul_")
-    assert rule["stage"] == "login_success"
-    assert sdk.rules.get(rid)["name"] == "add-country"
-    disabled = sdk.rules.update(rid, {"enabled": False, "order": 2})
-    assert disabled["enabled"] is False
-    assert disabled["order"] == 2
-    assert [r["id"] for r in sdk.rules.all()] == [rid]
-    sdk.rules.delete(rid)
-    assert status_of(lambda: sdk.rules.get(rid)) == 404
-
-
 @family("stats")
 def stats(sdk: Any, audience: str) -> None:
     assert isinstance(sdk.stats.active_users(), (int, float))

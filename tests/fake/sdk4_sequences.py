@@ -378,6 +378,27 @@ def organizations(sdk: Any, audience: str) -> None:
     assert status_of(lambda: orgs.get_organization(oid)) == 404
 
 
+@family("rules")
+def rules(sdk: Any, audience: str) -> None:
+    rule = sdk.rules.create(
+        {
+            "name": "add-country",
+            "script": "function (user, context, callback) { callback(null, user, context); }",
+            "enabled": True,
+        }
+    )
+    rid = rule["id"]
+    assert rid.startswith("rul_")
+    assert rule["stage"] == "login_success"
+    assert sdk.rules.get(rid)["name"] == "add-country"
+    disabled = sdk.rules.update(rid, {"enabled": False, "order": 2})
+    assert disabled["enabled"] is False
+    assert disabled["order"] == 2
+    assert [r["id"] for r in sdk.rules.all()] == [rid]
+    sdk.rules.delete(rid)
+    assert status_of(lambda: sdk.rules.get(rid)) == 404
+
+
 def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
     if argv == ["--list"]:
         print("\n".join(sequences))

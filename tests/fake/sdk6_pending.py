@@ -253,25 +253,6 @@ def guardian(sdk: Any, audience: str) -> None:
     assert ticket.ticket_url.startswith("https://")
 
 
-@family("rules")
-def rules(sdk: Any, audience: str) -> None:
-    rule = sdk.rules.create(
-        name="add-country",
-        script="function (user, context, callback) { callback(null, user, context); }",
-        enabled=True,
-    )
-    assert rule.id.startswith("rul_")
-    assert rule.stage == "login_success"
-    assert sdk.rules.get(rule.id).name == "add-country"
-    disabled = sdk.rules.update(rule.id, enabled=False, order=2)
-    assert disabled.enabled is False
-    assert disabled.order == 2
-    assert [r.id for r in sdk.rules.list()] == [rule.id]
-    sdk.rules.delete(rule.id)
-    with pytest.raises(errors.NotFoundError):
-        sdk.rules.get(rule.id)
-
-
 @family("stats")
 def stats(sdk: Any, audience: str) -> None:
     active = sdk.stats.get_active_users_count()

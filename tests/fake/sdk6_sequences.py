@@ -286,3 +286,22 @@ def organizations(sdk: Any, audience: str) -> None:
     sdk.organizations.delete(org.id)
     with pytest.raises(errors.NotFoundError):
         sdk.organizations.get(org.id)
+
+
+@family("rules")
+def rules(sdk: Any, audience: str) -> None:
+    rule = sdk.rules.create(
+        name="add-country",
+        script="function (user, context, callback) { callback(null, user, context); }",
+        enabled=True,
+    )
+    assert rule.id.startswith("rul_")
+    assert rule.stage == "login_success"
+    assert sdk.rules.get(rule.id).name == "add-country"
+    disabled = sdk.rules.update(rule.id, enabled=False, order=2)
+    assert disabled.enabled is False
+    assert disabled.order == 2
+    assert [r.id for r in sdk.rules.list()] == [rule.id]
+    sdk.rules.delete(rule.id)
+    with pytest.raises(errors.NotFoundError):
+        sdk.rules.get(rule.id)
