@@ -216,21 +216,6 @@ def email_templates(sdk: Any, audience: str) -> None:
     assert updated["subject"] == "Please verify"
 
 
-@family("keys")
-def keys(sdk: Any, audience: str) -> None:
-    rest = sdk.users.client  # 4.x has no keys methods: its RestClient, as a 4.x program does
-    signing = rest.get(_api(sdk, "keys/signing"))
-    current = [k for k in signing if k["current"]]
-    assert len(current) == 1
-    assert rest.get(_api(sdk, f"keys/signing/{current[0]['kid']}"))["kid"] == current[0]["kid"]
-    rotated = rest.post(_api(sdk, "keys/signing/rotate"))
-    assert rotated["kid"] != current[0]["kid"]
-    after = rest.get(_api(sdk, "keys/signing"))
-    assert [k["kid"] for k in after if k["current"]] == [rotated["kid"]]
-    revoked = rest.put(_api(sdk, f"keys/signing/{current[0]['kid']}/revoke"))
-    assert revoked["kid"] == current[0]["kid"]
-
-
 @family("guardian")
 def guardian(sdk: Any, audience: str) -> None:
     factors = {f["name"]: f for f in sdk.guardian.all_factors()}

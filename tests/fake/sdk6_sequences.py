@@ -305,3 +305,18 @@ def rules(sdk: Any, audience: str) -> None:
     sdk.rules.delete(rule.id)
     with pytest.raises(errors.NotFoundError):
         sdk.rules.get(rule.id)
+
+
+@family("keys")
+def keys(sdk: Any, audience: str) -> None:
+    signing = sdk.keys.signing.list()
+    assert len(signing) >= 1
+    current = [k for k in signing if k.current]
+    assert len(current) == 1
+    assert sdk.keys.signing.get(current[0].kid).kid == current[0].kid
+    rotated = sdk.keys.signing.rotate()
+    assert rotated.kid != current[0].kid
+    after = sdk.keys.signing.list()
+    assert [k.kid for k in after if k.current] == [rotated.kid]
+    revoked = sdk.keys.signing.revoke(current[0].kid)
+    assert revoked.kid == current[0].kid

@@ -75,6 +75,7 @@ def handlers() -> dict[str, Handler]:
         organizations,
         resource_servers,
         roles,
+        signing_keys,
         users,
     )
 
@@ -89,6 +90,7 @@ def handlers() -> dict[str, Handler]:
         organizations,
         member_roles,
         actions,
+        signing_keys,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue
