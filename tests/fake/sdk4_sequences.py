@@ -414,6 +414,42 @@ def keys(sdk: Any, audience: str) -> None:
     assert revoked["kid"] == current[0]["kid"]
 
 
+@family("actions")
+def actions(sdk: Any, audience: str) -> None:
+    triggers = [t["id"] for t in sdk.actions.get_triggers()["triggers"]]
+    assert "post-login" in triggers
+    action = sdk.actions.create_action(
+        {
+            "name": "add-claims",
+            "supported_triggers": [{"id": "post-login", "version": "v3"}],
+            "code": "exports.onExecutePostLogin = async (event, api) => {};",
+            "runtime": "node18",
+            "secrets": [{"name": "KEY", "value": "not-a-secret"}],
+        }
+    )
+    aid = action["id"]
+    assert action["name"] == "add-claims"
+    assert sdk.actions.get_action(aid)["code"].startswith("exports.onExecutePostLogin")
+    updated = sdk.actions.update_action(
+        aid, {"code": "exports.onExecutePostLogin = async (event, api) => { api; };"}
+    )
+    assert updated["code"].endswith("{ api; };")
+    assert sdk.actions.deploy_action(aid)["action"]["id"] == aid
+    versions = sdk.actions.get_action_versions(aid)["versions"]
+    assert len(versions) == 1
+    assert sdk.actions.get_action_version(aid, versions[0]["id"])["code"].endswith("{ api; };")
+    assert [a["id"] for a in sdk.actions.get_actions(action_name="add-claims")["actions"]] == [aid]
+    sdk.actions.update_trigger_bindings(
+        "post-login", {"bindings": [{"ref": {"type": "action_id", "value": aid}}]}
+    )
+    bindings = sdk.actions.get_trigger_bindings("post-login")["bindings"]
+    assert [b["action"]["id"] for b in bindings] == [aid]
+    sdk.actions.update_trigger_bindings("post-login", {"bindings": []})
+    assert sdk.actions.get_trigger_bindings("post-login")["bindings"] == []
+    sdk.actions.delete_action(aid)
+    assert status_of(lambda: sdk.actions.get_action(aid)) == 404
+
+
 def main(argv: list[str], sequences: dict[str, Sequence] = SEQUENCES) -> int:
     if argv == ["--list"]:
         print("\n".join(sequences))
