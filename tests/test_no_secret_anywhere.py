@@ -510,6 +510,11 @@ FACTORIES: dict[str, Callable[[World], object]] = {
     "fake.routes.Call": _call,
     "fake.routes.HandlerTable": lambda w: fake_routes.HandlerTable(),
     "fake.seeding.SeedError": _seed_error,
+    # the emulator's own keys: the tenant's, as the running emulator holds them
+    "fake.signing_keys.Keyring": lambda w: w.fake._started()[1].keyring,
+    "fake.signing_keys.SigningKey": lambda w: w.fake._started()[1].keyring.key(
+        w.fake._started()[1].keyring.first
+    ),
     "fake.server.FakeAuth0": lambda w: w.fake,
     "fake.server.UnknownCheckpoint": _unknown_checkpoint,
     "fake.tenant.Credentials": lambda w: w.fake.provisioner,
