@@ -510,6 +510,11 @@ FACTORIES: dict[str, Callable[[World], object]] = {
     "fake.routes.Call": _call,
     "fake.routes.HandlerTable": lambda w: fake_routes.HandlerTable(),
     "fake.seeding.SeedError": _seed_error,
+    # the emulator's own keys: the tenant's, as the running emulator holds them
+    "fake.signing_keys.Keyring": lambda w: w.fake._started()[1].keyring,
+    "fake.signing_keys.SigningKey": lambda w: w.fake._started()[1].keyring.key(
+        w.fake._started()[1].keyring.first
+    ),
     "fake.server.FakeAuth0": lambda w: w.fake,
     "fake.server.UnknownCheckpoint": _unknown_checkpoint,
     "fake.tenant.Credentials": lambda w: w.fake.provisioner,
@@ -627,7 +632,19 @@ def _search_index(w: World) -> Any:
 
 def _late_factories() -> dict[str, Callable[[World], object]]:
     from pytest_auth0_m2m.fake.user_search import QueryError
-    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+    from pytest_auth0_m2m.own_apis.marker import parse_marker_args as api_marker
+    from pytest_auth0_m2m.plugin import per_test
+    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords, UnredactedResponses
+
+    def analysis_of(w: World) -> per_test.PerTestAnalysis:
+        usage = analysis.ScopeUsage("t::x", SCOPES)
+        return per_test.PerTestAnalysis(lambda item: True, lambda item, o: usage, "attr")
+
+    def minted(w: World) -> object:
+        def mint(scopes: object = None, **kwargs: object) -> str:
+            return w.secrets()["the app's access token"]
+
+        return mint
 
     return {
         "fake.consistency.SearchIndex": _search_index,
@@ -635,7 +652,17 @@ def _late_factories() -> dict[str, Callable[[World], object]]:
         "plugin.logs.MaskedLogRecords": lambda w: MaskedLogRecords(
             [w.endpoints.domain], [w.fake.provisioner.client_secret]
         ),
+        "plugin.logs.UnredactedResponses": lambda w: UnredactedResponses(),
+        "plugin.per_test.Declaration": lambda w: per_test.Declaration(
+            "m2m_scopes", lambda m: api_marker(m.args, m.kwargs, {}, require_known=True), KEY
+        ),
+        "plugin.per_test.PerTestAnalysis": analysis_of,
+        "plugin.per_test.Usage": lambda w: analysis.ScopeUsage("t::x", SCOPES),
+        "own_apis.verification.MintToken": minted,
     }
+
+
+KEY = pytest.StashKey[object]()
 
 
 FACTORIES.update(_late_factories())

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as _dt
-import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 import jwt
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
-from jwt.algorithms import RSAAlgorithm
 
 from ..auth0.scopes import Operation
 from .apis import carries_permissions
-from .common import ApiError, random_id
+from .common import ApiError
 from .tenant import Tenant
 
 GRANT_TYPES_URI = "https://auth0.com/docs/clients/client-grant-types"
+BAD_SIGNATURE = "Invalid signature received for JSON Web Token validation"
 _TOKEN_CACHE_MAX = 10_000
 
 
@@ -57,47 +51,42 @@ def oauth_error(status: int, error: str, description: str, **extra: str) -> ApiE
 
 
 class Signer:
-    """One RSA key per emulator: signs tokens, publishes the JWKS, verifies bearer tokens."""
+    """Signs the tenant's tokens with its current key, publishes the JWKS, verifies bearer tokens.
 
-    def __init__(self, issuer: str, clock: Callable[[], float]) -> None:
+    Keys rotate (routes/signing_keys.py): a token is signed by the key current when it is minted
+    and verifies while its key is not revoked, as Auth0's are (auth0.com/docs, Rotate Signing
+    Keys: "all tokens signed with the previous key will still be valid until you revoke the
+    previous key"). A key the tenant's state no longer lists (a restore rewound past its
+    rotation) still verifies: the emulator made it, and rewinding must not void issued tokens.
+    """
+
+    def __init__(self, issuer: str, clock: Callable[[], float], tenant: Tenant) -> None:
         self.issuer = issuer
         self.clock = clock
-        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._public = self._key.public_key()
-        self.kid = random_id(22)
-        # Verified tokens by their text: RS256 verification costs far more than a request.
-        self._verified: dict[str, dict[str, Any]] = {}
+        self.tenant = tenant
+        self.keyring = tenant.keyring
+        # Verified tokens by their text, with their key id: RS256 verification costs far more
+        # than a request, and a revocation must still reach a token verified before it.
+        self._verified: dict[str, tuple[str, dict[str, Any]]] = {}
         self._cache_lock = threading.Lock()
-        self._jwk = self._make_jwk()
 
-    def _make_jwk(self) -> dict[str, Any]:
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.issuer)])
-        now = _dt.datetime.now(_dt.timezone.utc)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self._public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - _dt.timedelta(days=1))
-            .not_valid_after(now + _dt.timedelta(days=3650))
-            .sign(self._key, hashes.SHA256())
-        )
-        der = cert.public_bytes(serialization.Encoding.DER)
-        jwk: dict[str, Any] = RSAAlgorithm.to_jwk(self._public, as_dict=True)
-        return {
-            "kty": jwk["kty"],
-            "use": "sig",
-            "n": jwk["n"],
-            "e": jwk["e"],
-            "kid": self.kid,
-            "x5t": base64.urlsafe_b64encode(hashlib.sha1(der).digest()).rstrip(b"=").decode(),
-            "x5c": [base64.b64encode(der).decode("ascii")],
-            "alg": "RS256",
-        }
+    @property
+    def kid(self) -> str:
+        """The key id tokens are signed with now."""
+        return self.tenant.signing_kid()
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [dict(self._jwk)]}
+        """Every key not revoked, the current one first, then the next: Auth0's discovery
+        document "will always include both the current key and the next key, and it may also
+        include the previous key if the previous key has not yet been revoked" (Rotate Signing
+        Keys)."""
+        with self.tenant.lock:
+            states = {kid: dict(state) for kid, state in self.tenant.signing_keys.items()}
+        shown = sorted(
+            (kid for kid, state in states.items() if not state["revoked"]),
+            key=lambda kid: (not states[kid]["current"], not states[kid]["next"]),
+        )
+        return {"keys": [dict(self.keyring.key(kid).jwk) for kid in shown]}
 
     def openid_configuration(self) -> dict[str, Any]:
         base = self.issuer
@@ -142,16 +131,18 @@ class Signer:
         if permissions:
             body["permissions"] = list(scopes)
         body.update(claims or {})
-        return jwt.encode(body, self._key, algorithm="RS256", headers={"kid": self.kid})
+        key = self.keyring.key(self.kid)
+        return jwt.encode(body, key.private, algorithm="RS256", headers={"kid": key.kid})
 
     def verify(self, authorization: str | None, audience: str) -> dict[str, Any]:
         """Claims of a valid bearer token for ``audience``, else Auth0's 401."""
         if not authorization or not authorization[:7].lower() == "bearer ":
             raise unauthorized("Invalid token")
         token = authorization[7:].strip()
-        claims = self._verified.get(token)
-        if claims is None:
-            claims = self._verify_signature(token)
+        verified = self._verified.get(token)
+        kid, claims = verified if verified is not None else self._verify_signature(token)
+        if self.tenant.signing_key_revoked(kid):
+            raise unauthorized(BAD_SIGNATURE)
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or exp <= self.clock():
             raise unauthorized("Expired token received for JSON Web Token validation")
@@ -162,17 +153,21 @@ class Signer:
             raise unauthorized(f"Bad audience: {shown}")
         return claims
 
-    def _verify_signature(self, token: str) -> dict[str, Any]:
+    def _verify_signature(self, token: str) -> tuple[str, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise unauthorized("Invalid token") from None
         if header.get("alg") != "RS256":
             raise unauthorized("Invalid token")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or kid not in self.keyring:
+            # No key of this tenant's signed it: to the verifier, a signature that fails.
+            raise unauthorized(BAD_SIGNATURE)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._public,
+                self.keyring.key(kid).public,
                 algorithms=["RS256"],
                 options={
                     "verify_exp": False,
@@ -182,7 +177,7 @@ class Signer:
                 },
             )
         except jwt.InvalidSignatureError:
-            raise unauthorized("Invalid signature received for JSON Web Token validation") from None
+            raise unauthorized(BAD_SIGNATURE) from None
         except jwt.PyJWTError:
             raise unauthorized("Invalid token") from None
         if claims.get("iss") != self.issuer:
@@ -190,8 +185,8 @@ class Signer:
         with self._cache_lock:
             if len(self._verified) >= _TOKEN_CACHE_MAX:
                 self._verified.clear()
-            self._verified[token] = claims
-        return claims
+            self._verified[token] = (kid, claims)
+        return kid, claims
 
 
 def scopes_of(claims: Mapping[str, Any]) -> frozenset[str]:

@@ -57,6 +57,7 @@ from .journal import Journal, JournalEntry
 from .routes import Call, handlers, jobs
 from .routes.engine import facts
 from .seeding import load_seed_file
+from .signing_keys import Keyring
 from .tenant import Credentials, Snapshot, Tenant, new_client_id, new_client_secret
 from .tls import TlsMaterial, make_tls_material
 
@@ -236,10 +237,15 @@ class FakeAuth0:
             raise
         port = int(server.bind_addr[1])
         self._domain = netloc("localhost" if self.tls else self._host, port)
-        self._signer = Signer(f"https://{self._domain}/", self._clock)
         self._tenant = Tenant(
-            self._domain, self._clock, self.token_lifetime, self.provisioner, self.apis
+            self._domain,
+            self._clock,
+            self.token_lifetime,
+            self.provisioner,
+            self.apis,
+            keyring=Keyring(self._domain),
         )
+        self._signer = Signer(f"https://{self._domain}/", self._clock, self._tenant)
         self._tenant.search_index.lag = self._search_lag
         self._tenant.public_url = f"{'https' if self.tls else 'http'}://{self._domain}"
         self._server = server
@@ -442,10 +448,12 @@ class FakeAuth0:
     ) -> None:
         """Back to ``checkpoint``: users, roles, organizations, connections, resource servers,
         clients and grants as they were; faults added since removed; the rate limits as they
-        were, with full buckets. The signing key is never touched, so issued tokens of kept
-        clients stay valid. Kept, in their current state: the provisioner, the clients in
-        ``keep_clients`` and (``keep_provisioned``, the default) every app the provisioner
-        created over HTTP, with their grants. Counters and the journal are not rewound.
+        were, with full buckets. Signing keys rotated or revoked since are as they were too,
+        and a token signed by any key the emulator made verifies unless the restored state has
+        its key revoked, so issued tokens of kept clients stay valid. Kept, in their current
+        state: the provisioner, the clients in ``keep_clients`` and (``keep_provisioned``, the
+        default) every app the provisioner created over HTTP, with their grants. Counters and
+        the journal are not rewound.
         """
         tenant = self._started()[1]
         with self._checkpoint_lock:

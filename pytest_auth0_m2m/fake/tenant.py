@@ -14,6 +14,7 @@ from ..auth0.scopes import catalogue
 from .apis import ApiDeclaration
 from .common import random_id
 from .consistency import SearchIndex
+from .signing_keys import Keyring
 
 # Every attribute of Tenant that holds resources: reset, snapshot and restore walk this one list,
 # so a new family is isolated by adding its table here.
@@ -33,6 +34,7 @@ TABLES: tuple[str, ...] = (
     "org_invitations",
     "client_credentials",
     "user_permissions",
+    "signing_keys",
     "singletons",
     "collections",
     "jobs",
@@ -93,8 +95,13 @@ class Tenant:
         token_lifetime: int,
         provisioner: Credentials,
         apis: tuple[ApiDeclaration, ...] = (),
+        *,
+        keyring: Keyring | None = None,
     ) -> None:
         self.domain = domain
+        # The key material of every signing key this tenant had (fake/signing_keys.py); which
+        # one is current, next, previous or revoked is the table signing_keys.
+        self.keyring = keyring or Keyring(domain)
         # The user's own APIs declared at start: part of the tenant, made again by reset().
         self.declared_apis = apis
         self.audience = f"https://{domain}/api/v2/"
@@ -124,6 +131,9 @@ class Tenant:
         self.client_credentials: dict[str, dict[str, dict[str, Any]]] = {}
         # user id -> (API identifier, permission name) pairs assigned to the user directly
         self.user_permissions: dict[str, list[tuple[str, str]]] = {}
+        # kid -> the key's state as GET /keys/signing answers it, without the key material
+        # (current, next, previous, revoked and their dates), in the order the keys were made
+        self.signing_keys: dict[str, dict[str, Any]] = {}
         # The spec-driven engine's state (routes/engine.py): concrete path -> a singleton's
         # stored answer (None: deleted, answered 404), and concrete collection path -> its items
         # by id. A path not yet written answers its recorded default.
@@ -184,6 +194,16 @@ class Tenant:
                 client_secret=self.provisioner.client_secret,
             )
             self.add_grant(self.provisioner.client_id, self.audience, list(PROVISIONER_SCOPES))
+            # The keyring's first two keys, current and next, as a fresh tenant has them (a
+            # reset keeps the tokens it signed valid). "previous" is true on both: every key
+            # in TestAccDataSourceSigningKeys.yaml answers it so, whatever its other flags.
+            for kid, current in ((self.keyring.first, True), (self.keyring.first_next, False)):
+                self.signing_keys[kid] = {
+                    "current": current,
+                    "next": not current,
+                    "previous": True,
+                    "revoked": False,
+                }
             self._put_back(kept)
             self.search_index.rebase(self.users, self.org_members)
 
@@ -228,6 +248,15 @@ class Tenant:
         clients, grants = kept
         self.clients.update(clients)
         self.grants.update(grants)
+
+    def signing_kid(self) -> str:
+        """The key id of the current signing key: what the tenant's tokens are signed with."""
+        with self.lock:
+            return next(k for k, state in self.signing_keys.items() if state["current"])
+
+    def signing_key_revoked(self, kid: str) -> bool:
+        with self.lock:
+            return bool(self.signing_keys.get(kid, {}).get("revoked"))
 
     def now_iso(self) -> str:
         stamp = _dt.datetime.fromtimestamp(self.clock(), tz=_dt.timezone.utc)

@@ -34,8 +34,10 @@ def test_token_claims_and_header_match_auth0(clocked_fake: FakeAuth0, clock: Clo
     assert header["alg"] == "RS256"
     assert header["typ"] == "JWT"
     jwks = httpx.get(f"{fake.url}/.well-known/jwks.json").json()
-    (key,) = jwks["keys"]
-    assert header["kid"] == key["kid"]
+    # Auth0's JWKS always holds the current key and the next (Rotate Signing Keys): the token's
+    # is the current one, listed first.
+    key, upcoming = jwks["keys"]
+    assert header["kid"] == key["kid"] != upcoming["kid"]
     assert {"kty", "use", "n", "e", "kid", "x5t", "x5c", "alg"} <= set(key)
     public = jwt.PyJWK(key).key
     claims = jwt.decode(

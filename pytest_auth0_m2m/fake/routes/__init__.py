@@ -80,6 +80,7 @@ def handlers() -> dict[str, Handler]:
         organizations,
         resource_servers,
         roles,
+        signing_keys,
         stats,
         tickets,
         users,
@@ -103,6 +104,7 @@ def handlers() -> dict[str, Handler]:
         jobs,
         guardian,
         authentication_methods,
+        signing_keys,
     ):
         table.update(module.HANDLERS)
     from ...auth0.scopes import catalogue

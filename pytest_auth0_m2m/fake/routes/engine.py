@@ -317,7 +317,7 @@ def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
 
 def action(entry: Mapping[str, Any], call: Call) -> Reply:
     """A POST that changes no stored state: its parents must exist; it answers the nearest one
-    (a deployed action, a verified domain) or ``{}``."""
+    (a verified domain) or ``{}``."""
     _object_body(call) if call.raw_body.strip() else None
     with call.tenant.lock:
         _check_parents(call, entry)
@@ -327,33 +327,7 @@ def action(entry: Mapping[str, Any], call: Call) -> Reply:
             if store not in HAND_TABLES:
                 items = call.tenant.collections.get(_concrete(store, call.params), {})
                 nearest = items.get(call.params.get(param, ""), {})
-        effect = _EFFECTS.get(entry["path"])
-        if effect is not None and nearest:
-            return _answer(entry, effect(nearest, call.tenant), call.tenant)
         return _answer(entry, nearest, call.tenant)
-
-
-def _deploy(action: dict[str, Any], tenant: Tenant) -> dict[str, Any]:
-    """Deploying an action makes a version, current and deployed (recorded in TestAccAction.yaml:
-    the action's later GETs carry current_version and deployed_version); the version answers."""
-    number = int((action.get("current_version") or {}).get("number", 0)) + 1
-    version = {
-        "id": str(uuid.uuid4()),
-        "number": number,
-        "deployed": True,
-        "status": "built",
-        "code": action.get("code", ""),
-        "runtime": action.get("runtime", ""),
-        "created_at": tenant.now_iso(),
-        "updated_at": tenant.now_iso(),
-    }
-    action.update(current_version=version, deployed_version=version, all_changes_deployed=True)
-    action["status"] = "built"
-    return {**version, "action": {"id": action.get("id"), "name": action.get("name")}}
-
-
-# What an action does to the resource it acts on, where Auth0 keeps the effect.
-_EFFECTS: dict[str, Any] = {"/actions/actions/{id}/deploy": _deploy}
 
 
 # --- collections ---------------------------------------------------------------------------------
