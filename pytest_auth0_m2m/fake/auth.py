@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 import jwt
 
+from ..auth0.insufficient_scope import body as insufficient_scope_body
 from ..auth0.scopes import Operation
 from .apis import carries_permissions
 from .common import ApiError
@@ -35,15 +36,8 @@ def unauthorized(message: str) -> ApiError:
 
 
 def insufficient_scope(operation: Operation) -> ApiError:
-    return ApiError(
-        403,
-        {
-            "statusCode": 403,
-            "error": "Forbidden",
-            "message": operation.insufficient_scope_message(),
-            "errorCode": "insufficient_scope",
-        },
-    )
+    """Auth0's 403 for a token without the operation's scopes (the one writer of its body)."""
+    return ApiError(403, insufficient_scope_body(operation.groups, operation.mode))
 
 
 def oauth_error(status: int, error: str, description: str, **extra: str) -> ApiError:
@@ -88,10 +82,13 @@ class Signer:
         )
         return {"keys": [dict(self.keyring.key(kid).jwk) for kid in shown]}
 
-    def openid_configuration(self) -> dict[str, Any]:
-        base = self.issuer
+    def openid_configuration(self, served_at: str) -> dict[str, Any]:
+        """The discovery document: the tokens' issuer, and the endpoints where the emulator
+        serves them (``served_at``: its base URL, plain HTTP included; the issuer is always
+        https://, as the ``iss`` claim of Auth0's tokens)."""
+        base = served_at.rstrip("/") + "/"
         return {
-            "issuer": base,
+            "issuer": self.issuer,
             "authorization_endpoint": f"{base}authorize",
             "token_endpoint": f"{base}oauth/token",
             "jwks_uri": f"{base}.well-known/jwks.json",

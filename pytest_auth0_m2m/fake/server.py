@@ -801,7 +801,7 @@ class FakeAuth0:
         if endpoint == "jwks":
             return 200, signer.jwks(), {}
         if endpoint == "openid":
-            return 200, signer.openid_configuration(), {}
+            return 200, signer.openid_configuration(self.url), {}
         if endpoint == "admin_counters":
             return 200, self.counters.snapshot(), {}
         if endpoint == "admin_checkpoint":

@@ -62,9 +62,12 @@ def test_token_claims_and_header_match_auth0(clocked_fake: FakeAuth0, clock: Clo
 
 def test_openid_configuration(fake: FakeAuth0, http: httpx.Client) -> None:
     config = http.get("/.well-known/openid-configuration").json()
-    assert config["issuer"] == fake.issuer
-    assert config["jwks_uri"] == f"https://{fake.domain}/.well-known/jwks.json"
-    assert config["token_endpoint"] == f"https://{fake.domain}/oauth/token"
+    assert config["issuer"] == fake.issuer  # https://, as the tokens' iss claim
+    # The endpoints are where the emulator serves them, plain HTTP included (red-team finding:
+    # https:// URLs on a plain-HTTP emulator could not be followed).
+    assert config["jwks_uri"] == f"{fake.url}/.well-known/jwks.json"
+    assert config["token_endpoint"] == f"{fake.url}/oauth/token"
+    assert httpx.get(config["jwks_uri"]).json()["keys"]
 
 
 def test_http_basic_client_authentication(fake: FakeAuth0, http: httpx.Client) -> None:
