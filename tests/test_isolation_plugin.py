@@ -136,6 +136,11 @@ def test_one(mgmt_client):
 @pytest.mark.mgmt_scopes("read:users")
 def test_two(mgmt_client):
     pass
+
+
+@pytest.mark.auth0_fake_isolation("sesion")
+def test_three():  # uses no emulator fixture: its typo is still one (red-team finding)
+    pass
 """
     )
     result = _run(project, "--auth0-fake")
@@ -144,6 +149,7 @@ def test_two(mgmt_client):
         [
             "*test_bad.py::test_one: auth0_fake_isolation: 'modul' is not an isolation level;*",
             "*test_bad.py::test_two: auth0_fake_isolation: 'tests' is not an isolation level;*",
+            "*test_bad.py::test_three: auth0_fake_isolation: 'sesion' is not an isolation level;*",
         ]
     )
     project.makeini("[pytest]\nauth0_fake_isolation = per-test\n")

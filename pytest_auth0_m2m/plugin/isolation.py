@@ -147,12 +147,13 @@ def pytest_collection_modifyitems(
     default = config.stash[LEVEL_KEY]
     errors: list[str] = []
     for item in items:
-        if not _uses_emulator(item):
-            continue
         try:
+            # Checked on every test of a fake run, so a typo fails however the test is built.
             level = _item_level(item, default)
         except ValueError as exc:
             errors.append(str(exc))
+            continue
+        if not _uses_emulator(item):
             continue
         # Before the test's own fixtures of its scope (set up after the checkpoint, torn down
         # before the restore: auth0_arrange deletes its data first) and after the wider ones
