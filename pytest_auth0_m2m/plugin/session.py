@@ -27,6 +27,7 @@ from pytest_auth0_m2m.provisioning import settings as settings_mod
 if TYPE_CHECKING:
     from pytest_auth0_m2m.auth0 import retry
     from pytest_auth0_m2m.auth0.management import ManagementClient
+    from pytest_auth0_m2m.cassettes.registry import SecretRegistry
     from pytest_auth0_m2m.provisioning.coordination import RunInfo
     from pytest_auth0_m2m.provisioning.provisioner import (
         ProvisionedSource,
@@ -185,13 +186,14 @@ class _PluginSource:
     """Turns provisioning failures into one clear test failure, and stops after a fatal one:
     a wrong secret or a provisioner without a scope is not retried by every test."""
 
-    def __init__(self, inner: ProvisionedSource, told: Callable[[str | None, str], None]) -> None:
+    def __init__(self, inner: ProvisionedSource, registry: SecretRegistry) -> None:
         self.inner = inner
         self.endpoints = inner.endpoints
         self._fatal: str | None = None
         # Every secret and token handed out is told to the session's registry as it is made,
-        # recorded or not: live mode's log masking asks the registry for what to mask.
-        self._told = told
+        # recorded or not: live mode's log masking asks the registry for what to mask. (The
+        # labels are the ones the cassette glue gives them: the guard's messages name them.)
+        self._registry = registry
 
     def __repr__(self) -> str:
         return repr(self.inner)
@@ -213,23 +215,23 @@ class _PluginSource:
 
     def credentials(self, scopes: frozenset[str]) -> AppCredentials:
         credentials = self._guard(self.inner.credentials, scopes)
-        self._told(credentials.client_secret, "a per-scope-set app's client secret")
+        self._registry.add_app(scopes, credentials.client_id, credentials.client_secret)
         return credentials
 
     def token(self, scopes: frozenset[str]) -> str:
         token = self._guard(self.inner.token, scopes)
-        self._told(token, "an access token")
+        self._registry.add_token(token, "the test's access token")
         return token
 
     def api_credentials(self, api: str, scopes: frozenset[str]) -> AppCredentials:
         """The app for one of the user's APIs (m2m_scopes)."""
         credentials = self._guard(lambda s: self.inner.api_credentials(api, s), scopes)
-        self._told(credentials.client_secret, "an own API app's client secret")
+        self._registry.add_secret(credentials.client_secret, "an own API app's client secret")
         return credentials
 
     def api_token(self, api: str, scopes: frozenset[str]) -> str:
         token = self._guard(lambda s: self.inner.api_token(api, s), scopes)
-        self._told(token, "an own API access token")
+        self._registry.add_token(token, "an own API access token")
         return token
 
     def close(self) -> None:
@@ -289,7 +291,7 @@ def provisioned_source(
             on_close,
             delete_apps=settings.delete_apps.value,
         ),
-        secret_registry(config).add_secret,
+        secret_registry(config),
     )
 
 
