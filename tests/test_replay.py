@@ -269,3 +269,41 @@ def test_a_secret_query_parameter_replays(
     result = replay(project, monkeypatch)
     result.assert_outcomes(passed=1)
     assert "Query-Planted-991" not in result.stdout.str()
+
+
+def test_a_redacted_value_reused_in_a_path_or_query_replays(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Red-team finding: a password redacted from a body and then sent again in a search or a
+    # path was masked when recording but not when replaying ("the test changed since it was
+    # recorded"). Replay now learns a body's secret fields as recording did.
+    project.makepyfile(
+        test_reuse="""
+        import pytest
+
+        PASSWORD = "Vw7Reuse-Planted_4m"
+
+        def made(mgmt_client, email, password):
+            body = {"connection": "Username-Password-Authentication", "email": email,
+                    "password": password}
+            assert mgmt_client.post("users", json=body).status_code == 201
+
+        @pytest.mark.mgmt_scopes("create:users", "read:users")
+        def test_query_reuse(mgmt_client):
+            made(mgmt_client, "q@example.com", PASSWORD)
+            assert mgmt_client.get("users", params={"q": PASSWORD}).status_code == 200
+
+        @pytest.mark.mgmt_scopes("create:users", "read:users")
+        def test_path_reuse(mgmt_client):
+            made(mgmt_client, "p@example.com", PASSWORD + "x")
+            assert mgmt_client.get(f"users/{PASSWORD}x").status_code == 404
+        """
+    )
+    record(project, "--record-mode=once").assert_outcomes(passed=2)
+    text = "\n".join(cassette_texts(project.path / "cassettes").values())
+    assert "Vw7Reuse-Planted_4m" not in text
+    assert "users?q=REDACTED" in text
+    assert "users/REDACTED" in text
+    result = replay(project, monkeypatch)
+    result.assert_outcomes(passed=2)
+    assert "Vw7Reuse-Planted_4m" not in result.stdout.str()

@@ -155,11 +155,17 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
         # Replay (record mode none) writes nothing, and what it sends is already made of
         # placeholders on the recordings domain: redacting it for matching would be wasted work,
-        # except a query string, which is matched and may hold a value recorded as REDACTED.
+        # except where the recording redacted too: a body (its secret fields are learned, as
+        # recording learned them), then a path or query holding a value redacted earlier (a
+        # password reused in a search, say) or a query name redaction looks at.
+        def for_matching(r: Any) -> Any:
+            if r.body or (("?" in r.uri or registry.redacted_values()) and may_change(r, registry)):
+                return redactor().request(r)
+            return r
+
         if ours and settings.record_mode == "none":
             merged["before_record_request"] = _then(
-                merged.get("before_record_request"),
-                lambda r: redactor().request(r) if "?" in r.uri and may_change(r, registry) else r,
+                merged.get("before_record_request"), for_matching
             )
         elif ours:
             merged["before_record_request"] = _then(
