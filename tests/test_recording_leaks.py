@@ -189,3 +189,39 @@ def test_cassettes_for_one_project_never_hold_the_tokens(leaky: pytest.Pytester)
     assert_clean(leaky, everything)
     assert quote("localhost", safe="") not in everything
     assert Path(leaky.path / "cassettes").is_dir()
+
+
+def test_a_secret_in_the_cassettes_file_name_is_refused(project: pytest.Pytester) -> None:
+    # Red-team finding: a parametrized password, redacted from the body, named the cassette file
+    # (test_param[<password>].yaml), which is committed with it.
+    project.makepyfile(
+        test_param="""
+        import pytest
+
+        @pytest.mark.mgmt_scopes("create:users")
+        @pytest.mark.parametrize("password", ["Pz3Param-Planted_8r"])
+        def test_param(mgmt_client, password):
+            body = {"connection": "Username-Password-Authentication", "email": "a@example.com",
+                    "password": password}
+            assert mgmt_client.post("users", json=body).status_code == 201
+
+        @pytest.mark.mgmt_scopes("create:users")
+        @pytest.mark.parametrize("password", ["Pz3Param-Planted_9s"], ids=["strong"])
+        def test_param_with_id(mgmt_client, password):
+            body = {"connection": "Username-Password-Authentication", "email": "b@example.com",
+                    "password": password}
+            assert mgmt_client.post("users", json=body).status_code == 201
+        """
+    )
+    result = record(project, "--record-mode=once")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*refused to write cassette *test_param[[]***[]].yaml: *",
+            "*a secret this session knows in the cassette's file name*",
+            "*a parameter of the test holds the secret*",
+        ]
+    )
+    names = [p.name for p in (project.path / "cassettes").rglob("*")]
+    assert "test_param_with_id[strong].yaml" in names
+    assert not any("Planted" in name for name in names)

@@ -457,7 +457,19 @@ def _safe_uri(request: Any) -> str:
 class CassetteSecretError(Exception):
     """A cassette would have been written with a secret in it; nothing was written."""
 
-    def __init__(self, path: str, findings: Sequence[Finding]) -> None:
+    HINT = (
+        "Nothing was written. Redaction runs after your vcr hooks, so something put the "
+        "value back afterwards (a before_save_interaction hook, filter_sensitive_data, a "
+        "custom serializer or persister) or carried it where no rule looks. Remove that "
+        "hook or setting for this test, or report the case to pytest-auth0-m2m."
+    )
+    NAME_HINT = (
+        "Nothing was written: the cassette's file name is the test's id, and a parameter of "
+        "the test holds the secret. Give that parameter an id (pytest.param(value, id=...) or "
+        "parametrize(..., ids=...))."
+    )
+
+    def __init__(self, path: str, findings: Sequence[Finding], hint: str = HINT) -> None:
         self.path = path
         self.findings = list(findings)
         lines = "\n".join(f"  - {finding}" for finding in self.findings[:20])
@@ -466,11 +478,7 @@ class CassetteSecretError(Exception):
             lines += f"\n  - ... and {more} more"
         super().__init__(
             f"pytest-auth0-m2m: refused to write cassette {path}: it would contain a secret "
-            f"this session knows:\n{lines}\n"
-            "Nothing was written. Redaction runs after your vcr hooks, so something put the "
-            "value back afterwards (a before_save_interaction hook, filter_sensitive_data, a "
-            "custom serializer or persister) or carried it where no rule looks. Remove that "
-            "hook or setting for this test, or report the case to pytest-auth0-m2m."
+            f"this session knows:\n{lines}\n{hint}"
         )
 
 
@@ -535,6 +543,16 @@ class GuardedPersister:
             raise CassetteNotFoundError() from exc
 
     def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        secrets = self._registry.secrets()
+        shown = mask_secrets(str(cassette_path), secrets)
+        if shown != str(cassette_path):
+            # The file name is committed with the cassette: a secret there leaks as surely.
+            where = Finding("a secret this session knows", "plain", "the cassette's file name")
+            error = CassetteSecretError(shown, [where], CassetteSecretError.NAME_HINT)
+            if self._on_leak is None:
+                raise error
+            self._on_leak(error)
+            return
         redactor = self._redactor()
         if redactor is not None:
             cassette_dict = redactor.cassette(cassette_dict)
