@@ -11,6 +11,8 @@ from pathlib import Path
 import certifi
 import trustme
 
+from ..auth0.hosts import LOOPBACK_NAMES
+
 
 @dataclass
 class TlsMaterial:
@@ -34,7 +36,8 @@ def make_tls_material() -> TlsMaterial:
     ca = trustme.CA(
         organization_name="pytest-auth0-m2m fake tenant", key_type=trustme.KeyType.ECDSA
     )
-    leaf = ca.issue_cert("localhost", "127.0.0.1", "::1", key_type=trustme.KeyType.ECDSA)
+    names = [name.strip("[]") for name in LOOPBACK_NAMES]  # every name the emulator answers to
+    leaf = ca.issue_cert(*names, key_type=trustme.KeyType.ECDSA)
     directory = Path(tempfile.mkdtemp(prefix="fake-auth0-tls-"))
     ca_path = directory / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_path))

@@ -23,6 +23,7 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TenantEndpoints,
     refuse_management_audience,
 )
+from pytest_auth0_m2m.auth0.hosts import LOOPBACK_NAMES
 from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
 from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
 from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
@@ -127,7 +128,10 @@ def m2m_scopes_declaration(config: pytest.Config) -> Declaration[ApiScopeRequest
 # Requests that are never Auth0 Management API traffic, in a test that also records one:
 # the in-process API (httpx's WSGI/ASGI transports use this host), a service on 127.0.0.1 (the
 # plugin's emulator is addressed as localhost), and key fetches (replay serves its own JWKS).
-LOCAL_API_HOSTS = ("testserver", "127.0.0.1", "::1")
+LOCAL_API_HOSTS = (
+    "testserver",
+    *(name.strip("[]") for name in LOOPBACK_NAMES if name != "localhost"),  # as vcrpy sees it
+)
 KEY_PATHS = ("/.well-known/jwks.json", "/.well-known/openid-configuration")
 
 
