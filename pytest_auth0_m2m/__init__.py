@@ -7,8 +7,9 @@ The names below are the ones a user annotates fixtures with or builds on::
     def test_y(auth0_fake: FakeAuth0) -> None: ...
     def test_w(api_verification: ApiVerification, api_token: AccessToken) -> None: ...
 
-``FakeAuth0`` is imported on first use, so a session that never runs the emulator never loads
-its server.
+``FakeAuth0``, the scope types and ``ApiVerification`` are imported on first use: a session that
+never runs the emulator never loads its server, and one whose tests never use the plugin never
+loads the scope catalogue's module nor the own-API modules.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TenantEndpoints,
     TokenSource,
 )
-from pytest_auth0_m2m.auth0.scopes import ScopeError, ScopeRequest
-from pytest_auth0_m2m.own_apis.verification import ApiVerification
 
 if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0.scopes import ScopeError, ScopeRequest
     from pytest_auth0_m2m.fake import FakeAuth0
+    from pytest_auth0_m2m.own_apis.verification import ApiVerification
 
 __version__ = "0.1.0"
 
@@ -46,9 +47,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "FakeAuth0":
-        from pytest_auth0_m2m.fake import FakeAuth0
+# name -> the module that defines it, imported when the name is first asked for.
+_LAZY = {
+    "FakeAuth0": "pytest_auth0_m2m.fake",
+    "ScopeError": "pytest_auth0_m2m.auth0.scopes",
+    "ScopeRequest": "pytest_auth0_m2m.auth0.scopes",
+    "ApiVerification": "pytest_auth0_m2m.own_apis.verification",
+}
 
-        return FakeAuth0
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'pytest_auth0_m2m' has no attribute {name!r}")

@@ -470,8 +470,10 @@ def env_proxy(url: str | httpx.URL) -> str | None:
     (``example.com`` and ``.example.com`` both cover ``api.example.com``), optionally with a
     port, IP addresses and CIDR ranges.
     """
-    target = httpx.URL(url)
     found = _environment_proxies()
+    if found.keys() <= {"no"}:
+        return None  # no proxy for any scheme (the usual case): the URL needs no parsing
+    target = httpx.URL(url)
     proxy = found.get(target.scheme) or found.get("all")
     if not proxy:
         return None

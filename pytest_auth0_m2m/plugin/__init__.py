@@ -1,9 +1,9 @@
 """The pytest entry point: options, the ``mgmt_scopes`` marker, the report header, fixtures.
 
 Thin on purpose: every decision is made by the library modules; this file only reads pytest's
-configuration, keeps per-session state in ``config.stash`` and hands it to them. Its three
-companions (listed in ``pytest_plugins``) do the same for provisioning, cassettes and the
-least-privilege report.
+configuration, keeps per-session state in ``config.stash`` and hands it to them. Its companions
+(``COMPANIONS``, registered by ``pytest_addhooks``) do the same for provisioning, cassettes, the
+least-privilege report and the rest.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pytest
 # asserts in vcr.matchers, imports it only when a cassette is used): a run that uses no cassette
 # never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
 from pytest_auth0_m2m.plugin.state import LOG_MASKING_KEY, SCOPES_KEY, SETTINGS_KEY
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
@@ -27,8 +26,10 @@ MARKER_HELP = (
     "exactly; the closest marker (function > class > module) wins."
 )
 
-# Loaded by pytest once this module is registered; they import their shared keys from here.
-pytest_plugins = (
+# Registered, in this order and under these names, as soon as pytest registers this module. Not
+# listed in ``pytest_plugins``: for each name there pytest first searches the entry points of
+# every installed distribution (about 1 ms a name, in every run, plugin used or not).
+COMPANIONS = (
     "pytest_auth0_m2m.plugin.fixtures",
     "pytest_auth0_m2m.plugin.session",
     "pytest_auth0_m2m.plugin.cassettes",
@@ -37,6 +38,12 @@ pytest_plugins = (
     "pytest_auth0_m2m.plugin.isolation",
     "pytest_auth0_m2m.plugin.own_apis",
 )
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    # Called when this module is registered (a historic hook), before any option is added.
+    for name in COMPANIONS:
+        pluginmanager.import_plugin(name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -192,6 +199,9 @@ def _check_scopes(item: pytest.Item) -> str | None:
     marker = _closest_marker(item)
     if marker is None:
         return None
+    # Imported at the first marker: a run without one never loads the catalogue's module.
+    from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
+
     try:
         request = parse_marker_args(tuple(marker.args), marker.kwargs)
     except ScopeError as exc:
