@@ -140,3 +140,67 @@ def test_a_replayed_test_sets_up_no_private_fixture_and_is_still_held_to_its_sco
     # The least-privilege report still saw both tests' traffic (the refused request's scope is
     # no scope the test used).
     result.stdout.fnmatch_lines(["*2 tests observed: 1 with unused scopes, 0 missing scopes*"])
+
+
+def test_a_kept_signature_is_used_only_once_checked_against_the_replay_key() -> None:
+    from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN, TenantEndpoints
+    from pytest_auth0_m2m.cassettes import placeholders
+
+    endpoints = TenantEndpoints(domain=RECORDINGS_DOMAIN, mode="replay")
+    scopes = frozenset({"read:users"})
+    fresh = placeholders.ReplaySource(endpoints)
+    token = fresh.token(scopes)
+    assert placeholders.is_replay_token(token)
+    [(text, signature)] = fresh.signed.items()
+    assert token == f"{text}.{signature}"
+    # Kept from an earlier run: the same token, from the kept signature.
+    assert placeholders.ReplaySource(endpoints, {text: signature}).token(scopes) == token
+    # A wrong, foreign or malformed one is never handed out: the token is signed again.
+    other = placeholders.ReplaySource(endpoints).token(frozenset({"read:roles"}))
+    for planted in (other.rsplit(".", 1)[1], "A" * len(signature), "not base64!", ""):
+        source = placeholders.ReplaySource(endpoints, {text: planted})
+        assert source.token(scopes) == token
+        assert source.signed == {text: signature}
+
+
+SIGNED = """
+import pytest
+from pytest_auth0_m2m.cassettes.placeholders import is_replay_token
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_lists_users(mgmt_client, mgmt_token, auth0_tenant):
+    assert is_replay_token(mgmt_token) == (auth0_tenant.mode == "replay")
+    assert mgmt_client.get("users").status_code == 200
+"""
+
+
+@pytest.mark.e2e
+def test_replay_keeps_its_signatures_in_a_private_file_and_checks_them(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    project.makepyfile(test_app=SIGNED)
+    project.runpytest_subprocess(
+        "--auth0-fake", "--record-mode=once", "-p", "no:cacheprovider"
+    ).assert_outcomes(passed=1)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    kept = tmp_path / "xdg" / "pytest-auth0-m2m" / "replay-signatures.json"
+    project.runpytest_subprocess("--block-network", "-p", "no:cacheprovider").assert_outcomes(
+        passed=1
+    )
+    entries = json.loads(kept.read_text())
+    assert len(entries) == 1
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
+    # A planted signature is not used: the token is signed again and the file repaired.
+    [text] = entries
+    kept.write_text(json.dumps({text: "A" * 342}))
+    project.runpytest_subprocess("--block-network", "-p", "no:cacheprovider").assert_outcomes(
+        passed=1
+    )
+    assert json.loads(kept.read_text()) == entries
+    # With the pytest cache, the signatures go there and the user's directory is left alone.
+    kept.unlink()
+    project.runpytest_subprocess("--block-network").assert_outcomes(passed=1)
+    assert not kept.exists()
+    assert list((project.path / ".pytest_cache").rglob("replay-signatures"))

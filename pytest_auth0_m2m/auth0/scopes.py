@@ -83,11 +83,12 @@ class Catalogue:
     )
 
     def __post_init__(self) -> None:
+        # Made in every session that checks a marker: list comprehensions, not generators.
         for op in self.operations:
             segments = tuple(
-                None if _PARAM.fullmatch(s) else s for s in op.path.strip("/").split("/")
+                [None if _PARAM.fullmatch(s) else s for s in op.path.strip("/").split("/")]
             )
-            literal = sum(1 for s in segments if s is not None)
+            literal = len(segments) - segments.count(None)
             key = (op.method, len(segments), segments[0])
             self._index.setdefault(key, []).append(_Template(op, segments, literal))
         for templates in self._index.values():
@@ -122,7 +123,7 @@ def _parse(data: Mapping[str, Any]) -> Catalogue:
             path=path,
             operation_id=operation_id,
             mode=mode,
-            groups=tuple(tuple(g) for g in groups),
+            groups=tuple([tuple(g) for g in groups]),
         )
         for method, path, operation_id, mode, groups in data["operations"]
     )

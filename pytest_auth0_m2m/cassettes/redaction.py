@@ -162,14 +162,15 @@ def request_may_change(request: Request, registry: SecretRegistry) -> bool:
     none of these: they skip making a redactor and copying the request."""
     if registry.redacted_values() or registry.rewriter():
         return True
-    if _query_may_change(urlsplit(request.uri).query):
+    if _query_may_change(request.uri):
         return True
     return is_internal(header_items(request.headers))
 
 
-@functools.lru_cache(maxsize=1024)  # vcrpy asks four times a request; a suite's queries recur
-def _query_may_change(query: str) -> bool:
+@functools.lru_cache(maxsize=1024)  # vcrpy asks four times a request (the same URL)
+def _query_may_change(uri: str) -> bool:
     names = _query_names()
+    query = urlsplit(uri).query
     return any(key in names for key, _ in parse_qsl(query, keep_blank_values=True))
 
 

@@ -592,18 +592,19 @@ def analyse(
     hosts: frozenset[str] | None = None,
     cat: Catalogue | None = None,
     mask: Callable[[str], str] | None = None,
+    outcome: str | None = None,
 ) -> ScopeUsage:
     """One test's scope usage from its traffic (None: its traffic could not be observed).
 
     ``hosts``: the tenant's ``host[:port]`` names (see ``api_hosts``); requests to any other
     host are ignored. None accepts any host. ``mask`` replaces the secrets it knows in what the
     report shows of a request (its path, Auth0's message); JWTs are always masked. Paths are
-    matched to operations unmasked.
+    matched to operations unmasked. ``outcome``: the test's, when known (``with_outcome``).
     """
     declared_scopes = declared.scopes if declared is not None else None
     strict = declared.strict if declared is not None else None
     if exchanges is None:
-        return ScopeUsage(nodeid, declared_scopes, strict, observed=False)
+        return ScopeUsage(nodeid, declared_scopes, strict, observed=False, outcome=outcome)
     cat = cat or catalogue()
     granted = declared_scopes or frozenset()
     statuses: dict[Operation, Counter[int]] = {}
@@ -655,6 +656,7 @@ def analyse(
         unknown=tuple(unknown.values()),
         requests=requests,
         ignored=ignored,
+        outcome=outcome,
     )
 
 

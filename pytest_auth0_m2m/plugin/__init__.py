@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,6 +20,9 @@ import pytest
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
 from pytest_auth0_m2m.plugin.state import LOG_MASKING_KEY, SCOPES_KEY, SETTINGS_KEY
 from pytest_auth0_m2m.provisioning import settings as settings_mod
+
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0.scopes import ScopeRequest
 
 MARKER = "mgmt_scopes"
 MARKER_HELP = (
@@ -194,6 +198,12 @@ def _closest_marker(item: pytest.Item) -> pytest.Mark | None:
     return param_marks[-1] if param_marks else item.get_closest_marker(MARKER)
 
 
+# A suite repeats a few markers over many tests: each distinct one is checked once (the
+# declaration is frozen, so its tests share it). Keyed by the marker's arguments with their
+# types, so that strict=1 (refused) is never taken for strict=True.
+_CHECKED: dict[tuple[object, ...], ScopeRequest] = {}
+
+
 def _check_scopes(item: pytest.Item) -> str | None:
     """Store the item's validated declaration; the error line of a bad marker, else None."""
     marker = _closest_marker(item)
@@ -202,10 +212,23 @@ def _check_scopes(item: pytest.Item) -> str | None:
     # Imported at the first marker: a run without one never loads the catalogue's module.
     from pytest_auth0_m2m.auth0.scopes import ScopeError, parse_marker_args
 
+    args = tuple(marker.args)
+    key: tuple[object, ...] | None = (
+        tuple((type(a), a) for a in args),
+        tuple((k, type(v), v) for k, v in sorted(marker.kwargs.items())),
+    )
+    request: ScopeRequest | None = None
     try:
-        request = parse_marker_args(tuple(marker.args), marker.kwargs)
-    except ScopeError as exc:
-        return f"{item.nodeid}: {exc}"
+        request = _CHECKED.get(key) if key is not None else None
+    except TypeError:  # an unhashable argument: never a valid one, the check says why
+        key = None
+    if request is None:
+        try:
+            request = parse_marker_args(args, marker.kwargs)
+        except ScopeError as exc:
+            return f"{item.nodeid}: {exc}"
+        if key is not None:
+            _CHECKED[key] = request
     item.stash[SCOPES_KEY] = request
     return None
 

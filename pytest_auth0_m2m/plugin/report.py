@@ -145,8 +145,8 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
             known.extend(registry.secrets() + (emulator_secrets(fake) if fake else []))
         return mask_secrets(text, known, lp.MASK)
 
-    usage = lp.analyse(item.nodeid, traffic, declared_scopes(item), hosts, mask=mask)
-    return usage.with_outcome(outcome) if outcome is not None else usage
+    declared = declared_scopes(item)
+    return lp.analyse(item.nodeid, traffic, declared, hosts, mask=mask, outcome=outcome)
 
 
 def _analysed(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:

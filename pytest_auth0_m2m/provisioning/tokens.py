@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CACHE_DIR_NAME = "pytest-auth0-m2m"
 
@@ -151,6 +149,9 @@ class TokenCache:
             token = self._fetch(fetch)
             self._memory[key] = token
             return token.access_token, False
+        # Imported here: the cache's directory helpers are used where filelock is not needed.
+        from filelock import FileLock
+
         path = self.directory / f"{key}.json"
         with FileLock(str(self.directory / f"{key}.lock"), timeout=300, mode=0o600):
             hit = self._read(path)
