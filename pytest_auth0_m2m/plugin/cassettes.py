@@ -86,6 +86,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     settings = config.stash[SETTINGS_KEY]
     replay = settings.mode == "replay"
     directories: dict[Path, Path] = {}  # one per test module, not per test
+    # One (immutable) marker per directory and scope set, shared by the tests that have them.
+    markers: dict[tuple[Path, frozenset[str]], pytest.MarkDecorator] = {}
     ours = 0
     for item in items:
         declared = declared_scopes(item)
@@ -101,14 +103,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         # First in the item's own markers, so it is the closest vcr marker: its record mode
         # (the session's, which decided replay vs live) wins over one in vcr_config or a
         # user's marker; the user's other settings still merge in.
-        item.add_marker(
-            pytest.mark.vcr(
+        marker = markers.get((directory, declared.scopes))
+        if marker is None:
+            marker = markers[(directory, declared.scopes)] = pytest.mark.vcr(
                 record_mode=settings.record_mode,
                 cassette_library_dir=str(directory),
                 **{CASSETTE_FLAG: True, SCOPES_OPTION: tuple(sorted(declared.scopes))},
-            ),
-            append=False,
-        )
+            )
+        item.add_marker(marker, append=False)
         # Only our tests get the cassette glue: an autouse fixture would cost every test.
         if not replay:
             ours += use_fixture(item, CASSETTE_FIXTURE)
