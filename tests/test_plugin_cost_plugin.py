@@ -199,8 +199,13 @@ def test_replay_keeps_its_signatures_in_a_private_file_and_checks_them(
         passed=1
     )
     assert json.loads(kept.read_text()) == entries
-    # With the pytest cache, the signatures go there and the user's directory is left alone.
+    # --auth0-no-token-cache: nothing kept.
     kept.unlink()
+    project.runpytest_subprocess(
+        "--block-network", "-p", "no:cacheprovider", "--auth0-no-token-cache"
+    ).assert_outcomes(passed=1)
+    assert not kept.exists()
+    # With the pytest cache, the signatures go there and the user's directory is left alone.
     project.runpytest_subprocess("--block-network").assert_outcomes(passed=1)
     assert not kept.exists()
     assert list((project.path / ".pytest_cache").rglob("replay-signatures"))
