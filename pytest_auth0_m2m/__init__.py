@@ -9,9 +9,11 @@ The names below are the ones a user annotates fixtures with or builds on::
     def test_v(auth0_arrange: Arrange) -> None: ...  # .user() returns an Arranged
     def test_u(api_mint_token: MintToken) -> None: ...
 
-``FakeAuth0`` and ``Arrange`` (with ``Arranged``, ``ArrangeError``) are imported on first use:
-a session that never runs the emulator never loads its server, and one that arranges nothing
-never loads httpx for it.
+``FakeAuth0``, ``Arrange`` (with ``Arranged``, ``ArrangeError``), the scope types,
+``ApiVerification`` and ``MintToken`` are imported on first use: a session that never runs the
+emulator never loads its server, one that arranges nothing never loads httpx for it, and one
+whose tests never use the plugin never loads the scope catalogue's module nor the own-API
+modules.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from pytest_auth0_m2m.auth0.endpoints import (
     TenantEndpoints,
     TokenSource,
 )
-from pytest_auth0_m2m.auth0.scopes import ScopeError, ScopeRequest
-from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
 
 if TYPE_CHECKING:
     from pytest_auth0_m2m.auth0.arrange import Arrange, Arranged, ArrangeError
+    from pytest_auth0_m2m.auth0.scopes import ScopeError, ScopeRequest
     from pytest_auth0_m2m.fake import FakeAuth0
+    from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
 
 __version__ = "0.1.0"
 
@@ -54,18 +56,25 @@ __all__ = [
 ]
 
 
-_ARRANGE = frozenset({"Arrange", "Arranged", "ArrangeError"})
+# name -> the module that defines it, imported when the name is first asked for.
+_LAZY = {
+    "FakeAuth0": "pytest_auth0_m2m.fake",
+    "Arrange": "pytest_auth0_m2m.auth0.arrange",
+    "Arranged": "pytest_auth0_m2m.auth0.arrange",
+    "ArrangeError": "pytest_auth0_m2m.auth0.arrange",
+    "ScopeError": "pytest_auth0_m2m.auth0.scopes",
+    "ScopeRequest": "pytest_auth0_m2m.auth0.scopes",
+    "ApiVerification": "pytest_auth0_m2m.own_apis.verification",
+    "MintToken": "pytest_auth0_m2m.own_apis.verification",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "FakeAuth0":
-        from pytest_auth0_m2m.fake import FakeAuth0
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
 
-        return FakeAuth0
-    if name in _ARRANGE:
-        from pytest_auth0_m2m.auth0 import arrange
-
-        return getattr(arrange, name)
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'pytest_auth0_m2m' has no attribute {name!r}")
 
 

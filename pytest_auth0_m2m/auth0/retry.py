@@ -470,8 +470,10 @@ def env_proxy(url: str | httpx.URL) -> str | None:
     (``example.com`` and ``.example.com`` both cover ``api.example.com``), optionally with a
     port, IP addresses and CIDR ranges.
     """
-    target = httpx.URL(url)
     found = _environment_proxies()
+    if found.keys() <= {"no"}:
+        return None  # no proxy for any scheme (the usual case): the URL needs no parsing
+    target = httpx.URL(url)
     proxy = found.get(target.scheme) or found.get("all")
     if not proxy:
         return None
@@ -533,6 +535,8 @@ class ClientKit:
     stats: RetryStats = field(default_factory=RetryStats)
     wait: bool = True  # False on replay: a recorded 429 is answered at once, so nothing waits
     _verify: ssl.SSLContext | None = None
+    # (the policy it was made from, that policy without waits): made once, not per client.
+    _quiet: tuple[RetryPolicy, RetryPolicy] | None = field(default=None, repr=False, compare=False)
 
     @property
     def verify(self) -> ssl.SSLContext:
@@ -543,7 +547,9 @@ class ClientKit:
     def _policy(self) -> RetryPolicy:
         if self.wait:
             return self.policy
-        return dataclasses.replace(self.policy, sleep=_no_wait)
+        if self._quiet is None or self._quiet[0] is not self.policy:
+            self._quiet = (self.policy, dataclasses.replace(self.policy, sleep=_no_wait))
+        return self._quiet[1]
 
     def client(self, base_url: str, headers: dict[str, str]) -> httpx.Client:
         transport = RetryingTransport(

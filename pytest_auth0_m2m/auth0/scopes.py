@@ -81,18 +81,36 @@ class Catalogue:
     _index: dict[tuple[str, int, str | None], list[_Template]] = field(
         default_factory=dict, repr=False
     )
+    # The same keys -> their operations, in catalogue order: a key's templates are made when a
+    # request first asks for it (a session asks a few keys; every session that checks a marker
+    # loads the catalogue).
+    _pending: dict[tuple[str, int, str | None], list[Operation]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         for op in self.operations:
-            segments = tuple(
-                None if _PARAM.fullmatch(s) else s for s in op.path.strip("/").split("/")
-            )
-            literal = sum(1 for s in segments if s is not None)
-            key = (op.method, len(segments), segments[0])
-            self._index.setdefault(key, []).append(_Template(op, segments, literal))
-        for templates in self._index.values():
+            parts = op.path.strip("/").split("/")
+            first = None if _PARAM.fullmatch(parts[0]) else parts[0]
+            self._pending.setdefault((op.method, len(parts), first), []).append(op)
+
+    def _templates(self, key: tuple[str, int, str | None]) -> list[_Template]:
+        templates = self._index.get(key)
+        if templates is None:
+            if key not in self._pending:
+                return []  # no operation there: nothing kept for a path no template has
+            templates = []
+            for op in self._pending[key]:
+                segments = tuple(
+                    [None if _PARAM.fullmatch(s) else s for s in op.path.strip("/").split("/")]
+                )
+                literal = len(segments) - segments.count(None)
+                templates.append(_Template(op, segments, literal))
             # A literal segment beats a parameter: /clients/cimd/preview before /clients/{id}/...
             templates.sort(key=lambda t: -t.literal_segments)
+            # Whole before it is seen: threads (the emulator's) asking at once make equal lists.
+            self._index[key] = templates
+        return templates
 
     def is_scope(self, name: str) -> bool:
         return name in self.scopes
@@ -109,7 +127,7 @@ class Catalogue:
             return None  # an empty segment ("//") is no operation's path
         method = method.upper()
         for first in (segments[0], None):
-            for template in self._index.get((method, len(segments), first), ()):
+            for template in self._templates((method, len(segments), first)):
                 if template.matches(segments):
                     return template.operation
         return None
@@ -122,7 +140,7 @@ def _parse(data: Mapping[str, Any]) -> Catalogue:
             path=path,
             operation_id=operation_id,
             mode=mode,
-            groups=tuple(tuple(g) for g in groups),
+            groups=tuple([tuple(g) for g in groups]),
         )
         for method, path, operation_id, mode, groups in data["operations"]
     )

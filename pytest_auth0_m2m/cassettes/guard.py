@@ -18,6 +18,7 @@ import base64
 import functools
 import json
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -526,7 +527,11 @@ class GuardedPersister:
         try:
             # Only a short file can be blank: a cassette is not read twice to find out (a
             # longer one of whitespace only fails to load below and is told unreadable there).
-            blank = path.is_file() and path.stat().st_size < 64 and not path.read_bytes().strip()
+            # One stat answers both questions (is it a file, is it short).
+            info = path.stat()
+            blank = (
+                stat.S_ISREG(info.st_mode) and info.st_size < 64 and not path.read_bytes().strip()
+            )
         except OSError:
             blank = False
         if blank:

@@ -108,13 +108,16 @@ def _json(value: Any, *, sort_keys: bool = False) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode()
 
 
+def signing_input(claims: Mapping[str, Any]) -> str:
+    """The JWS header and ``claims``, base64url, as the replay key signs them."""
+    header = {"typ": "JWT", "alg": REPLAY_ALG, "kid": REPLAY_KID}
+    return replay_rsa.b64url(_json(header, sort_keys=True)) + "." + replay_rsa.b64url(_json(claims))
+
+
 def sign(claims: Mapping[str, Any]) -> str:
     """A JWT over ``claims`` signed by the public replay key (RS256 is deterministic)."""
-    header = {"typ": "JWT", "alg": REPLAY_ALG, "kid": REPLAY_KID}
-    signing_input = (
-        replay_rsa.b64url(_json(header, sort_keys=True)) + "." + replay_rsa.b64url(_json(claims))
-    )
-    return signing_input + "." + _signature(signing_input)
+    text = signing_input(claims)
+    return text + "." + _signature(text)
 
 
 @functools.lru_cache(maxsize=256)  # a few ms of big-number arithmetic; the same claims recur
@@ -224,12 +227,20 @@ class ReplaySource:
 
     Credentials are per scope set, with the same placeholder client id that recordings use for
     the app of that scope set, so requests the test makes with them match the cassette.
+
+    Signing is the costliest step of a replay session (a few ms a scope set, every run), and a
+    scope set's token never changes: ``known`` holds signatures kept from an earlier run
+    (signing input -> signature). Each is checked against the replay key before it is used (a
+    public-exponent check, about a hundredth of a signing), so a wrong or forged one is never
+    handed out: the token is then signed here. ``signed`` is every signature this source used,
+    for the next run to keep.
     """
 
-    def __init__(self, endpoints: TenantEndpoints) -> None:
+    def __init__(self, endpoints: TenantEndpoints, known: Mapping[str, str] | None = None) -> None:
         self.endpoints = endpoints
-        # Signing is the costliest step of a replayed test; a scope set's token never changes.
         self._tokens: dict[frozenset[str], str] = {}
+        self._known = dict(known or {})
+        self.signed: dict[str, str] = {}
 
     def credentials(self, scopes: frozenset[str]) -> AppCredentials:
         return AppCredentials(
@@ -243,8 +254,15 @@ class ReplaySource:
     def token(self, scopes: frozenset[str]) -> str:
         token = self._tokens.get(scopes)
         if token is None:
-            token = placeholder_token(self.endpoints.domain, placeholder_client_id(scopes), scopes)
-            self._tokens[scopes] = token
+            claims = token_claims(self.endpoints.domain, placeholder_client_id(scopes), scopes)
+            text = signing_input(claims)
+            signature = self._known.get(text)
+            if not isinstance(signature, str) or not replay_rsa.verify(
+                replay_key(), text.encode("ascii"), signature
+            ):
+                signature = _signature(text)
+            self.signed[text] = signature
+            token = self._tokens[scopes] = f"{text}.{signature}"
         return token
 
     def close(self) -> None:

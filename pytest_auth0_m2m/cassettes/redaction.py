@@ -162,11 +162,16 @@ def request_may_change(request: Request, registry: SecretRegistry) -> bool:
     none of these: they skip making a redactor and copying the request."""
     if registry.redacted_values() or registry.rewriter():
         return True
-    query = urlsplit(request.uri).query
-    names = _query_names()
-    if any(key in names for key, _ in parse_qsl(query, keep_blank_values=True)):
+    if _query_may_change(request.uri):
         return True
     return is_internal(header_items(request.headers))
+
+
+@functools.lru_cache(maxsize=1024)  # vcrpy asks four times a request (the same URL)
+def _query_may_change(uri: str) -> bool:
+    names = _query_names()
+    query = urlsplit(uri).query
+    return any(key in names for key, _ in parse_qsl(query, keep_blank_values=True))
 
 
 class Redactor:

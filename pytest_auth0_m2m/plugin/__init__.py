@@ -1,16 +1,16 @@
 """The pytest entry point: options, the ``mgmt_scopes`` marker, the report header, fixtures.
 
 Thin on purpose: every decision is made by the library modules; this file only reads pytest's
-configuration, keeps per-session state in ``config.stash`` and hands it to them. Its three
-companions (listed in ``pytest_plugins``) do the same for provisioning, cassettes and the
-least-privilege report.
+configuration, keeps per-session state in ``config.stash`` and hands it to them. Its companions
+(``COMPANIONS``, registered by ``pytest_addhooks``) do the same for provisioning, cassettes, the
+least-privilege report and the rest.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,7 +18,6 @@ import pytest
 # asserts in vcr.matchers, imports it only when a cassette is used): a run that uses no cassette
 # never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.auth0.scopes import parse_marker_args
 from pytest_auth0_m2m.plugin.per_test import Declaration, declare_or_fail
 from pytest_auth0_m2m.plugin.state import (
     LOG_MASKING_KEY,
@@ -28,14 +27,19 @@ from pytest_auth0_m2m.plugin.state import (
 )
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0.scopes import ScopeRequest
+
 MARKER = "mgmt_scopes"
 MARKER_HELP = (
     "mgmt_scopes(*scopes, strict=None): the Auth0 Management API scopes this test's token gets, "
     "exactly; the closest marker (function > class > module) wins."
 )
 
-# Loaded by pytest once this module is registered; they import their shared keys from here.
-pytest_plugins = (
+# Registered, in this order and under these names, as soon as pytest registers this module. Not
+# listed in ``pytest_plugins``: for each name there pytest first searches the entry points of
+# every installed distribution (about 1 ms a name, in every run, plugin used or not).
+COMPANIONS = (
     "pytest_auth0_m2m.plugin.fixtures",
     "pytest_auth0_m2m.plugin.session",
     "pytest_auth0_m2m.plugin.cassettes",
@@ -44,6 +48,12 @@ pytest_plugins = (
     "pytest_auth0_m2m.plugin.isolation",
     "pytest_auth0_m2m.plugin.own_apis",
 )
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    # Called when this module is registered (a historic hook), before any option is added.
+    for name in COMPANIONS:
+        pluginmanager.import_plugin(name)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -194,9 +204,31 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return settings.header_line(_header_domain(settings), config.rootpath)
 
 
-MGMT_SCOPES = Declaration(
-    MARKER, lambda marker: parse_marker_args(tuple(marker.args), marker.kwargs), SCOPES_KEY
-)
+# A suite repeats a few markers over many tests: each distinct one is parsed once (the
+# declaration is frozen, so its tests share it). Keyed by the marker's arguments with their
+# types, so that strict=1 (refused) is never taken for strict=True.
+_PARSED: dict[tuple[object, ...], ScopeRequest] = {}
+
+
+def _parse_mgmt_scopes(marker: pytest.Mark) -> ScopeRequest:
+    # Imported at the first marker: a run without one never loads the catalogue's module.
+    from pytest_auth0_m2m.auth0.scopes import parse_marker_args
+
+    args = tuple(marker.args)
+    key = (
+        tuple((type(a), a) for a in args),
+        tuple((k, type(v), v) for k, v in sorted(marker.kwargs.items())),
+    )
+    try:
+        parsed = _PARSED.get(key)
+    except TypeError:  # an unhashable argument: never a valid one, the parser says why
+        return parse_marker_args(args, marker.kwargs)
+    if parsed is None:
+        parsed = _PARSED[key] = parse_marker_args(args, marker.kwargs)
+    return parsed
+
+
+MGMT_SCOPES = Declaration(MARKER, _parse_mgmt_scopes, SCOPES_KEY)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -17,13 +17,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_auth0_m2m.auth0.endpoints import TenantEndpoints, TokenSource
-from pytest_auth0_m2m.cassettes.paths import (
-    cassette_dir_for,
-    missing_cassette_message,
-    replay_miss_message,
-    unreadable_cassette_message,
-)
-from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
 from pytest_auth0_m2m.plugin.state import (
     SETTINGS_KEY,
     declared_scopes,
@@ -32,14 +25,16 @@ from pytest_auth0_m2m.plugin.state import (
     use_fixture,
 )
 
-# The guard, redaction and enforcement (and vcr under them) are imported when a cassette is
-# first configured: a run, or a test, that never uses one does not pay for them.
+# The guard, redaction, enforcement and the secret registry (and vcr under them) are imported
+# when a cassette is first configured or a secret first registered: a run, or a test, that never
+# uses one does not pay for them.
 if TYPE_CHECKING:
     from pytest_auth0_m2m.cassettes.enforcement import Refusal
     from pytest_auth0_m2m.cassettes.guard import UnreadableCassette
     from pytest_auth0_m2m.cassettes.redaction import Redactor
+    from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
 
-REGISTRY_KEY = pytest.StashKey[SecretRegistry]()
+REGISTRY_KEY = pytest.StashKey["SecretRegistry"]()
 LEAKS_KEY = pytest.StashKey[list[str]]()
 MISSING_CASSETTE_KEY = pytest.StashKey[str]()
 # Cassettes of ours that exist but could not be loaded: path -> reason (one process's).
@@ -55,6 +50,10 @@ RECORDED_KEY = pytest.StashKey[tuple["frozenset[str] | None", "list[Refusal]"]](
 # Our vcr marker carries the test's declared scopes: the persister holds replay to them.
 SCOPES_OPTION = "auth0_m2m_scopes"
 CASSETTE_FIXTURE = "_auth0_m2m_cassette"
+# On a replayed test's item, in place of CASSETTE_FIXTURE: replay has nothing to register before
+# the test's fixtures run, so its checks are made by the per-test hooks, after setup, and a
+# replayed test sets up no fixture of the plugin's beyond the ones it asks for.
+REPLAY_CHECKS_KEY = pytest.StashKey[bool]()
 PER_TEST_PLUGIN = "auth0-m2m-cassettes-per-test"
 # Fixtures that hand the test its app's token; m2m_credentials hands only the app.
 OUR_TOKEN_FIXTURES = frozenset({"mgmt_token", "mgmt_client", "mgmt_async_client"})
@@ -65,6 +64,8 @@ def secret_registry(config: pytest.Config) -> SecretRegistry:
     """The session's secrets and tenant names, for redaction and the cassette guard."""
     registry = config.stash.get(REGISTRY_KEY, None)
     if registry is None:
+        from pytest_auth0_m2m.cassettes.registry import SecretRegistry
+
         registry = config.stash[REGISTRY_KEY] = SecretRegistry()
     return registry
 
@@ -81,7 +82,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not _cassettes_in_use(config):
         return
     settings = config.stash[SETTINGS_KEY]
+    replay = settings.mode == "replay"
     directories: dict[Path, Path] = {}  # one per test module, not per test
+    # One (immutable) marker per directory and scope set, shared by the tests that have them.
+    markers: dict[tuple[Path, frozenset[str]], pytest.MarkDecorator] = {}
     ours = 0
     for item in items:
         declared = declared_scopes(item)
@@ -89,22 +93,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         directory = directories.get(item.path)
         if directory is None:
+            from pytest_auth0_m2m.cassettes.paths import cassette_dir_for
+
             directory = directories[item.path] = cassette_dir_for(
                 settings.cassette_dir, config.rootpath, item.path
             )
         # First in the item's own markers, so it is the closest vcr marker: its record mode
         # (the session's, which decided replay vs live) wins over one in vcr_config or a
         # user's marker; the user's other settings still merge in.
-        item.add_marker(
-            pytest.mark.vcr(
+        marker = markers.get((directory, declared.scopes))
+        if marker is None:
+            marker = markers[(directory, declared.scopes)] = pytest.mark.vcr(
                 record_mode=settings.record_mode,
                 cassette_library_dir=str(directory),
                 **{CASSETTE_FLAG: True, SCOPES_OPTION: tuple(sorted(declared.scopes))},
-            ),
-            append=False,
-        )
+            )
+        item.add_marker(marker, append=False)
         # Only our tests get the cassette glue: an autouse fixture would cost every test.
-        ours += use_fixture(item, CASSETTE_FIXTURE)
+        if not replay:
+            ours += use_fixture(item, CASSETTE_FIXTURE)
+        elif isinstance(getattr(item, "fixturenames", None), list):  # a Function: it has vcr
+            item.stash[REPLAY_CHECKS_KEY] = True
+            ours += 1
     if ours and not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
         config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
 
@@ -217,6 +227,8 @@ def _display(config: pytest.Config, path: str) -> str:
 
 
 def emulator_secrets(fake: Any) -> list[Secret]:
+    from pytest_auth0_m2m.cassettes.registry import Secret
+
     with fake.tenant.lock:
         clients = list(fake.tenant.clients.values())
     return [
@@ -237,25 +249,9 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
     config = request.config
     settings = config.stash[SETTINGS_KEY]
     cassette = request.getfixturevalue("vcr")
-    path = _cassette_path(cassette) if cassette is not None else None
+    path = _loaded(item, cassette)
     registry = secret_registry(config)
-    unreadable = config.stash.get(UNREADABLE_KEY, {})
-    reason = unreadable.pop(os.path.abspath(path), None) if path is not None else None
-    if path is not None:
-        recorded = config.stash.get(LOADED_KEY, {}).pop(os.path.abspath(path), None)
-        if recorded is not None:
-            item.stash[RECORDED_KEY] = recorded
-    if settings.mode == "replay":
-        if path is not None and reason is not None:
-            # Treated as missing by vcrpy; recording modes simply record it again.
-            item.stash[MISSING_CASSETTE_KEY] = unreadable_cassette_message(
-                item.nodeid, _display(config, path), reason
-            )
-        elif path is not None and not os.path.exists(path) and len(cassette) == 0:
-            item.stash[MISSING_CASSETTE_KEY] = missing_cassette_message(
-                item.nodeid, _display(config, path)
-            )
-    else:
+    if settings.mode != "replay":
         tenant: TenantEndpoints = request.getfixturevalue("auth0_tenant")
         registry.add_tenant(tenant.domain, tenant.base_url)
         if settings.mode == "fake":
@@ -283,8 +279,41 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
         cassette.dirty = True
 
 
+def _loaded(item: pytest.Item, cassette: Any) -> str | None:
+    """What loading the test's cassette told (kept on the item) and, in replay, a cassette that
+    is missing or unreadable (the test fails with the command that records it); its path."""
+    path = _cassette_path(cassette) if cassette is not None else None
+    if path is None:
+        return None
+    config = item.config
+    absolute = os.path.abspath(path)
+    reason = config.stash.get(UNREADABLE_KEY, {}).pop(absolute, None)
+    recorded = config.stash.get(LOADED_KEY, {}).pop(absolute, None)
+    if recorded is not None:
+        item.stash[RECORDED_KEY] = recorded
+    if config.stash[SETTINGS_KEY].mode != "replay":
+        return path
+    from pytest_auth0_m2m.cassettes.paths import (
+        missing_cassette_message,
+        unreadable_cassette_message,
+    )
+
+    if reason is not None:
+        # Treated as missing by vcrpy; recording modes simply record it again.
+        item.stash[MISSING_CASSETTE_KEY] = unreadable_cassette_message(
+            item.nodeid, _display(config, path), reason
+        )
+    elif len(cassette) == 0 and not os.path.exists(path):
+        item.stash[MISSING_CASSETTE_KEY] = missing_cassette_message(
+            item.nodeid, _display(config, path)
+        )
+    return path
+
+
 def _replay_miss(item: pytest.Item, error: BaseException) -> str:
     """The failure of a replayed test that sent a request its cassette does not hold."""
+    from pytest_auth0_m2m.cassettes.paths import replay_miss_message
+
     cassette = getattr(error, "cassette", None)
     path = _cassette_path(cassette) if cassette is not None else None
     where = [
@@ -305,8 +334,22 @@ class _PerTest:
     returns at once for other tests."""
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        if REPLAY_CHECKS_KEY not in item.stash:
+            return (yield)
+        try:
+            return (yield)
+        finally:
+            # After setup, as the cassette fixture would have: vcr has loaded the cassette.
+            funcargs = getattr(item, "funcargs", {})
+            if "vcr" in funcargs and is_ours(item):
+                _loaded(item, funcargs["vcr"])
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
-        if CASSETTE_FIXTURE not in getattr(item, "fixturenames", ()):
+        if REPLAY_CHECKS_KEY not in item.stash and CASSETTE_FIXTURE not in getattr(
+            item, "fixturenames", ()
+        ):
             return (yield)
         message = item.stash.get(MISSING_CASSETTE_KEY, None)
         if message is not None:

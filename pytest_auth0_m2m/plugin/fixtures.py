@@ -110,8 +110,16 @@ def _open_source(request: pytest.FixtureRequest, endpoints: TenantEndpoints) -> 
     """The token source for the session's mode."""
     if endpoints.mode == "replay":
         from pytest_auth0_m2m.cassettes.placeholders import ReplaySource
+        from pytest_auth0_m2m.plugin import replay_signatures
 
-        return ReplaySource(endpoints)
+        # The placeholder tokens' signatures of earlier runs (each checked before use), and
+        # this run's kept for the next one when the session ends; --auth0-no-token-cache: none.
+        if not request.config.stash[SETTINGS_KEY].token_cache.value:
+            return ReplaySource(endpoints)
+        known = replay_signatures.load(request.config)
+        replay = ReplaySource(endpoints, known)
+        request.addfinalizer(lambda: replay_signatures.save(request.config, known, replay.signed))
+        return replay
     from pytest_auth0_m2m.plugin.session import provisioned_source
 
     config = request.config

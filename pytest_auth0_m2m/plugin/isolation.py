@@ -91,6 +91,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None or settings.mode != "fake":
+        return  # only fake mode trusts the emulator early: nothing to undo, nothing to import
     from pytest_auth0_m2m.plugin.network import untrust_emulator
 
     untrust_emulator(config)

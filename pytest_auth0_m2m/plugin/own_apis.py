@@ -24,21 +24,25 @@ from pytest_auth0_m2m.auth0.endpoints import (
     refuse_management_audience,
 )
 from pytest_auth0_m2m.auth0.hosts import LOOPBACK_NAMES
-from pytest_auth0_m2m.own_apis.config import ApiConfig, ApiConfigError, parse_apis
-from pytest_auth0_m2m.own_apis.marker import MARKER, ApiScopeRequest, parse_marker_args
-from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
 from pytest_auth0_m2m.plugin.per_test import Declaration, PerTestAnalysis, write_section
 from pytest_auth0_m2m.plugin.state import SETTINGS_KEY
 
+# The declarations' parser, the marker's check and ApiVerification are imported when a run has
+# an auth0_apis line, an m2m_scopes marker or asks for the fixture: other runs never load them.
 if TYPE_CHECKING:
     import httpx
 
     from pytest_auth0_m2m.fake import ApiDeclaration
+    from pytest_auth0_m2m.own_apis.config import ApiConfig
+    from pytest_auth0_m2m.own_apis.marker import ApiScopeRequest
     from pytest_auth0_m2m.own_apis.replay import ReplayApiSource, ReplayJwks
     from pytest_auth0_m2m.own_apis.usage import ApiRunReport, ApiUsage, Call
+    from pytest_auth0_m2m.own_apis.verification import ApiVerification, MintToken
 
-APIS_KEY = pytest.StashKey[dict[str, ApiConfig]]()
-API_SCOPES_KEY = pytest.StashKey[ApiScopeRequest]()
+# own_apis.marker.MARKER (tests/test_own_apis_plugin.py holds them equal).
+MARKER = "m2m_scopes"
+APIS_KEY = pytest.StashKey[dict[str, "ApiConfig"]]()
+API_SCOPES_KEY = pytest.StashKey["ApiScopeRequest"]()
 # On the item: the api_client calls seen (method, path, status).
 CALLS_KEY = pytest.StashKey[list["Call"]]()
 REPORT_ATTR = "auth0_m2m_api_scopes"  # on teardown reports: the test's ApiUsage as JSON
@@ -76,10 +80,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     base = config.inipath.parent if config.inipath is not None else config.rootpath
-    try:
-        apis = parse_apis([str(x) for x in config.getini("auth0_apis")], base)
-    except ApiConfigError as exc:
-        raise pytest.UsageError(f"pytest-auth0-m2m: {exc}") from None
+    lines = [str(x) for x in config.getini("auth0_apis")]
+    apis: dict[str, ApiConfig] = {}
+    if lines:
+        from pytest_auth0_m2m.own_apis.config import ApiConfigError, parse_apis
+
+        try:
+            apis = parse_apis(lines, base)
+        except ApiConfigError as exc:
+            raise pytest.UsageError(f"pytest-auth0-m2m: {exc}") from None
     config.stash[APIS_KEY] = apis
     settings = config.stash.get(SETTINGS_KEY, None)
     if apis and settings is not None and settings.mode == "replay":
@@ -118,6 +127,8 @@ def m2m_scopes_declaration(config: pytest.Config) -> Declaration[ApiScopeRequest
     require_known = settings is None or settings.mode != "live"
 
     def parse(marker: pytest.Mark) -> ApiScopeRequest:
+        from pytest_auth0_m2m.own_apis.marker import parse_marker_args
+
         return parse_marker_args(
             tuple(marker.args), marker.kwargs, apis, require_known=require_known
         )
@@ -385,6 +396,8 @@ def api_verification(request: pytest.FixtureRequest) -> ApiVerification:
         jwks_url = request.getfixturevalue("_auth0_m2m_replay_jwks").jwks_url
     else:
         jwks_url = f"{auth0_tenant.base_url}/.well-known/jwks.json"
+    from pytest_auth0_m2m.own_apis.verification import ApiVerification
+
     return ApiVerification(jwks_url, auth0_tenant.issuer, api.identifier)
 
 

@@ -15,8 +15,6 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import pytest
 
-from pytest_auth0_m2m.auth0.scopes import ScopeError
-
 STRICT_OPTION = "--mgmt-scopes-strict"
 
 
@@ -55,7 +53,7 @@ def declare_or_fail(
     report: pytest.CollectReport, declarations: Sequence[Declaration[Any]]
 ) -> pytest.CollectReport:
     """Each collected item's markers parsed into its stash; ``report`` failed with the error
-    line of every marker a parser refuses.
+    line of every marker a parser refuses (a ValueError: ScopeError for the scope markers).
 
     Validating as each module (or class) is collected makes a typo a collection error that stops
     the run before any test (or any tenant call) happens. Every bad marker of the module is listed
@@ -88,7 +86,7 @@ def _errors(
                 continue
             try:
                 node.stash[declaration.key] = declaration.parse(marker)
-            except ScopeError as exc:
+            except ValueError as exc:  # ScopeError, or any parser's refusal
                 errors.append(f"{node.nodeid}: {exc}")
     return errors
 
@@ -113,7 +111,8 @@ class PerTestAnalysis:
     ``watched(item)``: the test's traffic is being watched. ``analyse(item, outcome)``: its
     usage, the traffic let go. The usage rides on the teardown report as ``report_attr`` (so
     xdist workers hand it to the controller); ``on_failed(item, report)`` may add to a failed
-    phase's report.
+    phase's report; ``after_setup(item)`` runs once the test's fixtures are set up (or failed
+    to be), where a fixture of the plugin would have run before them.
     """
 
     def __init__(
@@ -122,11 +121,13 @@ class PerTestAnalysis:
         analyse: Callable[[pytest.Item, str | None], Usage | None],
         report_attr: str,
         on_failed: Callable[[pytest.Item, pytest.TestReport], None] | None = None,
+        after_setup: Callable[[pytest.Item], None] | None = None,
     ) -> None:
         self.watched = watched
         self.analyse = analyse
         self.report_attr = report_attr
         self.on_failed = on_failed
+        self.after_setup = after_setup
         self.outcome_key = pytest.StashKey[str]()
         self.usage_key = pytest.StashKey[Usage]()
 
@@ -135,6 +136,15 @@ class PerTestAnalysis:
         if usage is not None:
             item.stash[self.usage_key] = usage
         return usage
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
+        if self.after_setup is None:
+            return (yield)
+        try:
+            return (yield)
+        finally:
+            self.after_setup(item)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:

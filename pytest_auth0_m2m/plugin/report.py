@@ -43,10 +43,24 @@ SCOPES_REPORT_KEY = pytest.StashKey["_ScopesReport"]()
 REPORT_ATTR = "auth0_m2m_scopes"  # on teardown reports: the test's ScopeUsage as JSON
 SECTION = "auth0-m2m least privilege"
 TRAFFIC_FIXTURE = "_auth0_m2m_traffic"
+# On a replayed test's item, in place of TRAFFIC_FIXTURE: its traffic is its cassette, known
+# once setup has loaded it, so the per-test hooks watch it and no fixture is set up for it.
+WATCH_AFTER_SETUP_KEY = pytest.StashKey[bool]()
 PER_TEST_PLUGIN = "auth0-m2m-report-per-test"
+HOSTS_KEY = pytest.StashKey[frozenset[str]]()  # the Management API's hosts, without an emulator
 
 
-def _api_hosts(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
+def _api_hosts(config: pytest.Config, settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
+    if fake is None:
+        # The same for every test of the session (its domain): worked out once.
+        hosts = config.stash.get(HOSTS_KEY, None)
+        if hosts is None:
+            hosts = config.stash[HOSTS_KEY] = _hosts_of(settings, None)
+        return hosts
+    return _hosts_of(settings, fake)
+
+
+def _hosts_of(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
     from pytest_auth0_m2m.least_privilege import analysis as lp
 
     names = [fake.url] if fake is not None else []
@@ -59,11 +73,17 @@ def _api_hosts(settings: settings_mod.Settings, fake: Any) -> frozenset[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Only tests that declare scopes are watched: an autouse fixture would cost every test.
     # After the cassette glue (when the test has it), which registers the tenant's names.
-    watched = sum(
-        use_fixture(item, TRAFFIC_FIXTURE, after=CASSETTE_FIXTURE)
-        for item in items
-        if declared_scopes(item) is not None
-    )
+    settings = config.stash.get(SETTINGS_KEY, None)
+    replay = settings is not None and settings.mode == "replay"
+    watched = 0
+    for item in items:
+        if declared_scopes(item) is None:
+            continue
+        if not replay:
+            watched += use_fixture(item, TRAFFIC_FIXTURE, after=CASSETTE_FIXTURE)
+        elif isinstance(getattr(item, "fixturenames", None), list):  # a Function: it has vcr
+            item.stash[WATCH_AFTER_SETUP_KEY] = True
+            watched += 1
     if watched and not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
         config.pluginmanager.register(_per_test(), PER_TEST_PLUGIN)
 
@@ -77,11 +97,17 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
     if declared is None:
         yield
         return
-    from pytest_auth0_m2m.least_privilege import analysis as lp
-
     settings = request.config.stash[SETTINGS_KEY]
     fake = request.getfixturevalue("auth0_fake") if settings.mode == "fake" else None
     cassette = request.getfixturevalue("vcr") if is_ours(item) else None
+    _watch(item, settings, cassette, fake)
+    yield
+
+
+def _watch(item: pytest.Item, settings: settings_mod.Settings, cassette: Any, fake: Any) -> None:
+    """The test's traffic from now on: its cassette, else the emulator's journal."""
+    from pytest_auth0_m2m.least_privilege import analysis as lp
+
     journal = getattr(fake, "journal", None)
     watch: lp.TrafficWatch | None = None
     if cassette is not None:
@@ -89,13 +115,12 @@ def _auth0_m2m_traffic(request: pytest.FixtureRequest) -> Generator[None, None, 
     elif fake is not None and journal is not None:
         # The plugin's provisioner and any setup identity are not the test's token.
         # A live set: auth0_arrange adds its app when the test first uses it.
-        setup = request.config.stash.setdefault(ARRANGE_CLIENTS_KEY, set())
+        setup = item.config.stash.setdefault(ARRANGE_CLIENTS_KEY, set())
         setup.add(fake.provisioner.client_id)
         watch = lp.TrafficWatch.on_journal(journal, fake.url, setup)
-    item.stash[TRAFFIC_KEY] = (watch, _api_hosts(settings, fake))
+    item.stash[TRAFFIC_KEY] = (watch, _api_hosts(item.config, settings, fake))
     if fake is not None:
         item.stash[FAKE_KEY] = fake
-    yield
 
 
 def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
@@ -119,8 +144,8 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
             known.extend(registry.secrets() + (emulator_secrets(fake) if fake else []))
         return mask_secrets(text, known, lp.MASK)
 
-    usage = lp.analyse(item.nodeid, traffic, declared_scopes(item), hosts, mask=mask)
-    return usage.with_outcome(outcome) if outcome is not None else usage
+    declared = declared_scopes(item)
+    return lp.analyse(item.nodeid, traffic, declared, hosts, mask=mask, outcome=outcome)
 
 
 def _analysed(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
@@ -138,9 +163,25 @@ def _failure_lines(item: pytest.Item, report: pytest.TestReport) -> None:
         report.sections.append((SECTION, "\n".join(lines)))
 
 
+def _watch_after_setup(item: pytest.Item) -> None:
+    # Replay: as the traffic fixture would have, after the test's fixtures are set up. A
+    # cassette of ours that vcr did not get to load (its setup failed) leaves it unwatched.
+    if WATCH_AFTER_SETUP_KEY not in item.stash:
+        return
+    funcargs = getattr(item, "funcargs", {})
+    ours = is_ours(item)
+    if not ours or "vcr" in funcargs:
+        cassette = funcargs.get("vcr") if ours else None
+        _watch(item, item.config.stash[SETTINGS_KEY], cassette, None)
+
+
 def _per_test() -> PerTestAnalysis:
     return PerTestAnalysis(
-        lambda item: TRAFFIC_KEY in item.stash, _analysed, REPORT_ATTR, on_failed=_failure_lines
+        lambda item: TRAFFIC_KEY in item.stash,
+        _analysed,
+        REPORT_ATTR,
+        on_failed=_failure_lines,
+        after_setup=_watch_after_setup,
     )
 
 

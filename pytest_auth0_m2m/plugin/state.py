@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from pytest_auth0_m2m.auth0.scopes import ScopeRequest
 from pytest_auth0_m2m.provisioning import settings as settings_mod
 
-if TYPE_CHECKING:  # a type only: importing plugin.logs costs what unrelated runs must not pay
+# Types only: importing them costs what runs that never use the plugin must not pay (the scope
+# catalogue's module is imported when a first mgmt_scopes marker is checked).
+if TYPE_CHECKING:
+    from pytest_auth0_m2m.auth0.scopes import ScopeRequest
     from pytest_auth0_m2m.plugin.logs import MaskedLogRecords, UnredactedResponses
 
 SETTINGS_KEY = pytest.StashKey[settings_mod.Settings]()
-SCOPES_KEY = pytest.StashKey[ScopeRequest]()
+SCOPES_KEY: pytest.StashKey[ScopeRequest] = pytest.StashKey()
 # Client ids of setup ("arrange") identities: their calls, seen in the emulator's journal, are
 # not the test's own and are left out of its least-privilege analysis. Whoever makes a setup
 # identity adds its client id here (config.stash.setdefault(ARRANGE_CLIENTS_KEY, set())).

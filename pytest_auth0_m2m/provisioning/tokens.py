@@ -24,8 +24,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from filelock import FileLock
-
 from pytest_auth0_m2m.auth0.endpoints import token_usable
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -146,6 +144,9 @@ class TokenCache:
             token = self._fetch(fetch)
             self._memory[key] = token
             return token.access_token, False
+        # Imported here: the cache's directory helpers are used where filelock is not needed.
+        from filelock import FileLock
+
         path = self.directory / f"{key}.json"
         with FileLock(str(self.directory / f"{key}.lock"), timeout=300, mode=0o600):
             hit = self._read(path)
