@@ -122,6 +122,27 @@ def secret_forms(value: str) -> list[tuple[str, str]]:
     return [(form, text) for text, form in forms.items()]
 
 
+# The characters pytest-recording turns into "-" in a cassette's name (get_default_cassette_name).
+_NAME_FORBIDDEN = frozenset("<>?%*:|\"'/\\")
+
+
+def file_name_forms(value: str) -> set[str]:
+    """Every way ``value`` appears in a cassette's file name when it is a test's parameter:
+    as pytest writes it in the test's id (non-ASCII and non-printable escaped as ``\\xNN``...)
+    and then as pytest-recording makes a file name of that id."""
+    ids = {value, value.encode("unicode_escape").decode("ascii")}
+    return ids | {"".join("-" if c in _NAME_FORBIDDEN else c for c in text) for text in ids}
+
+
+def secrets_in_name(name: str, secrets: Sequence[Secret], mark: str = "***") -> str:
+    """``name`` with every form of a known secret (``file_name_forms``) replaced by ``mark``."""
+    forms = {form for secret in secrets for form in file_name_forms(secret.value)}
+    for form in sorted(forms, key=len, reverse=True):
+        if form in name:
+            name = name.replace(form, mark)
+    return name
+
+
 # --- The views of a cassette -----------------------------------------------------------------
 
 # JSON's escapes (a surrogate pair is one character) and YAML's \xNN and \UXXXXXXXX.
@@ -549,8 +570,10 @@ class GuardedPersister:
 
     def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
         secrets = self._registry.secrets()
-        shown = mask_secrets(str(cassette_path), secrets)
-        if shown != str(cassette_path):
+        path = Path(str(cassette_path))
+        shown_name = secrets_in_name(path.name, secrets)
+        if shown_name != path.name:
+            shown = str(path.with_name(shown_name))
             # The file name is committed with the cassette: a secret there leaks as surely.
             where = Finding("a secret this session knows", "plain", "the cassette's file name")
             error = CassetteSecretError(shown, [where], CassetteSecretError.NAME_HINT)
