@@ -4,6 +4,7 @@ logs it (httpx logs every request URL at INFO; pytest shows captured logs in CI 
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, quote_plus
 
 import pytest
 from prov_helpers import live, tenant
@@ -37,6 +38,20 @@ def test_records_are_masked_while_installed_and_not_after(caplog: pytest.LogCapt
     assert "https://de***.eu.auth0.com/api/v2/x" in text
     logging.getLogger("httpx").info("after: %s", TENANT)
     assert TENANT in caplog.records[-1].getMessage()
+
+
+def test_a_secret_url_encoded_in_a_logged_url_is_masked(caplog: pytest.LogCaptureFixture) -> None:
+    # Red-team finding: httpx's request line showed a redacted password in its query, encoded.
+    caplog.set_level(logging.INFO)
+    secret = 'Sup3r Secret&Pw!#"'
+    masking = MaskedLogRecords([TENANT], [], learned=lambda: (secret,))
+    masking.install()
+    try:
+        for encoded in (quote_plus(secret, safe=""), quote(secret, safe="")):
+            logging.getLogger("httpx").info("HTTP Request: GET /api/v2/users?q=%s", encoded)
+    finally:
+        masking.uninstall()
+    assert [r.getMessage() for r in caplog.records] == ["HTTP Request: GET /api/v2/users?q=***"] * 2
 
 
 def test_a_logged_exception_and_stack_are_masked(caplog: pytest.LogCaptureFixture) -> None:

@@ -297,13 +297,20 @@ def test_a_redacted_value_reused_in_a_path_or_query_replays(
         def test_path_reuse(mgmt_client):
             made(mgmt_client, "p@example.com", PASSWORD + "x")
             assert mgmt_client.get(f"users/{PASSWORD}x").status_code == 404
+
+        @pytest.mark.mgmt_scopes("create:users", "read:users")
+        def test_path_reuse_with_characters_a_path_keeps(mgmt_client):
+            # httpx sends "a b!:c" in a path as "a%20b!:c" (red-team finding: not redacted)
+            made(mgmt_client, "s@example.com", "Vw7Reuse:Planted 4m!")
+            assert mgmt_client.get("users/Vw7Reuse:Planted 4m!").status_code == 404
         """
     )
-    record(project, "--record-mode=once").assert_outcomes(passed=2)
+    record(project, "--record-mode=once").assert_outcomes(passed=3)
     text = "\n".join(cassette_texts(project.path / "cassettes").values())
     assert "Vw7Reuse-Planted_4m" not in text
+    assert "Planted%204m" not in text
     assert "users?q=REDACTED" in text
     assert "users/REDACTED" in text
     result = replay(project, monkeypatch)
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     assert "Vw7Reuse-Planted_4m" not in result.stdout.str()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from pytest_auth0_m2m.auth0.secret_fields import PathTree, secret_catalogue
 from pytest_auth0_m2m.cassettes.placeholders import (
@@ -38,6 +38,7 @@ from pytest_auth0_m2m.cassettes.redaction import (
     decoded_text,
     gunzipped,
     header_items,
+    literal_forms,
 )
 from pytest_auth0_m2m.cassettes.registry import MIN_SECRET_LENGTH, Secret, SecretRegistry
 
@@ -111,12 +112,8 @@ def secret_forms(value: str) -> list[tuple[str, str]]:
         if text and text not in forms:
             forms[text] = form
 
-    add("plain", value)
-    add("URL-encoded", quote(value, safe=""))
-    add("URL-encoded", quote_plus(value))
-    add("URL-encoded", quote(value, safe="/:"))
-    add("JSON-escaped", json.dumps(value)[1:-1])
-    add("JSON-escaped", json.dumps(value, ensure_ascii=True)[1:-1])
+    for form, text in literal_forms(value):
+        add(form, text)
     for text, form in needles(value):
         add(form, text)
     return [(form, text) for text, form in forms.items()]

@@ -585,16 +585,31 @@ def _loose_pattern(names: frozenset[str]) -> re.Pattern[str]:
     )
 
 
+# The characters a URL path keeps as they are (RFC 3986 pchar sub-delims, ":" and "@"): httpx
+# sends a path's "a b!:c" as "a%20b!:c", where a query's is "a+b%21%3Ac".
+_PATH_SAFE = "/:@!$&'()*+,;="
+
+
 @functools.lru_cache(maxsize=4096)
+def literal_forms(value: str) -> tuple[tuple[str, str], ...]:
+    """(form, text) for every way a value is written literally in a body or URL: plain,
+    URL-encoded as a query value, a form value or a path segment, JSON-escaped. The one list
+    of them: redaction masks these forms of a value it redacted, the guard searches for them."""
+    forms = {
+        value: "plain",
+        quote(value, safe=""): "URL-encoded",
+        quote_plus(value, safe=""): "URL-encoded",
+        quote(value, safe="/:"): "URL-encoded",
+        quote(value, safe=_PATH_SAFE): "URL-encoded",
+        json.dumps(value, ensure_ascii=False)[1:-1]: "JSON-escaped",
+        json.dumps(value)[1:-1]: "JSON-escaped",
+    }
+    return tuple((form, text) for text, form in forms.items() if text)
+
+
 def _echo_forms(value: str) -> tuple[str, ...]:
-    """A value as it can reappear in a body or URL: plain, URL-encoded, JSON-escaped."""
-    escaped = json.dumps(value, ensure_ascii=False)[1:-1]
-    ascii_escaped = json.dumps(value)[1:-1]
-    return tuple(
-        dict.fromkeys(
-            (value, quote(value, safe=""), quote_plus(value, safe=""), escaped, ascii_escaped)
-        )
-    )
+    """A value as it can reappear in a body or URL."""
+    return tuple(text for _, text in literal_forms(value))
 
 
 def decoded_text(raw: bytes, content_type: str = "") -> tuple[str, str] | None:

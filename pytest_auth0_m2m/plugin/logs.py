@@ -23,6 +23,7 @@ from typing import Any
 
 from pytest_auth0_m2m.auth0.hosts import masked
 from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
+from pytest_auth0_m2m.cassettes.redaction import literal_forms
 
 MARK = "***"
 
@@ -55,8 +56,10 @@ class MaskedLogRecords:
     def mask(self, text: str) -> str:
         learned = self._learned() if self._learned is not None else ()
         for secret in (*learned, *self._secrets):
-            if secret in text:
-                text = text.replace(secret, MARK)
+            # URL-encoded too: httpx logs each request's URL, a secret in its query encoded.
+            for _, form in literal_forms(secret):
+                if form in text:
+                    text = text.replace(form, MARK)
         text = JWT_PATTERN.sub(MARK, text)
         for pattern, shown in self._hosts:
             text = pattern.sub(shown, text)
