@@ -235,8 +235,14 @@ MGMT_SCOPES = Declaration(MARKER, _parse_mgmt_scopes, SCOPES_KEY)
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
-    # A bad marker, of either marker, is a collection error listing every one, before any test.
+    # A bad marker (of the scope markers or the isolation level) is a collection error listing
+    # every one, before any test.
+    from pytest_auth0_m2m.plugin.isolation import ISOLATION
     from pytest_auth0_m2m.plugin.own_apis import m2m_scopes_declaration
 
-    declarations: list[Declaration[Any]] = [MGMT_SCOPES, m2m_scopes_declaration(collector.config)]
+    declarations: list[Declaration[Any]] = [
+        MGMT_SCOPES,
+        m2m_scopes_declaration(collector.config),
+        ISOLATION,
+    ]
     return declare_or_fail((yield), declarations)

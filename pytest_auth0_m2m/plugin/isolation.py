@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_auth0_m2m.plugin.per_test import Declaration
 from pytest_auth0_m2m.plugin.state import (
     SETTINGS_KEY,
     declared_scopes,
@@ -55,6 +56,7 @@ EMULATOR_FIXTURES = frozenset(
     }
 )
 LEVEL_KEY = pytest.StashKey[str]()
+MARKER_LEVEL_KEY = pytest.StashKey[str]()  # on an item: its marker's level, parsed at collection
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,16 +101,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     untrust_emulator(config)
 
 
-def _item_level(item: pytest.Item, default: str) -> str:
-    marker = item.get_closest_marker(MARKER)
-    if marker is None:
-        return default
+def _marker_level(marker: pytest.Mark) -> str:
     if len(marker.args) != 1 or marker.kwargs:
         raise ValueError(
-            f"{item.nodeid}: {MARKER} takes one level, e.g. "
+            f"{MARKER} takes one level, e.g. "
             f'@pytest.mark.{MARKER}("module"); got args={marker.args!r} kwargs={marker.kwargs!r}'
         )
-    return _level(marker.args[0], f"{item.nodeid}: {MARKER}")
+    return _level(marker.args[0], MARKER)
+
+
+# Parsed at collection with the scope markers (plugin/__init__.py): a bad level is a collection
+# error of the test's module, in every mode and under xdist too.
+ISOLATION = Declaration(MARKER, _marker_level, MARKER_LEVEL_KEY)
 
 
 # pytest's scopes, widest first.
@@ -148,16 +152,10 @@ def pytest_collection_modifyitems(
     if settings is None or settings.mode != "fake":
         return
     default = config.stash[LEVEL_KEY]
-    errors: list[str] = []
     for item in items:
-        try:
-            # Checked on every test of a fake run, so a typo fails however the test is built.
-            level = _item_level(item, default)
-        except ValueError as exc:
-            errors.append(str(exc))
-            continue
         if not _uses_emulator(item):
             continue
+        level = item.stash.get(MARKER_LEVEL_KEY, default)
         # Before the test's own fixtures of its scope (set up after the checkpoint, torn down
         # before the restore: auth0_arrange deletes its data first) and after the wider ones
         # (a session fixture's seed is part of what every test starts from).
@@ -165,9 +163,6 @@ def pytest_collection_modifyitems(
             use_fixture(item, MODULE_FIXTURE, after=_last_wider(config, item, "module"))
         use_fixture(item, TEST_FIXTURE, after=_last_wider(config, item, "function"))
         item.stash[LEVEL_KEY] = level
-    if errors:
-        # Every bad marker of the run at once.
-        raise pytest.UsageError("pytest-auth0-m2m:\n" + "\n".join(errors))
 
 
 def _restore(fake: FakeAuth0, checkpoint: str) -> None:

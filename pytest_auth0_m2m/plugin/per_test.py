@@ -80,7 +80,14 @@ def _errors(
     for node in nodes:
         if not isinstance(node, pytest.Item):
             continue
+        # One walk over the node's marks tells which declarations apply (most tests: none).
+        callspec = getattr(node, "callspec", None)
+        names = {m.name for m in node.iter_markers()} | {
+            m.name for m in getattr(callspec, "marks", ())
+        }
         for declaration in declarations:
+            if declaration.marker not in names:
+                continue
             marker = closest_marker(node, declaration.marker)
             if marker is None:
                 continue
