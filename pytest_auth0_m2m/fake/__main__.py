@@ -6,12 +6,31 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import TypeVar
 
 from .faults import PRESETS
 from .seeding import SeedError
 from .server import FakeAuth0
+
+T = TypeVar("T", int, float)
+
+
+def _bounded(kind: Callable[[str], T], low: T, high: T | None) -> Callable[[str], T]:
+    """An argparse type: a number of ``kind`` in [low, high], else argparse's own error line."""
+
+    def parse(text: str) -> T:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            limit = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range ({limit})")
+        return value
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m pytest_auth0_m2m.fake",
         description="Run an Auth0 tenant emulator on 127.0.0.1 until Ctrl-C.",
     )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
+    parser.add_argument(
+        "--port", type=_bounded(int, 0, 65535), default=0, help="port to listen on (0: any free)"
+    )
     parser.add_argument(
         "--tls", action="store_true", help="serve HTTPS on localhost with a fresh CA"
     )
@@ -30,11 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="enforce an Auth0 plan's rate limits (off by default)",
     )
     parser.add_argument(
-        "--token-lifetime", type=int, default=86400, help="access token lifetime in seconds"
+        "--token-lifetime",
+        type=_bounded(int, 1, None),
+        default=86400,
+        help="access token lifetime in seconds",
     )
     parser.add_argument(
         "--search-lag",
-        type=float,
+        type=_bounded(float, 0, None),
         default=0.0,
         metavar="SECONDS",
         help="user lists/search and organization member lists trail writes by this much, as "

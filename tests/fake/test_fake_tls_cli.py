@@ -202,3 +202,25 @@ def test_cli_seed_file_is_loaded_and_a_bad_one_is_refused(tmp_path: Path) -> Non
     assert refused.returncode == 2
     assert "cannot load the seed" in refused.stderr
     assert "emial" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--port", "99999"], "argument --port: 99999 is out of range (from 0 to 65535)"),
+        (["--search-lag", "-3"], "argument --search-lag: -3 is out of range (at least 0)"),
+        (["--token-lifetime", "-5"], "argument --token-lifetime: -5 is out of range (at least 1)"),
+        (["--port", "abc"], "argument --port: not a number: 'abc'"),
+    ],
+)
+def test_the_cli_refuses_a_number_out_of_range_in_one_line(args: list[str], said: str) -> None:
+    # Red-team finding: these ended in raw tracebacks, or were accepted (a negative lifetime).
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest_auth0_m2m.fake", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert said in run.stderr
+    assert "Traceback" not in run.stderr
