@@ -177,6 +177,11 @@ def test_module_entry_point(env: dict[str, str]) -> None:
             '[tool.pytest.ini_options]\nauth0_allowed_domains = ["dev-x.eu.auth0.com"]\n',
         ),
         ("tox.ini", "[pytest]\nauth0_allowed_domains =\n    dev-x.eu.auth0.com\n"),
+        # pytest 9's TOML configuration (red-team finding: sweep found none of these)
+        ("pytest.toml", '[pytest]\nauth0_allowed_domains = ["dev-x.eu.auth0.com"]\n'),
+        ("pytest.toml", ""),
+        (".pytest.toml", '[pytest]\nauth0_allowed_domains = ["dev-x.eu.auth0.com"]\n'),
+        ("pyproject.toml", '[tool.pytest]\nauth0_allowed_domains = ["dev-x.eu.auth0.com"]\n'),
     ],
 )
 def test_a_tenant_outside_the_allowlist_is_refused_before_any_request(
@@ -238,3 +243,19 @@ def test_a_missing_config_file_is_named(
     assert main(["--config", str(tmp_path / "nope.ini")]) == 2
     assert f"--config {tmp_path / 'nope.ini'}: no such file" in capsys.readouterr().err
     assert tenant.counters.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("ci.toml", '[pytest]\nauth0_allowed_domains = ["localhost:*"]\n'),
+        ("pytest.toml", '[pytest]\nauth0_allowed_domains = ["localhost:*"]\n'),
+        ("pyproject.toml", '[tool.pytest]\nauth0_allowed_domains = ["localhost:*"]\n'),
+    ],
+)
+def test_a_toml_config_allows_the_tenant(
+    env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str
+) -> None:
+    config = tmp_path / name
+    config.write_text(text)
+    assert main(["--config", str(config)]) == 0, capsys.readouterr().err

@@ -31,14 +31,18 @@ from pytest_auth0_m2m.provisioning.settings import (
 )
 
 INI_ALLOWED = "auth0_allowed_domains"
-# pytest's order within one directory; pytest.ini wins even without its section.
+# pytest's order within one directory (pytest 9's findpaths.CONFIG_LOADERS_BY_NAME): pytest.toml
+# and pytest.ini are the configuration even without their table or section.
 _INI_FILES = (
+    ("pytest.toml", "pytest"),
+    (".pytest.toml", "pytest"),
     ("pytest.ini", "pytest"),
     (".pytest.ini", "pytest"),
-    ("pyproject.toml", "tool.pytest.ini_options"),
+    ("pyproject.toml", "tool.pytest"),
     ("tox.ini", "pytest"),
     ("setup.cfg", "tool:pytest"),
 )
+_ALWAYS_THE_CONFIG = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini"})
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -61,17 +65,33 @@ def _lines(value: object) -> tuple[str, ...]:
     return tuple(str(item).strip().lower() for item in items if str(item).strip())
 
 
+def _toml_options(path: Path) -> dict[str, object] | None:
+    """pytest's options in a TOML file: ``[pytest]`` (pytest.toml, a -c file), else
+    ``[tool.pytest]`` (native TOML) or ``[tool.pytest.ini_options]``; None without them."""
+    toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
+    document = toml.loads(path.read_text(encoding="utf-8"))
+    if path.name != "pyproject.toml" and isinstance(document.get("pytest"), dict):
+        return dict(document["pytest"])
+    tool = document.get("tool", {})
+    table = tool.get("pytest") if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        return None
+    native = {k: v for k, v in table.items() if k != "ini_options"}
+    ini_options = table.get("ini_options")
+    return native or (dict(ini_options) if isinstance(ini_options, dict) else None)
+
+
 def _read_ini(path: Path, section: str) -> tuple[str, ...] | None:
-    """The allowlist in one ini file; None if the file has no pytest section."""
-    if path.name == "pyproject.toml":
-        toml = importlib.import_module("tomllib" if sys.version_info >= (3, 11) else "tomli")
-        table = toml.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("pytest", {})
-        options = table.get("ini_options") if isinstance(table, dict) else None
-        return None if not isinstance(options, dict) else _lines(options.get(INI_ALLOWED))
+    """The allowlist in one config file; None if the file holds no pytest configuration."""
+    if path.suffix == ".toml":
+        options = _toml_options(path)
+        if options is None:
+            return () if path.name in _ALWAYS_THE_CONFIG else None
+        return _lines(options.get(INI_ALLOWED))
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path, encoding="utf-8")
     if not parser.has_section(section):
-        return () if path.name in ("pytest.ini", ".pytest.ini") else None
+        return () if path.name in _ALWAYS_THE_CONFIG else None
     return _lines(parser.get(section, INI_ALLOWED, fallback=""))
 
 
