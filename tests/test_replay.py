@@ -314,3 +314,35 @@ def test_a_redacted_value_reused_in_a_path_or_query_replays(
     result = replay(project, monkeypatch)
     result.assert_outcomes(passed=3)
     assert "Vw7Reuse-Planted_4m" not in result.stdout.str()
+
+
+def test_a_value_redacted_in_another_test_replays_in_any_selection(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Red-team finding: test_b's search was recorded as q=REDACTED because test_a had redacted
+    # the password earlier in the session; replaying test_b alone (or on another xdist worker)
+    # did not know it and failed as "the test changed". A recorded REDACTED matches any value.
+    project.makepyfile(
+        test_shared="""
+        import pytest
+
+        PASSWORD = "Shared:Pass%word!42"
+
+        @pytest.mark.mgmt_scopes("create:users")
+        def test_a_creates(mgmt_client):
+            body = {"connection": "Username-Password-Authentication", "email": "s@example.com",
+                    "password": PASSWORD}
+            assert mgmt_client.post("users", json=body).status_code == 201
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_b_searches(mgmt_client):
+            assert mgmt_client.get("users", params={"q": f'name:"{PASSWORD}"'}).status_code == 200
+            assert mgmt_client.get(f"users/auth0|{PASSWORD}").status_code == 404
+        """
+    )
+    record(project, "--record-mode=once", "-p", "no:randomly").assert_outcomes(passed=2)
+    text = "\n".join(cassette_texts(project.path / "cassettes").values())
+    assert "Pass%word" not in text
+    assert "Pass%25word" not in text
+    replay(project, monkeypatch, "-k", "b_searches").assert_outcomes(passed=1)
+    replay(project, monkeypatch, "-n", "2").assert_outcomes(passed=2)

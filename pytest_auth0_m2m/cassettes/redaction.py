@@ -595,16 +595,19 @@ def literal_forms(value: str) -> tuple[tuple[str, str], ...]:
     """(form, text) for every way a value is written literally in a body or URL: plain,
     URL-encoded as a query value, a form value or a path segment, JSON-escaped. The one list
     of them: redaction masks these forms of a value it redacted, the guard searches for them."""
-    forms = {
-        value: "plain",
-        quote(value, safe=""): "URL-encoded",
-        quote_plus(value, safe=""): "URL-encoded",
-        quote(value, safe="/:"): "URL-encoded",
-        quote(value, safe=_PATH_SAFE): "URL-encoded",
-        json.dumps(value, ensure_ascii=False)[1:-1]: "JSON-escaped",
-        json.dumps(value)[1:-1]: "JSON-escaped",
-    }
-    return tuple((form, text) for text, form in forms.items() if text)
+    forms: dict[str, str] = {}  # text -> its form; the first form a text is wins ("plain")
+    for form, text in (
+        ("plain", value),
+        ("URL-encoded", quote(value, safe="")),
+        ("URL-encoded", quote_plus(value, safe="")),
+        ("URL-encoded", quote(value, safe="/:")),
+        ("URL-encoded", quote(value, safe=_PATH_SAFE)),
+        ("JSON-escaped", json.dumps(value, ensure_ascii=False)[1:-1]),
+        ("JSON-escaped", json.dumps(value)[1:-1]),
+    ):
+        if text:
+            forms.setdefault(text, form)
+    return tuple((form, text) for text, form in forms.items())
 
 
 def _echo_forms(value: str) -> tuple[str, ...]:

@@ -138,6 +138,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Every cassette is guarded; ours are also redacted, after the user's own hooks, and
     held to the test's declared scopes."""
     from pytest_auth0_m2m.auth0.retry import final_answer
+    from pytest_auth0_m2m.cassettes import matching
     from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
     from pytest_auth0_m2m.cassettes.guard import GuardedPersister
     from pytest_auth0_m2m.cassettes.redaction import Redactor
@@ -146,6 +147,9 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     if not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
         # A user's own vcr test is guarded too: its refused cassette fails it at teardown.
         config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
+    # A recorded REDACTED matches whatever the test sends there (cassettes/matching.py).
+    vcr.register_matcher("path", matching.path)
+    vcr.register_matcher("query", matching.query)
     original = vcr.get_merged_config
     registry = secret_registry(config)
     settings = config.stash[SETTINGS_KEY]
