@@ -454,7 +454,6 @@ FACTORIES: dict[str, Callable[[World], object]] = {
     "cassettes.enforcement.ScopedSerializer": lambda w: enforcement.ScopedSerializer(
         _yaml(), SCOPES
     ),
-    "cassettes.enforcement.Refusal": lambda w: enforcement.Refusal("GET", _operation()),
     "cassettes.enforcement.ScopedPersister": lambda w: enforcement.ScopedPersister(
         _filesystem_persister(), SCOPES
     ),

@@ -15,8 +15,7 @@ writer), so a narrowed marker fails in replay exactly as it would live. Setup ca
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,30 +28,12 @@ from pytest_auth0_m2m.auth0.scopes import MANAGEMENT_PREFIX, Catalogue, Operatio
 CASSETTE_KEY = "auth0_m2m"
 
 
-def recorded_scopes(data: Any) -> frozenset[str] | None:
-    """The scope set a deserialized cassette says it was recorded with, or None (older file)."""
-    if not isinstance(data, Mapping):
-        return None
-    ours = data.get(CASSETTE_KEY)
-    scopes = ours.get("scopes") if isinstance(ours, Mapping) else None
-    if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-        return None
-    return frozenset(scopes)
-
-
 class ScopedSerializer:
-    """A vcrpy serializer that writes the recording's scope set beside the interactions and
-    tells ``on_read`` the scope set of each file it reads."""
+    """A vcrpy serializer that writes the recording's scope set beside the interactions."""
 
-    def __init__(
-        self,
-        inner: Any,
-        scopes: frozenset[str] | None = None,
-        on_read: Callable[[frozenset[str] | None], None] | None = None,
-    ) -> None:
+    def __init__(self, inner: Any, scopes: frozenset[str] | None = None) -> None:
         self.inner = inner
         self.scopes = scopes
-        self.on_read = on_read
 
     def serialize(self, cassette_dict: Mapping[str, Any]) -> Any:
         data = dict(cassette_dict)
@@ -61,18 +42,7 @@ class ScopedSerializer:
         return self.inner.serialize(data)
 
     def deserialize(self, cassette_string: Any) -> Any:
-        data = self.inner.deserialize(cassette_string)
-        if self.on_read is not None:
-            self.on_read(recorded_scopes(data))
-        return data
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A recorded request replay answered 403 because the declared scopes no longer allow it."""
-
-    method: str
-    operation: Operation
+        return self.inner.deserialize(cassette_string)
 
 
 def _header_pairs(headers: Any) -> Iterable[tuple[str, object]]:
@@ -127,17 +97,14 @@ def _operation(method: str, uri: str, cat: Catalogue) -> Operation | None:
     return cat.match(method, path)
 
 
-def enforce(
-    requests: list[Any], responses: list[Any], declared: frozenset[str]
-) -> tuple[list[Any], list[Refusal]]:
-    """``responses`` with each request ``declared`` does not allow answered 403, and those.
+def enforce(requests: list[Any], responses: list[Any], declared: frozenset[str]) -> list[Any]:
+    """``responses`` with each request ``declared`` does not allow answered 403.
 
     A request that was refused when recorded stays as recorded; so does one to an operation
     the catalogue does not know (the report lists it) and every setup call.
     """
     cat = catalogue()
     answered: list[Any] = []
-    refused: list[Refusal] = []
     for request, response in zip(requests, responses, strict=False):
         method = str(getattr(request, "method", "")).upper()
         operation = _operation(method, str(getattr(request, "uri", "")), cat)
@@ -153,34 +120,21 @@ def enforce(
             answered.append(response)
             continue
         answered.append(forbidden_response(operation))
-        refused.append(Refusal(method, operation))
-    return answered, refused
+    return answered
 
 
 class ScopedPersister:
     """Wraps a vcrpy persister: the declared scope set is written into each saved cassette;
-    a loaded one is held to the declared scopes (``enforce``) and its recorded scope set and
-    refusals are told to ``on_load``."""
+    a loaded one is held to the declared scopes (``enforce``)."""
 
-    def __init__(
-        self,
-        inner: Any,
-        declared: frozenset[str],
-        on_load: Callable[[frozenset[str] | None, list[Refusal]], None] | None = None,
-    ) -> None:
+    def __init__(self, inner: Any, declared: frozenset[str]) -> None:
         self.inner = inner
         self.declared = declared
-        self.on_load = on_load
 
     def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
-        seen: list[frozenset[str] | None] = []
-        reading = ScopedSerializer(serializer, on_read=seen.append)
-        requests, responses, *rest = self.inner.load_cassette(cassette_path, serializer=reading)
+        requests, responses, *rest = self.inner.load_cassette(cassette_path, serializer=serializer)
         requests, responses = list(requests), list(responses)
-        answered, refused = enforce(requests, responses, self.declared)
-        if self.on_load is not None:
-            # The first file read is the test's own; extra cassettes of a vcr marker follow.
-            self.on_load(seen[0] if seen else None, refused)
+        answered = enforce(requests, responses, self.declared)
         return (requests, answered, *rest)
 
     def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:

@@ -29,7 +29,6 @@ from pytest_auth0_m2m.plugin.state import (
 # when a cassette is first configured or a secret first registered: a run, or a test, that never
 # uses one does not pay for them.
 if TYPE_CHECKING:
-    from pytest_auth0_m2m.cassettes.enforcement import Refusal
     from pytest_auth0_m2m.cassettes.guard import UnreadableCassette
     from pytest_auth0_m2m.cassettes.redaction import Redactor
     from pytest_auth0_m2m.cassettes.registry import Secret, SecretRegistry
@@ -43,10 +42,6 @@ UNREADABLE_KEY = pytest.StashKey[dict[str, str]]()
 CASSETTE_FLAG = "auth0_m2m"
 # vcr_config / vcr marker key: extra header names to keep in cassettes (never credentials).
 KEEP_HEADERS_OPTION = "auth0_keep_headers"
-# Our cassettes as loaded in this process: path -> (scopes recorded with, replay refusals).
-LOADED_KEY = pytest.StashKey[dict[str, tuple["frozenset[str] | None", "list[Refusal]"]]]()
-# On the item: what its cassette said when it was loaded.
-RECORDED_KEY = pytest.StashKey[tuple["frozenset[str] | None", "list[Refusal]"]]()
 # Our vcr marker carries the test's declared scopes: the persister holds replay to them.
 SCOPES_OPTION = "auth0_m2m_scopes"
 CASSETTE_FIXTURE = "_auth0_m2m_cassette"
@@ -205,13 +200,8 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
             on_unreadable=unreadable if ours else None,
         )
         if ours and "path" in merged:
-            path = os.path.abspath(str(merged["path_transformer"](merged["path"])))
-
-            def loaded(scopes: frozenset[str] | None, refused: list[Refusal]) -> None:
-                config.stash.setdefault(LOADED_KEY, {})[path] = (scopes, refused)
-
             declared = frozenset(str(s) for s in kwargs.get(SCOPES_OPTION, ()))
-            persister = ScopedPersister(persister, declared, on_load=loaded)
+            persister = ScopedPersister(persister, declared)
         merged["persister"] = persister
         return merged
 
@@ -284,17 +274,14 @@ def _auth0_m2m_cassette(request: pytest.FixtureRequest) -> Generator[None, None,
 
 
 def _loaded(item: pytest.Item, cassette: Any) -> str | None:
-    """What loading the test's cassette told (kept on the item) and, in replay, a cassette that
-    is missing or unreadable (the test fails with the command that records it); its path."""
+    """In replay, a cassette that is missing or unreadable (the test fails with the command that
+    records it); the cassette's path."""
     path = _cassette_path(cassette) if cassette is not None else None
     if path is None:
         return None
     config = item.config
     absolute = os.path.abspath(path)
     reason = config.stash.get(UNREADABLE_KEY, {}).pop(absolute, None)
-    recorded = config.stash.get(LOADED_KEY, {}).pop(absolute, None)
-    if recorded is not None:
-        item.stash[RECORDED_KEY] = recorded
     if config.stash[SETTINGS_KEY].mode != "replay":
         return path
     from pytest_auth0_m2m.cassettes.paths import (
