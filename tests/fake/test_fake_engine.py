@@ -364,6 +364,28 @@ def test_a_collections_default_is_its_first_item(fake: FakeAuth0, http: httpx.Cl
     assert got.json()["themeId"] == theme.json()["themeId"]
 
 
+def test_hook_secret_writes_answer_no_secret(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccHookSecrets.yaml: POST and PATCH /hooks/{id}/secrets answer 201 {} (the spec: no
+    # body); the spec's 409 for a name that exists on POST and 404 for one missing on PATCH.
+    hook = http.post(
+        "/api/v2/hooks",
+        json={"name": "h2", "script": "x", "triggerId": "pre-user-registration"},
+        headers=_h(fake),
+    ).json()
+    secrets = f"/api/v2/hooks/{hook['id']}/secrets"
+    made = http.post(secrets, json={"foo": "alpha-value"}, headers=_h(fake))
+    assert (made.status_code, made.json()) == (201, {})
+    again = http.post(secrets, json={"foo": "other-value"}, headers=_h(fake))
+    assert again.status_code == 409
+    assert "other-value" not in again.text
+    patched = http.patch(secrets, json={"foo": "gamma-value"}, headers=_h(fake))
+    assert (patched.status_code, patched.json()) == (201, {})
+    missing = http.patch(secrets, json={"nope": "delta-value"}, headers=_h(fake))
+    assert missing.status_code == 404
+    assert "delta-value" not in missing.text
+    assert http.get(secrets, headers=_h(fake)).json() == {"foo": "_VALUE_NOT_SHOWN_"}
+
+
 def test_credentials_written_are_not_answered(fake: FakeAuth0, http: httpx.Client) -> None:
     # TestAccHookSecrets.yaml: values shown as _VALUE_NOT_SHOWN_; DELETE ["bar"] drops bar only.
     hook = http.post(

@@ -252,6 +252,29 @@ def singleton_get(entry: Mapping[str, Any], call: Call) -> Reply:
         return _answer(entry, value, call.tenant)
 
 
+def _check_names(entry: Mapping[str, Any], current: Any, body: JSON) -> None:
+    """A map of the caller's names (hook secrets): a create naming one that exists is 409, an
+    update naming one that does not is 404 (the spec's answers for POST and PATCH
+    /hooks/{id}/secrets; no recording shows either, so the messages are the spec's)."""
+    if not isinstance(body, dict):
+        return
+    held = set(current) if isinstance(current, dict) else set()
+    taken = entry.get("names_conflict")
+    if taken and held & set(body):
+        raise mgmt_error(409, str(taken))
+    unknown = entry.get("names_missing")
+    if unknown and set(body) - held:
+        raise not_found_error(str(unknown), "inexistent_" + _thing(entry["store"]))
+
+
+def _written(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Reply:
+    """A write's answer: what was stored, or ``{}`` where Auth0 never answers it (a credential
+    map: TestAccHookSecrets.yaml's POST and PATCH answer 201 ``{}``)."""
+    if entry.get("answer_empty"):
+        return _answer(entry, {}, tenant)
+    return _answer(entry, value, tenant)
+
+
 def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
     body = _body(call)
     with call.tenant.lock:
@@ -260,8 +283,9 @@ def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
         current = _singleton(call.tenant, entry["store"], path)
         if current is None:
             raise _missing(entry, entry["store"])
+        _check_names(entry, current, body)
         call.tenant.singletons[path] = _merge(current, body)
-        return _answer(entry, call.tenant.singletons[path], call.tenant)
+        return _written(entry, call.tenant.singletons[path], call.tenant)
 
 
 # Singletons that hold one template: the spec's object form of a PUT names it with this key;
@@ -291,10 +315,11 @@ def singleton_create(entry: Mapping[str, Any], call: Call) -> Reply:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
         current = _singleton(call.tenant, entry["store"], path)
+        _check_names(entry, current, body)
         base = _fill(entry.get("added", {}), call.tenant)
         value = _merge(_merge(base, current) if isinstance(current, dict) else base, body)
         call.tenant.singletons[path] = value
-        return _answer(entry, value, call.tenant)
+        return _written(entry, value, call.tenant)
 
 
 def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
