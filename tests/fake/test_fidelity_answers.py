@@ -169,7 +169,16 @@ def test_organization_client_grants(fake: FakeAuth0, http: httpx.Client) -> None
     listed = http.get(base, headers=headers, params={"include_totals": "true"}).json()
     assert set(listed) == {"client_grants", "start", "limit", "total"}
     assert [g["id"] for g in listed["client_grants"]] == [grant["id"]]
+    # TestAccDataSourceClientGrantOrganizations.yaml: the grant lists its organization, with
+    # include_totals=true&take=50 as {"organizations": [...]}; none once it is removed.
+    orgs_of = f"/api/v2/client-grants/{grant['id']}/organizations"
+    read = bearer(fake, "read:organization_client_grants")
+    shown = http.get(orgs_of, headers=read, params={"include_totals": "true", "take": 50})
+    assert shown.status_code == 200
+    assert shown.json() == {"organizations": [org]}
     assert http.delete(f"{base}/{grant['id']}", headers=headers).status_code == 204
+    assert http.get(orgs_of, headers=read).json() == []
+    assert http.get("/api/v2/client-grants/cgr_nope/organizations", headers=read).status_code == 404
     assert http.get(base, headers=headers).json() == []
     assert http.delete(f"{base}/{grant['id']}", headers=headers).status_code == 404
 
