@@ -285,6 +285,8 @@ def test_trigger_bindings_as_recorded(fake: FakeAuth0, http: httpx.Client) -> No
         json={"name": "a", "code": "x", "supported_triggers": [{"id": "post-login"}]},
         headers=_h(fake),
     ).json()
+    # The recording deploys each action before binding it.
+    http.post(f"/api/v2/actions/actions/{action['id']}/deploy", headers=_h(fake))
     ref = {"type": "action_id", "value": action["id"]}
     r = http.patch(path, json={"bindings": [{"ref": ref, "display_name": "A"}]}, headers=_h(fake))
     assert r.status_code == 200
