@@ -431,3 +431,36 @@ def test_organization_member_roles_as_recorded(fake: FakeAuth0, http: httpx.Clie
     assert http.get(path, headers=_h(fake)).json() == []
     other = "/api/v2/organizations/org_nope/members/auth0|someone/roles"
     assert http.get(other, headers=_h(fake)).status_code == 404
+
+
+def test_list_filters_named_after_properties(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec's filters: GET /rules?enabled=, GET /hooks?enabled= (auth0-python 4.x's
+    # hooks.all() sends enabled=true), triggerId.
+    on = http.post("/api/v2/rules", json={"name": "on", "script": "x"}, headers=_h(fake)).json()
+    off = http.post(
+        "/api/v2/rules", json={"name": "off", "script": "x", "enabled": False}, headers=_h(fake)
+    ).json()
+    enabled = http.get("/api/v2/rules", params={"enabled": "false"}, headers=_h(fake)).json()
+    assert [r["id"] for r in enabled] == [off["id"]]
+    assert [r["id"] for r in http.get("/api/v2/rules", headers=_h(fake)).json()] == [
+        on["id"],
+        off["id"],
+    ]
+    hook = {"name": "h-on", "script": "x", "triggerId": "pre-user-registration", "enabled": True}
+    made = http.post("/api/v2/hooks", json=hook, headers=_h(fake)).json()
+    http.post("/api/v2/hooks", json={**hook, "name": "h-off", "enabled": False}, headers=_h(fake))
+    shown = http.get("/api/v2/hooks", params={"enabled": "true"}, headers=_h(fake)).json()
+    assert [h["id"] for h in shown] == [made["id"]]
+    other = {"triggerId": "post-user-registration"}
+    assert http.get("/api/v2/hooks", params=other, headers=_h(fake)).json() == []
+
+
+def test_fields_select_after_the_keys_always_answered(fake: FakeAuth0, http: httpx.Client) -> None:
+    path = "/api/v2/tenants/settings"
+    picked = http.get(path, params={"fields": "friendly_name,flags"}, headers=_h(fake)).json()
+    assert set(picked) <= {"friendly_name", "flags"}
+    assert "flags" in picked
+    left_out = {"fields": "flags", "include_fields": "false"}
+    rest = http.get(path, params=left_out, headers=_h(fake)).json()
+    assert "flags" not in rest
+    assert "enabled_locales" in rest

@@ -170,13 +170,21 @@ def _check_parents(call: Call, entry: Mapping[str, Any]) -> None:
             raise _missing({}, store)
 
 
-def _answer(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Reply:
+def _answer(
+    entry: Mapping[str, Any], value: Any, tenant: Tenant, fields: Call | None = None
+) -> Reply:
+    """The operation's status and ``value`` shaped; with ``fields``, the call's
+    fields/include_fields applied last (after the keys Auth0 always sends were filled in, so a
+    selection is never undone)."""
     status = int(entry["status"])
     if status == 204:
         return status, None
     if isinstance(value, list):
         return status, [_shaped(entry, v, tenant) for v in value]
-    return status, _shaped(entry, value, tenant)
+    shaped = _shaped(entry, value, tenant)
+    if fields is not None and isinstance(shaped, dict):
+        shaped = select_fields([shaped], fields.args)[0]
+    return status, shaped
 
 
 # Where Auth0 never answers what was written (a credential): the stored path template -> how the
@@ -247,9 +255,7 @@ def singleton_get(entry: Mapping[str, Any], call: Call) -> Reply:
             value = next(iter(items.values()), None)
         if value is None:
             raise _missing(entry, entry["store"])
-        if isinstance(value, dict) and "fields" in call.args:
-            value = select_fields([value], call.args)[0]
-        return _answer(entry, value, call.tenant)
+        return _answer(entry, value, call.tenant, fields=call)
 
 
 def _check_names(entry: Mapping[str, Any], current: Any, body: JSON) -> None:
@@ -397,7 +403,7 @@ def get(entry: Mapping[str, Any], call: Call) -> Reply:
         item = items.get(item_id)
         if item is None:
             raise _missing(entry, entry["store"])
-        return _answer(entry, select_fields([item], call.args)[0], call.tenant)
+        return _answer(entry, item, call.tenant, fields=call)
 
 
 def update(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -449,8 +455,35 @@ def listing(entry: Mapping[str, Any], call: Call) -> Reply:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
         stored = _collection(call.tenant, entry["store"], path).values()
-        items = [_shaped(entry, i, call.tenant) for i in stored]
+        items = [_shaped(entry, i, call.tenant) for i in _filtered(entry, stored, call)]
     return int(entry["status"]), _page(entry["list"], items, call)
+
+
+# A list's query parameters that page or select rather than filter.
+NOT_FILTERS = frozenset(
+    {"page", "per_page", "include_totals", "from", "take", "fields", "include_fields", "q", "sort"}
+)
+
+
+def _filtered(entry: Mapping[str, Any], items: Any, call: Call) -> list[dict[str, Any]]:
+    """A list's query parameter named after an item's property keeps the items whose value is
+    the one asked (GET /rules?enabled=false, GET /hooks?enabled=true&triggerId=...: the spec's
+    filters). Parameters naming no scalar property (hydrate, date ranges) filter nothing."""
+    kept = list(items)
+    for name in entry["list"]["query"]:
+        wanted = call.args.get(name)
+        if name in NOT_FILTERS or wanted is None:
+            continue
+        kept = [i for i in kept if _matches(i.get(name), wanted)]
+    return kept
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    if isinstance(value, bool):
+        return wanted.lower() == str(value).lower()
+    if isinstance(value, (str, int, float)):
+        return str(value) == wanted
+    return True  # no scalar to compare: not a filter of this item
 
 
 def _page(shape: Mapping[str, Any], items: list[dict[str, Any]], call: Call) -> JSON:
