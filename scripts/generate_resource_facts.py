@@ -97,6 +97,15 @@ COLLECTION_OVERRIDES: dict[str, dict[str, Any]] = {
     # one is 409 "Template verify_email already exists." (go-auth0's recordings of real tenants,
     # TestEmailTemplateManager_Create.yaml; PATCH and PUT of it then answer 200).
     "/email-templates": {"id_key": "template", "conflict": "Template {id} already exists."},
+    # ``unique``: a create naming a taken name is 409; ``only_one``: a second item is 409. The
+    # spec's 409s of POST /rules, POST /hooks and POST /branding/themes (a tenant has one theme:
+    # TestAccBrandingTheme.yaml reads it back as /branding/themes/default); no recording shows
+    # the answers, so the messages are the spec's descriptions.
+    "/rules": {"unique": ["name", "A rule with the same name already exists."]},
+    "/hooks": {"unique": ["name", "Hook with the same name already exists."]},
+    "/branding/themes": {
+        "only_one": "There was an error updating branding settings: The theme already exists"
+    },
     # Every tenant has the eight factors, all off, in this order (a fresh tenant's GET in
     # go-auth0's TestGuardian/MultiFactor/List.yaml; TestAccGuardian.yaml after a PUT): the
     # recordings' first GETs here all follow a write, so --derive keeps no default.

@@ -364,6 +364,9 @@ def test_a_collections_default_is_its_first_item(fake: FakeAuth0, http: httpx.Cl
     assert theme.status_code == 200
     got = http.get("/api/v2/branding/themes/default", headers=_h(fake))
     assert got.json()["themeId"] == theme.json()["themeId"]
+    # The spec: a second theme is 409 (a tenant has one).
+    second = http.post("/api/v2/branding/themes", json=THEME, headers=_h(fake))
+    assert second.status_code == 409
 
 
 def test_hook_secret_writes_answer_no_secret(fake: FakeAuth0, http: httpx.Client) -> None:
@@ -464,3 +467,17 @@ def test_fields_select_after_the_keys_always_answered(fake: FakeAuth0, http: htt
     rest = http.get(path, params=left_out, headers=_h(fake)).json()
     assert "flags" not in rest
     assert "enabled_locales" in rest
+
+
+def test_duplicate_names_and_a_second_theme_are_409(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec's 409s: a rule's or a hook's name is taken; a tenant has one branding theme.
+    rule = {"name": "same", "script": "x"}
+    assert http.post("/api/v2/rules", json=rule, headers=_h(fake)).status_code == 201
+    again = http.post("/api/v2/rules", json=rule, headers=_h(fake))
+    assert again.status_code == 409
+    assert again.json()["message"] == "A rule with the same name already exists."
+    hook = {"name": "same", "script": "x", "triggerId": "pre-user-registration"}
+    assert http.post("/api/v2/hooks", json=hook, headers=_h(fake)).status_code == 201
+    assert http.post("/api/v2/hooks", json=hook, headers=_h(fake)).status_code == 409
+    other = {**hook, "name": "other"}
+    assert http.post("/api/v2/hooks", json=other, headers=_h(fake)).status_code == 201

@@ -379,6 +379,7 @@ def create(entry: Mapping[str, Any], call: Call) -> Reply:
         item.update(copy.deepcopy(body))
         key = str(spec.get("id_key", "id"))
         item_id = str(body.get(key) or _new_id(list(spec.get("id_style", ["alnum", 24]))))
+        _check_unique(spec, items, body)
         if item_id in items and spec.get("conflict"):
             # A create naming an existing item is refused, never an overwrite (the recorded
             # message has no errorCode).
@@ -386,6 +387,19 @@ def create(entry: Mapping[str, Any], call: Call) -> Reply:
         item[key] = item_id
         items[item_id] = item
         return _answer(entry, item, call.tenant)
+
+
+def _check_unique(
+    spec: Mapping[str, Any], items: Mapping[str, dict[str, Any]], body: Mapping[str, Any]
+) -> None:
+    """A collection whose items' ``unique`` key (a name) is taken refuses the create, and one
+    holding a single item (``only_one``: a tenant's branding theme) refuses a second: 409 with
+    the spec's message (no errorCode: none is documented)."""
+    unique = spec.get("unique")
+    if unique and any(i.get(unique[0]) == body.get(unique[0]) for i in items.values()):
+        raise mgmt_error(409, str(unique[1]))
+    if spec.get("only_one") and items:
+        raise mgmt_error(409, str(spec["only_one"]))
 
 
 def _item(entry: Mapping[str, Any], call: Call) -> tuple[dict[str, dict[str, Any]], str, str]:
