@@ -230,6 +230,18 @@ def _free_form(spec: dict[str, Any], schema: Any) -> bool:
     )
 
 
+def _path_enums(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, list[str]]:
+    """The path parameters the spec limits to an enum (a prompt's, a screen's, a language's
+    name): any other value is refused, whatever the tenant holds."""
+    found: dict[str, list[str]] = {}
+    for param in op.get("parameters", []):
+        param = _resolve(spec, param)
+        schema = _resolve(spec, param.get("schema", {}))
+        if param.get("in") == "path" and isinstance(schema.get("enum"), list):
+            found[str(param["name"])] = [str(v) for v in schema["enum"]]
+    return found
+
+
 def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
     methods: dict[str, set[str]] = defaultdict(set)
@@ -256,6 +268,9 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
         parent = _parent(template)
         last = template.rsplit("/", 1)[1]
         entry: dict[str, Any] = {"method": method, "path": template, "status": status}
+        enums = _path_enums(spec, op)
+        if enums:
+            entry["path_enums"] = enums
         if _free_form(spec, schema):
             entry["free_form"] = True
         if is_collection(template) and method in ("GET", "POST"):

@@ -481,3 +481,20 @@ def test_duplicate_names_and_a_second_theme_are_409(fake: FakeAuth0, http: httpx
     assert http.post("/api/v2/hooks", json=hook, headers=_h(fake)).status_code == 409
     other = {**hook, "name": "other"}
     assert http.post("/api/v2/hooks", json=other, headers=_h(fake)).status_code == 201
+
+
+def test_prompt_paths_are_the_specs_names(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec's path enums: a prompt, screen or language Auth0 does not know is 400
+    # invalid_uri; a known screen's rendering answers that prompt and screen.
+    base = "/api/v2/prompts/{}/screen/{}/rendering"
+    got = http.get(base.format("login-id", "login-id"), headers=_h(fake))
+    assert got.status_code == 200
+    assert (got.json()["prompt"], got.json()["screen"]) == ("login-id", "login-id")
+    for prompt, screen in (("nope", "nope"), ("login-id", "nope")):
+        refused = http.get(base.format(prompt, screen), headers=_h(fake))
+        assert refused.status_code == 400
+        assert refused.json()["errorCode"] == "invalid_uri"
+    texts = "/api/v2/prompts/{}/custom-text/{}"
+    assert http.get(texts.format("login", "en"), headers=_h(fake)).status_code == 200
+    assert http.get(texts.format("login", "xx-nope"), headers=_h(fake)).status_code == 400
+    assert http.put(texts.format("nope", "en"), json={}, headers=_h(fake)).status_code == 400

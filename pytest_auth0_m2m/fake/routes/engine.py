@@ -65,7 +65,26 @@ def handler(operation_id: str) -> Handler | None:
     if entry is None:
         return None
     answer = _KINDS[str(entry["kind"])]
+    if entry.get("path_enums"):
+        return functools.partial(_enum_checked, answer, entry)
     return functools.partial(answer, entry)
+
+
+def _enum_checked(answer: Any, entry: Mapping[str, Any], call: Call) -> Reply:
+    """A path parameter the spec limits to an enum (a prompt's, a screen's, a language's name)
+    is refused outside it, as Auth0's validator words an enum miss: 400 invalid_uri ("Invalid
+    request URI" in the spec; nothing is stored under a name Auth0 does not know)."""
+    for name, allowed in entry["path_enums"].items():
+        value = call.params.get(name, "")
+        if value not in allowed:
+            raise mgmt_error(
+                400,
+                f"Path validation error: 'No enum match for: {json.dumps(value)}' on property "
+                f"{name}.",
+                "invalid_uri",
+            )
+    reply: Reply = answer(entry, call)
+    return reply
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -183,6 +202,11 @@ def _answer(
         return status, [_shaped(entry, v, tenant) for v in value]
     shaped = _shaped(entry, value, tenant)
     if fields is not None and isinstance(shaped, dict):
+        for name in _PARAM.findall(entry["path"]) if entry["kind"] == "singleton_get" else ():
+            # A singleton's key named like a path parameter answers the path's value, never a
+            # recorded one (GET /prompts/{prompt}/screen/{screen}/rendering: prompt, screen).
+            if name in shaped and name in fields.params:
+                shaped[name] = fields.params[name]
         shaped = select_fields([shaped], fields.args)[0]
     return status, shaped
 
