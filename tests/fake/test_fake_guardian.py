@@ -107,3 +107,11 @@ def test_enrollment_ticket_needs_a_user_that_exists(fake: FakeAuth0, http: httpx
     assert missing.status_code == 404
     assert missing.json()["errorCode"] == "inexistent_user"
     assert http.post(TICKET, json={"send_mail": False}, headers=_h(fake)).status_code == 400
+
+
+def test_no_enrollment_exists(fake: FakeAuth0, http: httpx.Client) -> None:
+    # Enrolling is a login flow the emulator has not: every enrollment id is unknown, 404.
+    headers = bearer(fake, "read:guardian_enrollments", "delete:guardian_enrollments")
+    for method in ("GET", "DELETE"):
+        r = http.request(method, "/api/v2/guardian/enrollments/dev_nope", headers=headers)
+        assert r.status_code == 404

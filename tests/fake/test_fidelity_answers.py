@@ -220,6 +220,9 @@ def test_role_answers(fake: FakeAuth0, http: httpx.Client) -> None:
         json={"identifier": "https://api.example/", "scopes": [{"value": "read:x"}]},
     )
     role = http.post("/api/v2/roles", headers=headers, json={"name": "support"}).json()
+    # TestAccRole.yaml: a role created with a name only has no description; reads answer "".
+    assert "description" not in role
+    assert http.get(f"/api/v2/roles/{role['id']}", headers=headers).json()["description"] == ""
     perms = {
         "permissions": [
             {"resource_server_identifier": "https://api.example/", "permission_name": "read:x"}

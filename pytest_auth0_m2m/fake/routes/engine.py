@@ -494,7 +494,10 @@ def listing(entry: Mapping[str, Any], call: Call) -> Reply:
         path = _concrete(entry["store"], call.params)
         stored = _collection(call.tenant, entry["store"], path).values()
         items = [_shaped(entry, i, call.tenant) for i in _filtered(entry, stored, call)]
-    return int(entry["status"]), _page(entry["list"], items, call)
+    answer = _page(entry["list"], items, call)
+    if entry.get("total_when_items") and isinstance(answer, dict) and not items:
+        answer.pop("total", None)
+    return int(entry["status"]), answer
 
 
 # A list's query parameters that page or select rather than filter.
