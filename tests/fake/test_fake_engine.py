@@ -425,7 +425,8 @@ def test_organization_member_roles_as_recorded(fake: FakeAuth0, http: httpx.Clie
         "start": 0,
         "limit": 100,
         "total": 1,
-        "roles": [{"id": role["id"], "name": "reader", "description": "reader"}],
+        # the recording's role was made with a name only: its description reads ""
+        "roles": [{"id": role["id"], "name": "reader", "description": ""}],
     }
     bad = http.post(path, json={"roles": ["rol_nope"]}, headers=_h(fake))
     assert bad.status_code == 404
