@@ -365,3 +365,20 @@ def test_organization_level_role(fake: FakeAuth0, http: httpx.Client) -> None:
     assert made.status_code == 200, made.text
     got = http.get(f"/api/v2/roles/{made.json()['id']}", headers=headers).json()
     assert (got["type"], got["owner_id"]) == ("organization", "org_abc")
+
+
+def test_organization_takes_is_app_entitlement_active(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccDataSourceOrganizations.yaml (and ten more): Auth0 creates and updates organizations
+    # with is_app_entitlement_active, which the spec's request schemas lack.
+    headers = bearer(fake, *ORGS)
+    body = {"name": "ent", "display_name": "Ent", "is_app_entitlement_active": True}
+    made = http.post("/api/v2/organizations", headers=headers, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["is_app_entitlement_active"] is True
+    patched = http.patch(
+        f"/api/v2/organizations/{made.json()['id']}",
+        headers=headers,
+        json={"is_app_entitlement_active": False},
+    )
+    assert patched.status_code == 200
+    assert patched.json()["is_app_entitlement_active"] is False
