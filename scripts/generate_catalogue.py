@@ -116,6 +116,10 @@ EXTRA_PROPERTIES = {
     "patch_connections_by_id": ("cross_app_access_resource_app",),
     # organization-level roles (TestAccRoleOrganizationLevel.yaml)
     "post_roles": ("type", "owner_id"),
+    # TestAccDataSourceOrganizations.yaml and ten more: organizations created and updated with
+    # is_app_entitlement_active
+    "post_organizations": ("is_app_entitlement_active",),
+    "patch_organizations_by_id": ("is_app_entitlement_active",),
 }
 # The same for properties of component schemas (nested bodies), by schema name.
 EXTRA_SCHEMA_PROPERTIES = {

@@ -69,8 +69,18 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "put_factors_by_name": {"upsert": False},
     # A user's authentication methods read back confirmed; the create's and PATCH's answers do
     # not say it (go-auth0's TestUserManager_AuthenticationMethods.yaml).
-    "get_authentication-methods": {"always": {"confirmed": True}},
+    # A list with include_totals and no methods leaves total out (docs/auth0-wire.md, go-auth0's
+    # TestUserManager_AuthenticationMethods.yaml).
+    "get_authentication-methods": {"always": {"confirmed": True}, "total_when_items": True},
     "get_authentication-methods_by_authentication_method_id": {"always": {"confirmed": True}},
+    # Hook secrets are never answered: POST and PATCH answer 201 {} (TestAccHookSecrets.yaml;
+    # the spec: no body), GET masks the values. A POST naming a secret that exists is 409, a
+    # PATCH naming one that does not 404 (the spec's responses; no recording shows them).
+    "post_secrets": {
+        "answer_empty": True,
+        "names_conflict": "Secret with the same name already exists.",
+    },
+    "patch_secrets": {"answer_empty": True, "names_missing": "Hook or secret not found."},
 }
 
 # Keys an operation answers that its recorded answers happen not to show (no recorded request sent
@@ -89,6 +99,15 @@ COLLECTION_OVERRIDES: dict[str, dict[str, Any]] = {
     # one is 409 "Template verify_email already exists." (go-auth0's recordings of real tenants,
     # TestEmailTemplateManager_Create.yaml; PATCH and PUT of it then answer 200).
     "/email-templates": {"id_key": "template", "conflict": "Template {id} already exists."},
+    # ``unique``: a create naming a taken name is 409; ``only_one``: a second item is 409. The
+    # spec's 409s of POST /rules, POST /hooks and POST /branding/themes (a tenant has one theme:
+    # TestAccBrandingTheme.yaml reads it back as /branding/themes/default); no recording shows
+    # the answers, so the messages are the spec's descriptions.
+    "/rules": {"unique": ["name", "A rule with the same name already exists."]},
+    "/hooks": {"unique": ["name", "Hook with the same name already exists."]},
+    "/branding/themes": {
+        "only_one": "There was an error updating branding settings: The theme already exists"
+    },
     # Every tenant has the eight factors, all off, in this order (a fresh tenant's GET in
     # go-auth0's TestGuardian/MultiFactor/List.yaml; TestAccGuardian.yaml after a PUT): the
     # recordings' first GETs here all follow a write, so --derive keeps no default.
@@ -213,6 +232,18 @@ def _free_form(spec: dict[str, Any], schema: Any) -> bool:
     )
 
 
+def _path_enums(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, list[str]]:
+    """The path parameters the spec limits to an enum (a prompt's, a screen's, a language's
+    name): any other value is refused, whatever the tenant holds."""
+    found: dict[str, list[str]] = {}
+    for param in op.get("parameters", []):
+        param = _resolve(spec, param)
+        schema = _resolve(spec, param.get("schema", {}))
+        if param.get("in") == "path" and isinstance(schema.get("enum"), list):
+            found[str(param["name"])] = [str(v) for v in schema["enum"]]
+    return found
+
+
 def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ops: dict[str, tuple[str, str, dict[str, Any]]] = {}
     methods: dict[str, set[str]] = defaultdict(set)
@@ -239,6 +270,9 @@ def spec_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
         parent = _parent(template)
         last = template.rsplit("/", 1)[1]
         entry: dict[str, Any] = {"method": method, "path": template, "status": status}
+        enums = _path_enums(spec, op)
+        if enums:
+            entry["path_enums"] = enums
         if _free_form(spec, schema):
             entry["free_form"] = True
         if is_collection(template) and method in ("GET", "POST"):

@@ -58,6 +58,11 @@ def roles(sdk: Any, audience: str) -> None:
     sdk.roles.users.assign(role.id, users=users)
     assert [u.user_id for u in sdk.roles.users.list(role.id, take=2)] == users
     assert [r.id for r in sdk.users.roles.list(users[0])] == [role.id]
+    # Effective roles and permissions: the spec's {roles}/{permissions} (6.x parses them).
+    effective = list(sdk.users.effective_roles.list(users[0]))
+    assert [(r.id, r.sources) for r in effective] == [(role.id, ["direct"])]
+    granted = sdk.users.effective_permissions.list(users[0], resource_server_identifier=audience)
+    assert [(p.permission_name, p.sources) for p in granted] == [("read:users", ["roles"])]
     sdk.users.roles.delete(users[0], roles=[role.id])
     assert list(sdk.users.roles.list(users[0])) == []
     sdk.roles.permissions.delete(role.id, permissions=[permission])

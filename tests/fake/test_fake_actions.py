@@ -139,3 +139,54 @@ def test_lists_filter_by_name_and_trigger_leaving_out_zero_counts(
     assert http.get(ACTIONS, params={"deployed": "true"}, headers=_h(fake)).json()["actions"] == []
     second_page = http.get(ACTIONS, params={"page": 1, "per_page": 50}, headers=_h(fake)).json()
     assert second_page == {"actions": [], "page": 1, "per_page": 50}
+
+
+BINDINGS = "/api/v2/actions/triggers/{}/bindings"
+
+
+def _bind(http: httpx.Client, fake: FakeAuth0, trigger: str, aid: str) -> httpx.Response:
+    ref = {"type": "action_id", "value": aid}
+    return http.patch(BINDINGS.format(trigger), json={"bindings": [{"ref": ref}]}, headers=_h(fake))
+
+
+def test_binding_needs_a_deployed_action_that_supports_the_trigger(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # PR #1590 of the terraform provider: binding an action not yet deployed is 400; issues
+    # #1550/#1641: so is binding it to a trigger it does not support.
+    body = {"name": "b", "supported_triggers": POST_LOGIN, "code": CODE}
+    aid = http.post(ACTIONS, json=body, headers=_h(fake)).json()["id"]
+    assert _bind(http, fake, "post-login", aid).status_code == 400
+    http.post(f"{ACTIONS}/{aid}/deploy", headers=_h(fake))
+    assert _bind(http, fake, "pre-user-registration", aid).status_code == 400
+    assert _bind(http, fake, "post-login", aid).status_code == 200
+
+
+def test_a_bound_action_is_deleted_only_with_force(fake: FakeAuth0, http: httpx.Client) -> None:
+    body = {"name": "c", "supported_triggers": POST_LOGIN, "code": CODE}
+    aid = http.post(ACTIONS, json=body, headers=_h(fake)).json()["id"]
+    http.post(f"{ACTIONS}/{aid}/deploy", headers=_h(fake))
+    assert _bind(http, fake, "post-login", aid).status_code == 200
+    refused = http.delete(f"{ACTIONS}/{aid}", headers=_h(fake))
+    assert refused.status_code == 409
+    assert refused.json()["message"] == "Unable to delete an action bound to a trigger."
+    forced = http.delete(f"{ACTIONS}/{aid}", params={"force": "true"}, headers=_h(fake))
+    assert forced.status_code == 204
+    assert http.get(f"{ACTIONS}/{aid}", headers=_h(fake)).status_code == 404
+    left = http.get(BINDINGS.format("post-login"), headers=_h(fake)).json()["bindings"]
+    assert left == []
+
+
+def test_action_test_answers_a_payload_and_executions_are_unknown(
+    fake: FakeAuth0, http: httpx.Client
+) -> None:
+    # The spec: POST .../test answers TestActionResponseContent {payload}; no execution exists.
+    body = {"name": "d", "supported_triggers": POST_LOGIN, "code": CODE}
+    aid = http.post(ACTIONS, json=body, headers=_h(fake)).json()["id"]
+    payload = {"event": {"user": {"user_id": "auth0|1"}}}
+    r = http.post(f"{ACTIONS}/{aid}/test", json={"payload": payload}, headers=_h(fake))
+    assert (r.status_code, r.json()) == (200, {"payload": payload})
+    assert (
+        http.post(f"{ACTIONS}/nope/test", json={"payload": {}}, headers=_h(fake)).status_code == 404
+    )
+    assert http.get("/api/v2/actions/executions/nope", headers=_h(fake)).status_code == 404

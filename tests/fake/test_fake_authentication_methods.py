@@ -102,3 +102,33 @@ def test_methods_need_the_user_and_go_with_it(fake: FakeAuth0, http: httpx.Clien
     assert http.get(methods, headers=_h(fake)).status_code == 404
     assert _user(fake, http, user_id="returning") == user_id  # the same id, a new user
     assert http.get(methods, headers=_h(fake)).json() == []
+
+
+def test_no_methods_with_totals_leaves_total_out(fake: FakeAuth0, http: httpx.Client) -> None:
+    # docs/auth0-wire.md (go-auth0's recording): include_totals with no methods has no total.
+    methods = f"/api/v2/users/{_user(fake, http)}/authentication-methods"
+    listed = http.get(methods, params={"include_totals": "true"}, headers=_h(fake))
+    assert listed.status_code == 200
+    assert listed.json()["authenticators"] == []
+    assert "total" not in listed.json()
+
+
+def test_recovery_code_needs_an_enrollment(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec: 200 {recovery_code}, or 404 "Enrollment not found." for a user with none.
+    user_id = _user(fake, http)
+    path = f"/api/v2/users/{user_id}/recovery-code-regeneration"
+    headers = bearer(fake, "update:users")
+    none = http.post(path, headers=headers)
+    assert none.status_code == 404
+    assert none.json()["message"] == "Enrollment not found."
+    http.post(
+        f"/api/v2/users/{user_id}/authentication-methods",
+        json={"type": "email", "name": "e", "email": "a@example.com"},
+        headers=_h(fake),
+    )
+    made = http.post(path, headers=headers)
+    assert made.status_code == 200
+    assert set(made.json()) == {"recovery_code"}
+    assert re.fullmatch(r"[A-Z0-9]{24}", made.json()["recovery_code"])
+    again = http.post(path, headers=headers).json()["recovery_code"]
+    assert again != made.json()["recovery_code"]

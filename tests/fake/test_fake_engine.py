@@ -285,6 +285,8 @@ def test_trigger_bindings_as_recorded(fake: FakeAuth0, http: httpx.Client) -> No
         json={"name": "a", "code": "x", "supported_triggers": [{"id": "post-login"}]},
         headers=_h(fake),
     ).json()
+    # The recording deploys each action before binding it.
+    http.post(f"/api/v2/actions/actions/{action['id']}/deploy", headers=_h(fake))
     ref = {"type": "action_id", "value": action["id"]}
     r = http.patch(path, json={"bindings": [{"ref": ref, "display_name": "A"}]}, headers=_h(fake))
     assert r.status_code == 200
@@ -362,6 +364,31 @@ def test_a_collections_default_is_its_first_item(fake: FakeAuth0, http: httpx.Cl
     assert theme.status_code == 200
     got = http.get("/api/v2/branding/themes/default", headers=_h(fake))
     assert got.json()["themeId"] == theme.json()["themeId"]
+    # The spec: a second theme is 409 (a tenant has one).
+    second = http.post("/api/v2/branding/themes", json=THEME, headers=_h(fake))
+    assert second.status_code == 409
+
+
+def test_hook_secret_writes_answer_no_secret(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccHookSecrets.yaml: POST and PATCH /hooks/{id}/secrets answer 201 {} (the spec: no
+    # body); the spec's 409 for a name that exists on POST and 404 for one missing on PATCH.
+    hook = http.post(
+        "/api/v2/hooks",
+        json={"name": "h2", "script": "x", "triggerId": "pre-user-registration"},
+        headers=_h(fake),
+    ).json()
+    secrets = f"/api/v2/hooks/{hook['id']}/secrets"
+    made = http.post(secrets, json={"foo": "alpha-value"}, headers=_h(fake))
+    assert (made.status_code, made.json()) == (201, {})
+    again = http.post(secrets, json={"foo": "other-value"}, headers=_h(fake))
+    assert again.status_code == 409
+    assert "other-value" not in again.text
+    patched = http.patch(secrets, json={"foo": "gamma-value"}, headers=_h(fake))
+    assert (patched.status_code, patched.json()) == (201, {})
+    missing = http.patch(secrets, json={"nope": "delta-value"}, headers=_h(fake))
+    assert missing.status_code == 404
+    assert "delta-value" not in missing.text
+    assert http.get(secrets, headers=_h(fake)).json() == {"foo": "_VALUE_NOT_SHOWN_"}
 
 
 def test_credentials_written_are_not_answered(fake: FakeAuth0, http: httpx.Client) -> None:
@@ -398,7 +425,8 @@ def test_organization_member_roles_as_recorded(fake: FakeAuth0, http: httpx.Clie
         "start": 0,
         "limit": 100,
         "total": 1,
-        "roles": [{"id": role["id"], "name": "reader", "description": "reader"}],
+        # the recording's role was made with a name only: its description reads ""
+        "roles": [{"id": role["id"], "name": "reader", "description": ""}],
     }
     bad = http.post(path, json={"roles": ["rol_nope"]}, headers=_h(fake))
     assert bad.status_code == 404
@@ -407,3 +435,67 @@ def test_organization_member_roles_as_recorded(fake: FakeAuth0, http: httpx.Clie
     assert http.get(path, headers=_h(fake)).json() == []
     other = "/api/v2/organizations/org_nope/members/auth0|someone/roles"
     assert http.get(other, headers=_h(fake)).status_code == 404
+
+
+def test_list_filters_named_after_properties(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec's filters: GET /rules?enabled=, GET /hooks?enabled= (auth0-python 4.x's
+    # hooks.all() sends enabled=true), triggerId.
+    on = http.post("/api/v2/rules", json={"name": "on", "script": "x"}, headers=_h(fake)).json()
+    off = http.post(
+        "/api/v2/rules", json={"name": "off", "script": "x", "enabled": False}, headers=_h(fake)
+    ).json()
+    enabled = http.get("/api/v2/rules", params={"enabled": "false"}, headers=_h(fake)).json()
+    assert [r["id"] for r in enabled] == [off["id"]]
+    assert [r["id"] for r in http.get("/api/v2/rules", headers=_h(fake)).json()] == [
+        on["id"],
+        off["id"],
+    ]
+    hook = {"name": "h-on", "script": "x", "triggerId": "pre-user-registration", "enabled": True}
+    made = http.post("/api/v2/hooks", json=hook, headers=_h(fake)).json()
+    http.post("/api/v2/hooks", json={**hook, "name": "h-off", "enabled": False}, headers=_h(fake))
+    shown = http.get("/api/v2/hooks", params={"enabled": "true"}, headers=_h(fake)).json()
+    assert [h["id"] for h in shown] == [made["id"]]
+    other = {"triggerId": "post-user-registration"}
+    assert http.get("/api/v2/hooks", params=other, headers=_h(fake)).json() == []
+
+
+def test_fields_select_after_the_keys_always_answered(fake: FakeAuth0, http: httpx.Client) -> None:
+    path = "/api/v2/tenants/settings"
+    picked = http.get(path, params={"fields": "friendly_name,flags"}, headers=_h(fake)).json()
+    assert set(picked) <= {"friendly_name", "flags"}
+    assert "flags" in picked
+    left_out = {"fields": "flags", "include_fields": "false"}
+    rest = http.get(path, params=left_out, headers=_h(fake)).json()
+    assert "flags" not in rest
+    assert "enabled_locales" in rest
+
+
+def test_duplicate_names_and_a_second_theme_are_409(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec's 409s: a rule's or a hook's name is taken; a tenant has one branding theme.
+    rule = {"name": "same", "script": "x"}
+    assert http.post("/api/v2/rules", json=rule, headers=_h(fake)).status_code == 201
+    again = http.post("/api/v2/rules", json=rule, headers=_h(fake))
+    assert again.status_code == 409
+    assert again.json()["message"] == "A rule with the same name already exists."
+    hook = {"name": "same", "script": "x", "triggerId": "pre-user-registration"}
+    assert http.post("/api/v2/hooks", json=hook, headers=_h(fake)).status_code == 201
+    assert http.post("/api/v2/hooks", json=hook, headers=_h(fake)).status_code == 409
+    other = {**hook, "name": "other"}
+    assert http.post("/api/v2/hooks", json=other, headers=_h(fake)).status_code == 201
+
+
+def test_prompt_paths_are_the_specs_names(fake: FakeAuth0, http: httpx.Client) -> None:
+    # The spec's path enums: a prompt, screen or language Auth0 does not know is 400
+    # invalid_uri; a known screen's rendering answers that prompt and screen.
+    base = "/api/v2/prompts/{}/screen/{}/rendering"
+    got = http.get(base.format("login-id", "login-id"), headers=_h(fake))
+    assert got.status_code == 200
+    assert (got.json()["prompt"], got.json()["screen"]) == ("login-id", "login-id")
+    for prompt, screen in (("nope", "nope"), ("login-id", "nope")):
+        refused = http.get(base.format(prompt, screen), headers=_h(fake))
+        assert refused.status_code == 400
+        assert refused.json()["errorCode"] == "invalid_uri"
+    texts = "/api/v2/prompts/{}/custom-text/{}"
+    assert http.get(texts.format("login", "en"), headers=_h(fake)).status_code == 200
+    assert http.get(texts.format("login", "xx-nope"), headers=_h(fake)).status_code == 400
+    assert http.put(texts.format("nope", "en"), json={}, headers=_h(fake)).status_code == 400

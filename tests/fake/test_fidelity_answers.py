@@ -169,7 +169,16 @@ def test_organization_client_grants(fake: FakeAuth0, http: httpx.Client) -> None
     listed = http.get(base, headers=headers, params={"include_totals": "true"}).json()
     assert set(listed) == {"client_grants", "start", "limit", "total"}
     assert [g["id"] for g in listed["client_grants"]] == [grant["id"]]
+    # TestAccDataSourceClientGrantOrganizations.yaml: the grant lists its organization, with
+    # include_totals=true&take=50 as {"organizations": [...]}; none once it is removed.
+    orgs_of = f"/api/v2/client-grants/{grant['id']}/organizations"
+    read = bearer(fake, "read:organization_client_grants")
+    shown = http.get(orgs_of, headers=read, params={"include_totals": "true", "take": 50})
+    assert shown.status_code == 200
+    assert shown.json() == {"organizations": [org]}
     assert http.delete(f"{base}/{grant['id']}", headers=headers).status_code == 204
+    assert http.get(orgs_of, headers=read).json() == []
+    assert http.get("/api/v2/client-grants/cgr_nope/organizations", headers=read).status_code == 404
     assert http.get(base, headers=headers).json() == []
     assert http.delete(f"{base}/{grant['id']}", headers=headers).status_code == 404
 
@@ -211,6 +220,9 @@ def test_role_answers(fake: FakeAuth0, http: httpx.Client) -> None:
         json={"identifier": "https://api.example/", "scopes": [{"value": "read:x"}]},
     )
     role = http.post("/api/v2/roles", headers=headers, json={"name": "support"}).json()
+    # TestAccRole.yaml: a role created with a name only has no description; reads answer "".
+    assert "description" not in role
+    assert http.get(f"/api/v2/roles/{role['id']}", headers=headers).json()["description"] == ""
     perms = {
         "permissions": [
             {"resource_server_identifier": "https://api.example/", "permission_name": "read:x"}
@@ -353,3 +365,20 @@ def test_organization_level_role(fake: FakeAuth0, http: httpx.Client) -> None:
     assert made.status_code == 200, made.text
     got = http.get(f"/api/v2/roles/{made.json()['id']}", headers=headers).json()
     assert (got["type"], got["owner_id"]) == ("organization", "org_abc")
+
+
+def test_organization_takes_is_app_entitlement_active(fake: FakeAuth0, http: httpx.Client) -> None:
+    # TestAccDataSourceOrganizations.yaml (and ten more): Auth0 creates and updates organizations
+    # with is_app_entitlement_active, which the spec's request schemas lack.
+    headers = bearer(fake, *ORGS)
+    body = {"name": "ent", "display_name": "Ent", "is_app_entitlement_active": True}
+    made = http.post("/api/v2/organizations", headers=headers, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["is_app_entitlement_active"] is True
+    patched = http.patch(
+        f"/api/v2/organizations/{made.json()['id']}",
+        headers=headers,
+        json={"is_app_entitlement_active": False},
+    )
+    assert patched.status_code == 200
+    assert patched.json()["is_app_entitlement_active"] is False

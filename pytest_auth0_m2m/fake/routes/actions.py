@@ -16,7 +16,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ..common import Reply, bad_body, not_found_error, query_bool, query_int, select_fields
+from ..common import (
+    Reply,
+    bad_body,
+    mgmt_error,
+    not_found_error,
+    query_bool,
+    query_int,
+    select_fields,
+)
 from . import Call, HandlerTable
 
 HANDLERS = HandlerTable()
@@ -175,6 +183,54 @@ def _paged(call: Call, key: str, items: list[dict[str, Any]], default: int) -> d
     return answer
 
 
+# A bound action is not deleted without force=true: 409 (PR #1590 of the terraform provider and
+# its docs/resources/trigger_actions.md: "the API rejects deleting an action while it is still
+# bound to a trigger"); the message is the one Auth0 is reported to answer, no recording shows it.
+BOUND = "Unable to delete an action bound to a trigger."
+
+
+@HANDLERS.route("delete_action")
+def delete_action(call: Call) -> Reply:
+    tenant = call.tenant
+    with tenant.lock:
+        action = _stored(call, call.params["id"])
+        bound = [
+            path
+            for path, stored in tenant.singletons.items()
+            if path.startswith("/actions/triggers/")
+            and isinstance(stored, dict)
+            and any(b["action"]["id"] == action["id"] for b in stored.get("bindings", []))
+        ]
+        if bound and not query_bool(call.args, "force", False):
+            raise mgmt_error(409, BOUND)
+        for path in bound:  # force: the bindings go with the action
+            kept = [
+                b for b in tenant.singletons[path]["bindings"] if b["action"]["id"] != action["id"]
+            ]
+            tenant.singletons[path] = {"bindings": kept}
+        del _actions(call)[action["id"]]
+        below = f"{ACTIONS}/{action['id']}/"
+        for key in [k for k in tenant.collections if k.startswith(below)]:
+            del tenant.collections[key]
+        return 204, None
+
+
+@HANDLERS.route("post_test_action")
+def test_action(call: Call) -> Reply:
+    # The emulator runs no action code: the test answers the payload it was sent, unchanged (as
+    # an action that does nothing would), in the spec's TestActionResponseContent {payload}.
+    body = call.body()
+    with call.tenant.lock:
+        _stored(call, call.params["id"])
+    return 200, {"payload": body["payload"]}
+
+
+@HANDLERS.route("get_execution")
+def get_execution(call: Call) -> Reply:
+    # No action runs in the emulator, so no execution exists: every id is the spec's 404.
+    raise not_found_error("The execution does not exist.", "inexistent_execution")
+
+
 # --- versions ------------------------------------------------------------------------------------
 
 
@@ -279,6 +335,18 @@ def _action(call: Call, ref: Any) -> dict[str, Any]:
     raise not_found_error(MISSING_ACTION, "inexistent_action")
 
 
+def _check_bindable(action: dict[str, Any], trigger_id: str) -> None:
+    """Auth0 binds only a deployed action, and only to a trigger it supports: 400 otherwise
+    (terraform provider PR #1590: 400 "action not deployed yet" before the deploy finished;
+    issues #1550, #1641). The wording is the emulator's: no recording shows these answers."""
+    name = action.get("name", "")
+    if "deployed_version" not in action:
+        raise mgmt_error(400, f"Action '{name}' must be deployed before it can be bound.")
+    supported = {t.get("id") for t in action.get("supported_triggers", []) if isinstance(t, dict)}
+    if trigger_id not in supported:
+        raise mgmt_error(400, f"Action '{name}' does not support the trigger '{trigger_id}'.")
+
+
 @HANDLERS.route("patch_bindings")
 def update_bindings(call: Call) -> Reply:
     body = call.body()
@@ -291,6 +359,7 @@ def update_bindings(call: Call) -> Reply:
             if not isinstance(item, dict):
                 raise bad_body("'Expected type object' on property bindings.")
             action = _action(call, item.get("ref"))
+            _check_bindable(action, call.params["triggerId"])
             summary: dict[str, Any] = {
                 k: action[k] for k in ("id", "name", "supported_triggers") if k in action
             }

@@ -65,7 +65,26 @@ def handler(operation_id: str) -> Handler | None:
     if entry is None:
         return None
     answer = _KINDS[str(entry["kind"])]
+    if entry.get("path_enums"):
+        return functools.partial(_enum_checked, answer, entry)
     return functools.partial(answer, entry)
+
+
+def _enum_checked(answer: Any, entry: Mapping[str, Any], call: Call) -> Reply:
+    """A path parameter the spec limits to an enum (a prompt's, a screen's, a language's name)
+    is refused outside it, as Auth0's validator words an enum miss: 400 invalid_uri ("Invalid
+    request URI" in the spec; nothing is stored under a name Auth0 does not know)."""
+    for name, allowed in entry["path_enums"].items():
+        value = call.params.get(name, "")
+        if value not in allowed:
+            raise mgmt_error(
+                400,
+                f"Path validation error: 'No enum match for: {json.dumps(value)}' on property "
+                f"{name}.",
+                "invalid_uri",
+            )
+    reply: Reply = answer(entry, call)
+    return reply
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -170,13 +189,26 @@ def _check_parents(call: Call, entry: Mapping[str, Any]) -> None:
             raise _missing({}, store)
 
 
-def _answer(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Reply:
+def _answer(
+    entry: Mapping[str, Any], value: Any, tenant: Tenant, fields: Call | None = None
+) -> Reply:
+    """The operation's status and ``value`` shaped; with ``fields``, the call's
+    fields/include_fields applied last (after the keys Auth0 always sends were filled in, so a
+    selection is never undone)."""
     status = int(entry["status"])
     if status == 204:
         return status, None
     if isinstance(value, list):
         return status, [_shaped(entry, v, tenant) for v in value]
-    return status, _shaped(entry, value, tenant)
+    shaped = _shaped(entry, value, tenant)
+    if fields is not None and isinstance(shaped, dict):
+        for name in _PARAM.findall(entry["path"]) if entry["kind"] == "singleton_get" else ():
+            # A singleton's key named like a path parameter answers the path's value, never a
+            # recorded one (GET /prompts/{prompt}/screen/{screen}/rendering: prompt, screen).
+            if name in shaped and name in fields.params:
+                shaped[name] = fields.params[name]
+        shaped = select_fields([shaped], fields.args)[0]
+    return status, shaped
 
 
 # Where Auth0 never answers what was written (a credential): the stored path template -> how the
@@ -247,9 +279,30 @@ def singleton_get(entry: Mapping[str, Any], call: Call) -> Reply:
             value = next(iter(items.values()), None)
         if value is None:
             raise _missing(entry, entry["store"])
-        if isinstance(value, dict) and "fields" in call.args:
-            value = select_fields([value], call.args)[0]
-        return _answer(entry, value, call.tenant)
+        return _answer(entry, value, call.tenant, fields=call)
+
+
+def _check_names(entry: Mapping[str, Any], current: Any, body: JSON) -> None:
+    """A map of the caller's names (hook secrets): a create naming one that exists is 409, an
+    update naming one that does not is 404 (the spec's answers for POST and PATCH
+    /hooks/{id}/secrets; no recording shows either, so the messages are the spec's)."""
+    if not isinstance(body, dict):
+        return
+    held = set(current) if isinstance(current, dict) else set()
+    taken = entry.get("names_conflict")
+    if taken and held & set(body):
+        raise mgmt_error(409, str(taken))
+    unknown = entry.get("names_missing")
+    if unknown and set(body) - held:
+        raise not_found_error(str(unknown), "inexistent_" + _thing(entry["store"]))
+
+
+def _written(entry: Mapping[str, Any], value: Any, tenant: Tenant) -> Reply:
+    """A write's answer: what was stored, or ``{}`` where Auth0 never answers it (a credential
+    map: TestAccHookSecrets.yaml's POST and PATCH answer 201 ``{}``)."""
+    if entry.get("answer_empty"):
+        return _answer(entry, {}, tenant)
+    return _answer(entry, value, tenant)
 
 
 def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -260,8 +313,9 @@ def singleton_update(entry: Mapping[str, Any], call: Call) -> Reply:
         current = _singleton(call.tenant, entry["store"], path)
         if current is None:
             raise _missing(entry, entry["store"])
+        _check_names(entry, current, body)
         call.tenant.singletons[path] = _merge(current, body)
-        return _answer(entry, call.tenant.singletons[path], call.tenant)
+        return _written(entry, call.tenant.singletons[path], call.tenant)
 
 
 # Singletons that hold one template: the spec's object form of a PUT names it with this key;
@@ -291,10 +345,11 @@ def singleton_create(entry: Mapping[str, Any], call: Call) -> Reply:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
         current = _singleton(call.tenant, entry["store"], path)
+        _check_names(entry, current, body)
         base = _fill(entry.get("added", {}), call.tenant)
         value = _merge(_merge(base, current) if isinstance(current, dict) else base, body)
         call.tenant.singletons[path] = value
-        return _answer(entry, value, call.tenant)
+        return _written(entry, value, call.tenant)
 
 
 def singleton_delete(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -348,6 +403,7 @@ def create(entry: Mapping[str, Any], call: Call) -> Reply:
         item.update(copy.deepcopy(body))
         key = str(spec.get("id_key", "id"))
         item_id = str(body.get(key) or _new_id(list(spec.get("id_style", ["alnum", 24]))))
+        _check_unique(spec, items, body)
         if item_id in items and spec.get("conflict"):
             # A create naming an existing item is refused, never an overwrite (the recorded
             # message has no errorCode).
@@ -355,6 +411,19 @@ def create(entry: Mapping[str, Any], call: Call) -> Reply:
         item[key] = item_id
         items[item_id] = item
         return _answer(entry, item, call.tenant)
+
+
+def _check_unique(
+    spec: Mapping[str, Any], items: Mapping[str, dict[str, Any]], body: Mapping[str, Any]
+) -> None:
+    """A collection whose items' ``unique`` key (a name) is taken refuses the create, and one
+    holding a single item (``only_one``: a tenant's branding theme) refuses a second: 409 with
+    the spec's message (no errorCode: none is documented)."""
+    unique = spec.get("unique")
+    if unique and any(i.get(unique[0]) == body.get(unique[0]) for i in items.values()):
+        raise mgmt_error(409, str(unique[1]))
+    if spec.get("only_one") and items:
+        raise mgmt_error(409, str(spec["only_one"]))
 
 
 def _item(entry: Mapping[str, Any], call: Call) -> tuple[dict[str, dict[str, Any]], str, str]:
@@ -372,7 +441,7 @@ def get(entry: Mapping[str, Any], call: Call) -> Reply:
         item = items.get(item_id)
         if item is None:
             raise _missing(entry, entry["store"])
-        return _answer(entry, select_fields([item], call.args)[0], call.tenant)
+        return _answer(entry, item, call.tenant, fields=call)
 
 
 def update(entry: Mapping[str, Any], call: Call) -> Reply:
@@ -424,8 +493,38 @@ def listing(entry: Mapping[str, Any], call: Call) -> Reply:
         _check_parents(call, entry)
         path = _concrete(entry["store"], call.params)
         stored = _collection(call.tenant, entry["store"], path).values()
-        items = [_shaped(entry, i, call.tenant) for i in stored]
-    return int(entry["status"]), _page(entry["list"], items, call)
+        items = [_shaped(entry, i, call.tenant) for i in _filtered(entry, stored, call)]
+    answer = _page(entry["list"], items, call)
+    if entry.get("total_when_items") and isinstance(answer, dict) and not items:
+        answer.pop("total", None)
+    return int(entry["status"]), answer
+
+
+# A list's query parameters that page or select rather than filter.
+NOT_FILTERS = frozenset(
+    {"page", "per_page", "include_totals", "from", "take", "fields", "include_fields", "q", "sort"}
+)
+
+
+def _filtered(entry: Mapping[str, Any], items: Any, call: Call) -> list[dict[str, Any]]:
+    """A list's query parameter named after an item's property keeps the items whose value is
+    the one asked (GET /rules?enabled=false, GET /hooks?enabled=true&triggerId=...: the spec's
+    filters). Parameters naming no scalar property (hydrate, date ranges) filter nothing."""
+    kept = list(items)
+    for name in entry["list"]["query"]:
+        wanted = call.args.get(name)
+        if name in NOT_FILTERS or wanted is None:
+            continue
+        kept = [i for i in kept if _matches(i.get(name), wanted)]
+    return kept
+
+
+def _matches(value: Any, wanted: str) -> bool:
+    if isinstance(value, bool):
+        return wanted.lower() == str(value).lower()
+    if isinstance(value, (str, int, float)):
+        return str(value) == wanted
+    return True  # no scalar to compare: not a filter of this item
 
 
 def _page(shape: Mapping[str, Any], items: list[dict[str, Any]], call: Call) -> JSON:

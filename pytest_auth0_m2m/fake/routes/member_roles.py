@@ -13,6 +13,7 @@ from typing import Any
 
 from ..common import Reply, not_found_error, paginate
 from . import Call, HandlerTable
+from .roles import cursor_page
 
 HANDLERS = HandlerTable()
 
@@ -70,3 +71,20 @@ def listing(call: Call) -> Reply:
             if r in call.tenant.roles
         ]
     return 200, paginate(items, call.args, "roles")
+
+
+@HANDLERS.route("get_organization_member_effective_roles")
+def effective(call: Call) -> Reply:
+    # The member's roles in this organization, each from a direct assignment (the emulator has
+    # no groups); the shape is the spec's (no recording shows it).
+    with call.tenant.lock:
+        _org(call)
+        items: list[dict[str, Any]] = [
+            {
+                **{k: call.tenant.roles[r].get(k, "") for k in ("id", "name", "description")},
+                "sources": ["direct"],
+            }
+            for r in _assigned(call)
+            if r in call.tenant.roles
+        ]
+    return 200, cursor_page(items, call, "roles")

@@ -323,6 +323,24 @@ def remove_org_grant(call: Call) -> Reply:
         return 204, None
 
 
+@HANDLERS.route("get_client-grant-organizations")
+def grant_orgs(call: Call) -> Reply:
+    # The organizations a grant is associated with, as GET /organizations answers them; with
+    # take, {organizations} and a next cursor (TestAccDataSourceClientGrantOrganizations.yaml:
+    # include_totals=true&take=50 answers {"organizations": [...]} only).
+    tenant = call.tenant
+    grant_id = call.params["id"]
+    with tenant.lock:
+        if grant_id not in tenant.grants:
+            raise not_found_error("The client grant does not exist", "inexistent_client_grant")
+        items = [
+            dict(org)
+            for org_id, org in tenant.organizations.items()
+            if grant_id in tenant.org_client_grants.get(org_id, [])
+        ]
+    return 200, paginate(items, call.args, "organizations", checkpoint=True)
+
+
 # --- invitations ---------------------------------------------------------------------------------
 # Shapes and rules from the spec (no terraform recording has invitations): the URL is the app's
 # login route (initiate_login_uri) with the ticket, the organization's id and name.

@@ -10,6 +10,7 @@ from ..common import (
     mgmt_error,
     not_found_error,
     paginate,
+    query_int,
     require_string_list,
 )
 from . import Call, HandlerTable
@@ -41,10 +42,15 @@ def create_role(call: Call) -> Reply:
         return 200, dict(call.tenant.add_role(body))
 
 
+def shown(role: dict[str, Any]) -> dict[str, Any]:
+    """A role as reads answer it: ``description`` "" when none was set (TestAccRole.yaml)."""
+    return {"id": role["id"], "name": role["name"], "description": "", **role}
+
+
 @HANDLERS.route("get_roles")
 def list_roles(call: Call) -> Reply:
     with call.tenant.lock:
-        roles = [dict(r) for r in call.tenant.roles.values()]
+        roles = [shown(r) for r in call.tenant.roles.values()]
     name_filter = call.args.get("name_filter")
     if name_filter:
         roles = [r for r in roles if name_filter.lower() in r["name"].lower()]
@@ -54,7 +60,7 @@ def list_roles(call: Call) -> Reply:
 @HANDLERS.route("get_roles_by_id")
 def get_role(call: Call) -> Reply:
     with call.tenant.lock:
-        return 200, dict(_role(call))
+        return 200, shown(_role(call))
 
 
 @HANDLERS.route("patch_roles_by_id")
@@ -232,3 +238,64 @@ def list_user_permissions(call: Call) -> Reply:
             for (identifier, name), found in sources.items()
         ]
     return 200, paginate(items, call.args, "permissions")
+
+
+# --- /users/{id}/effective-roles and effective-permissions: computed, never stored --------------
+
+
+def cursor_page(items: list[dict[str, Any]], call: Call, key: str) -> dict[str, Any]:
+    """The spec's from/take paging of the effective lists: ``{key: [...]}`` plus ``next`` (the
+    cursor to send as ``from``) while items remain. No recording shows these operations: the
+    shape is the spec's (ListUserEffectiveRolesResponseContent and its siblings)."""
+    take = query_int(call.args, "take", 50, 1, 100)
+    cursor = call.args.get("from") or "0"
+    start = int(cursor) if cursor.isdigit() else 0
+    body: dict[str, Any] = {key: items[start : start + take]}
+    if start + take < len(items):
+        body["next"] = str(start + take)
+    return body
+
+
+@HANDLERS.route("get_user_effective_roles")
+def effective_roles(call: Call) -> Reply:
+    # Roles come only by direct assignment here (the emulator has no groups): source "direct".
+    tenant = call.tenant
+    with tenant.lock:
+        user_id = _user_id(call)
+        items = [
+            {
+                "id": role_id,
+                "name": tenant.roles[role_id]["name"],
+                "description": tenant.roles[role_id].get("description", ""),
+                "sources": ["direct"],
+            }
+            for role_id, members in tenant.role_users.items()
+            if user_id in members and role_id in tenant.roles
+        ]
+    return 200, cursor_page(items, call, "roles")
+
+
+@HANDLERS.route("get_user_effective_permissions")
+def effective_permissions(call: Call) -> Reply:
+    # A permission assigned directly and through a role lists both sources ("direct", "roles":
+    # the spec's UserEffectivePermissionSourceEnum).
+    tenant = call.tenant
+    wanted = call.args.get("resource_server_identifier")
+    with tenant.lock:
+        user_id = _user_id(call)
+        sources: dict[tuple[str, str], list[str]] = {}
+        for pair in tenant.user_permissions.get(user_id, []):
+            sources.setdefault(pair, []).append("direct")
+        for role_id, members in tenant.role_users.items():
+            if role_id not in tenant.roles or user_id not in members:
+                continue
+            for pair in tenant.role_permissions.get(role_id, []):
+                found = sources.setdefault(pair, [])
+                if "roles" not in found:
+                    found.append("roles")
+        items = [
+            {**_permission_shown(call, identifier, name), "sources": found}
+            for (identifier, name), found in sources.items()
+            if wanted is None or identifier == wanted
+        ]
+    return 200, cursor_page(items, call, "permissions")

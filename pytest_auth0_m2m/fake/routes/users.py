@@ -228,7 +228,7 @@ def user_roles(call: Call) -> Reply:
     with tenant.lock:
         user_id = _user(call)["user_id"]
         roles = [
-            dict(tenant.roles[role_id])
+            {"description": "", **tenant.roles[role_id]}
             for role_id, members in tenant.role_users.items()
             if user_id in members and role_id in tenant.roles
         ]
