@@ -123,12 +123,15 @@ def secret_forms(value: str) -> list[tuple[str, str]]:
 _NAME_FORBIDDEN = frozenset("<>?%*:|\"'/\\")
 
 
-def file_name_forms(value: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)  # asked for every known secret at every cassette write
+def file_name_forms(value: str) -> frozenset[str]:
     """Every way ``value`` appears in a cassette's file name when it is a test's parameter:
     as pytest writes it in the test's id (non-ASCII and non-printable escaped as ``\\xNN``...)
     and then as pytest-recording makes a file name of that id."""
     ids = {value, value.encode("unicode_escape").decode("ascii")}
-    return ids | {"".join("-" if c in _NAME_FORBIDDEN else c for c in text) for text in ids}
+    return frozenset(
+        ids | {"".join("-" if c in _NAME_FORBIDDEN else c for c in text) for text in ids}
+    )
 
 
 def secrets_in_name(name: str, secrets: Sequence[Secret], mark: str = "***") -> str:

@@ -7,6 +7,7 @@ import re
 
 import httpx
 from fake_helpers import bearer
+from sdk4_sequences import THEME  # every block Auth0 requires of a theme
 
 from pytest_auth0_m2m.fake import FakeAuth0
 
@@ -43,62 +44,6 @@ def test_template_object_form_takes_no_other_key(fake: FakeAuth0, http: httpx.Cl
     r = http.put(TEMPLATE, json={"template": {"template": HTML}}, headers=_h(fake))
     assert r.status_code == 400
     assert http.get(TEMPLATE, headers=_h(fake)).status_code == 404
-
-
-THEME = {
-    "borders": {
-        "button_border_radius": 3,
-        "button_border_weight": 1,
-        "buttons_style": "rounded",
-        "input_border_radius": 3,
-        "input_border_weight": 1,
-        "inputs_style": "rounded",
-        "show_widget_shadow": True,
-        "widget_border_weight": 0,
-        "widget_corner_radius": 5,
-    },
-    "colors": {
-        "body_text": "#1e212a",
-        "error": "#d03c38",
-        "header": "#1e212a",
-        "icons": "#65676e",
-        "input_background": "#ffffff",
-        "input_border": "#c9cace",
-        "input_filled_text": "#000000",
-        "input_labels_placeholders": "#65676e",
-        "links_focused_components": "#635dff",
-        "primary_button": "#635dff",
-        "primary_button_label": "#ffffff",
-        "secondary_button_border": "#c9cace",
-        "secondary_button_label": "#1e212a",
-        "success": "#13a688",
-        "widget_background": "#ffffff",
-        "widget_border": "#c9cace",
-    },
-    "fonts": {
-        "body_text": {"bold": False, "size": 87.5},
-        "buttons_text": {"bold": False, "size": 100},
-        "font_url": "",
-        "input_labels": {"bold": False, "size": 100},
-        "links": {"bold": True, "size": 87.5},
-        "links_style": "normal",
-        "reference_text_size": 16,
-        "subtitle": {"bold": False, "size": 87.5},
-        "title": {"bold": False, "size": 150},
-    },
-    "page_background": {
-        "background_color": "#000000",
-        "background_image_url": "",
-        "page_layout": "center",
-    },
-    "widget": {
-        "header_text_alignment": "center",
-        "logo_height": 52,
-        "logo_position": "center",
-        "logo_url": "",
-        "social_buttons_layout": "bottom",
-    },
-}
 
 
 def test_theme_create_keeps_its_display_name_and_becomes_the_default(
