@@ -79,8 +79,17 @@ class SecretFields:
     request: tuple[str, ...] = ()  # body field paths, JSON, form and multipart alike
     query: frozenset[str] = frozenset()  # query parameter names
     response: tuple[str, ...] = ()  # response body field paths
-    request_tree: PathTree = field(default_factory=PathTree, repr=False, compare=False)
-    response_tree: PathTree = field(default_factory=PathTree, repr=False, compare=False)
+
+    # The trees are made when a request of the operation is first redacted or guarded: a
+    # session asks a few operations of the catalogue's 500, and every one it keeps is work for
+    # the garbage collector. (cached_property writes the instance's __dict__: frozen allows it.)
+    @functools.cached_property
+    def request_tree(self) -> PathTree:
+        return PathTree.of(self.request)
+
+    @functools.cached_property
+    def response_tree(self) -> PathTree:
+        return PathTree.of(self.response)
 
 
 NO_FIELDS = SecretFields(operation="")
@@ -107,8 +116,11 @@ class SecretCatalogue:
             ),
         )
         self._cache: dict[tuple[str, str], SecretFields] = {}
-        # For a response whose request is unknown: every operation's response paths at once.
-        self.any_response_tree = PathTree.of(
+
+    @functools.cached_property
+    def any_response_tree(self) -> PathTree:
+        """For a response whose request is unknown: every operation's response paths at once."""
+        return PathTree.of(
             path
             for api in (self.management, self.authentication)
             for f in api.values()
@@ -201,8 +213,6 @@ def _parse_api(ops: Mapping[str, Any]) -> dict[str, SecretFields]:
             request=tuple(entry["request"]),
             query=frozenset(entry["query"]),
             response=tuple(entry["response"]),
-            request_tree=PathTree.of(entry["request"]),
-            response_tree=PathTree.of(entry["response"]),
         )
         for key, entry in ops.items()
     }

@@ -510,6 +510,7 @@ class _ApiReport:
             if self.run is None:
                 self.run = ApiRunReport()
             self.run.tests.append(ApiUsage.from_json(data))
+            delattr(report, REPORT_ATTR)  # read once: pytest keeps the report to the end
 
     @pytest.hookimpl(wrapper=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Generator[None, None, None]:

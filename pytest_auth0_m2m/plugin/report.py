@@ -211,6 +211,9 @@ class _ScopesReport:
             from pytest_auth0_m2m.least_privilege import analysis as lp
 
             self.run.add(lp.ScopeUsage.from_json(data))
+            # Read once, here in the controller: pytest keeps every report to the end of the
+            # session, and the JSON would be kept beside the usage made from it.
+            delattr(report, REPORT_ATTR)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
