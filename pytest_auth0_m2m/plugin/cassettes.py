@@ -8,6 +8,7 @@ replayed test that has no cassette with the command that records it.
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from collections.abc import Callable, Generator
@@ -128,84 +129,121 @@ def _then(first: Callable[[Any], Any] | None, second: Callable[[Any], Any]) -> C
     return chained
 
 
+VCR_GLUE_KEY = pytest.StashKey["_VcrGlue"]()
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Every cassette is guarded; ours are also redacted, after the user's own hooks, and
     held to the test's declared scopes."""
-    from pytest_auth0_m2m.auth0.retry import final_answer
     from pytest_auth0_m2m.cassettes import matching
-    from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
-    from pytest_auth0_m2m.cassettes.guard import GuardedPersister
-    from pytest_auth0_m2m.cassettes.redaction import Redactor
-    from pytest_auth0_m2m.cassettes.redaction import request_may_change as may_change
 
+    glue = config.stash.get(VCR_GLUE_KEY, None)
+    if glue is None:
+        glue = config.stash[VCR_GLUE_KEY] = _VcrGlue(config)
     if not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
         # A user's own vcr test is guarded too: its refused cassette fails it at teardown.
         config.pluginmanager.register(_PerTest(), PER_TEST_PLUGIN)
     # A recorded REDACTED matches whatever the test sends there (cassettes/matching.py).
     vcr.register_matcher("path", matching.path)
     vcr.register_matcher("query", matching.query)
-    original = vcr.get_merged_config
-    registry = secret_registry(config)
-    settings = config.stash[SETTINGS_KEY]
-    removed: set[str] = set()
+    vcr.get_merged_config = functools.partial(glue.merged_config, vcr.get_merged_config)
 
-    def unreadable(error: UnreadableCassette) -> None:
-        config.stash.setdefault(UNREADABLE_KEY, {})[os.path.abspath(error.path)] = error.reason
 
-    def get_merged_config(**kwargs: Any) -> dict[str, Any]:
-        merged: dict[str, Any] = original(**kwargs)
-        ours = bool(kwargs.get(CASSETTE_FLAG))
-        keep = [str(h) for h in kwargs.get(KEEP_HEADERS_OPTION, ())]
+class _VcrGlue:
+    """The session's part of every test's VCR configuration (pytest-recording makes a VCR per
+    test): made once, so that a test's cassette adds no closures of its own to collect."""
 
-        def redactor() -> Redactor:
-            # Made per use: the registry learns tenant names and secrets as the test runs.
-            return Redactor.for_registry(registry, request_headers=keep, response_headers=keep)
+    def __init__(self, config: pytest.Config) -> None:
+        from pytest_auth0_m2m.auth0.retry import final_answer
+        from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
+        from pytest_auth0_m2m.cassettes.guard import GuardedPersister
+        from pytest_auth0_m2m.cassettes.redaction import Redactor, request_may_change
 
+        self.config = config
+        self.registry = secret_registry(config)
+        self.settings = config.stash[SETTINGS_KEY]
+        self.removed: set[str] = set()  # cassettes deleted for --record-mode=rewrite
+        self._final_answer = final_answer
+        self._scoped = ScopedPersister
+        self._guarded = GuardedPersister
+        self._redactor = Redactor.for_registry
+        self._may_change = request_may_change
+
+    def redactor(self, keep: list[str]) -> Redactor:
+        # Made per use: the registry learns tenant names and secrets as the test runs.
+        return self._redactor(self.registry, request_headers=keep, response_headers=keep)
+
+    def redact_request(self, keep: list[str], request: Any) -> Any:
+        return self.redactor(keep).request(request)
+
+    def redact_response(self, keep: list[str], response: Any) -> Any:
+        return self.redactor(keep).response(response)
+
+    def for_matching(self, keep: list[str], request: Any) -> Any:
         # Replay (record mode none) writes nothing, and what it sends is already made of
         # placeholders on the recordings domain: redacting it for matching would be wasted work,
         # except where the recording redacted too: a body (its secret fields are learned, as
         # recording learned them), then a path or query holding a value redacted earlier (a
         # password reused in a search, say) or a query name redaction looks at.
-        def for_matching(r: Any) -> Any:
-            if r.body or (("?" in r.uri or registry.redacted_values()) and may_change(r, registry)):
-                return redactor().request(r)
-            return r
+        registry = self.registry
+        if request.body or (
+            ("?" in request.uri or registry.redacted_values())
+            and self._may_change(request, registry)
+        ):
+            return self.redact_request(keep, request)
+        return request
 
-        if ours and settings.record_mode == "none":
+    def unreadable(self, error: UnreadableCassette) -> None:
+        self.config.stash.setdefault(UNREADABLE_KEY, {})[os.path.abspath(error.path)] = error.reason
+
+    def leaked(self, error: Exception) -> None:
+        self.config.stash.setdefault(LEAKS_KEY, []).append(str(error))
+
+    def merged_config(self, original: Callable[..., dict[str, Any]], **kwargs: Any) -> Any:
+        merged: dict[str, Any] = original(**kwargs)
+        ours = bool(kwargs.get(CASSETTE_FLAG))
+        keep = [str(h) for h in kwargs.get(KEEP_HEADERS_OPTION, ())]
+        record_mode = self.settings.record_mode
+        if ours and record_mode == "none":
             merged["before_record_request"] = _then(
-                merged.get("before_record_request"), for_matching
+                merged.get("before_record_request"), functools.partial(self.for_matching, keep)
             )
         elif ours:
             merged["before_record_request"] = _then(
-                merged.get("before_record_request"), lambda r: redactor().request(r)
+                merged.get("before_record_request"), functools.partial(self.redact_request, keep)
             )
             # A 5xx or 429 that our client retries is not recorded (retry.final_answer):
             # the cassette holds the answer the test got, whatever the tenant's weather.
             merged["before_record_response"] = _then(
-                final_answer,
-                _then(merged.get("before_record_response"), lambda r: redactor().response(r)),
+                self._final_answer,
+                _then(
+                    merged.get("before_record_response"),
+                    functools.partial(self.redact_response, keep),
+                ),
             )
-            if settings.record_mode == "rewrite" and "path" in merged:
+            if record_mode == "rewrite" and "path" in merged:
                 # pytest-recording deletes the cassette under its own directory, not ours.
                 path = str(merged["path_transformer"](merged["path"]))
-                if path not in removed:
-                    removed.add(path)
+                if path not in self.removed:
+                    self.removed.add(path)
                     Path(path).unlink(missing_ok=True)
-        persister: Any = GuardedPersister(
+        persister: Any = self._guarded(
             merged["persister"],
-            registry,
-            redactor if ours else lambda: None,
-            on_leak=lambda error: config.stash.setdefault(LEAKS_KEY, []).append(str(error)),
-            on_unreadable=unreadable if ours else None,
+            self.registry,
+            functools.partial(self.redactor, keep) if ours else _no_redactor,
+            on_leak=self.leaked,
+            on_unreadable=self.unreadable if ours else None,
         )
         if ours and "path" in merged:
             declared = frozenset(str(s) for s in kwargs.get(SCOPES_OPTION, ()))
-            persister = ScopedPersister(persister, declared)
+            persister = self._scoped(persister, declared)
         merged["persister"] = persister
         return merged
 
-    vcr.get_merged_config = get_merged_config
+
+def _no_redactor() -> None:
+    return None
 
 
 def _cassette_path(cassette: Any) -> str | None:
