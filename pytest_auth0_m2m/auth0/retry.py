@@ -202,6 +202,8 @@ def bucket_path(state_dir: Path, domain: str) -> Path:
 
 @dataclass
 class RetryStats:
+    """What the session's clients waited for and retried."""
+
     rate_limit_waits: int = 0
     retries: int = 0
     paced_wait: float = 0.0  # seconds spent waiting for the pacer

@@ -60,6 +60,8 @@ _PARAM = re.compile(r"\{[^/}]+\}")
 
 @dataclass(frozen=True)
 class _Template:
+    """An operation's path template, split into segments for matching."""
+
     operation: Operation
     segments: tuple[str | None, ...]  # None where the template has a {parameter}
     literal_segments: int

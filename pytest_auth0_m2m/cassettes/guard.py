@@ -53,6 +53,8 @@ _SEPARATOR = "\x00"  # between views: no needle holds it (a secret with NUL is n
 
 @dataclass(frozen=True)
 class Finding:
+    """One secret found in a cassette: which, in what form, where."""
+
     what: str  # which secret, e.g. "the provisioner's client secret"
     form: str  # "plain", "URL-encoded", "base64", ...
     where: str  # e.g. "interaction 2 (POST https://.../oauth/token) response body"

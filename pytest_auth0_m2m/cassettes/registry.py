@@ -29,6 +29,8 @@ MIN_SECRET_LENGTH = 6
 
 @dataclass(frozen=True)
 class Secret:
+    """A value no written file may hold, and what it is."""
+
     value: str = field(repr=False)  # a traceback or log showing a Secret must not show this
     what: str  # e.g. "the provisioner's client secret"; never the value itself
 

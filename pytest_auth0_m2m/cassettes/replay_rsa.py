@@ -20,6 +20,8 @@ _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 
 @dataclass(frozen=True)
 class RsaKey:
+    """An RSA private key's numbers."""
+
     n: int
     e: int
     d: int

@@ -31,6 +31,8 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Setting(Generic[T]):
+    """A resolved setting and where it came from."""
+
     value: T
     source: str  # e.g. "--auth0-domain", "env AUTH0_DOMAIN", "ini auth0_domain", "default"
 
@@ -68,6 +70,8 @@ def normalize_domain(domain: str, source: str = "the domain") -> str:
 
 @dataclass(frozen=True)
 class Settings:
+    """The session's resolved settings (options, ini, environment), secret-free in its repr."""
+
     fake: Setting[bool]
     domain: Setting[str | None]
     client_id: str | None

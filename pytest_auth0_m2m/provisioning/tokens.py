@@ -96,6 +96,8 @@ def private_root(path: Path) -> Path:
 
 @dataclass(frozen=True)
 class CachedToken:
+    """An access token and its lifetime (epoch seconds)."""
+
     access_token: str
     issued_at: float
     expires_at: float
