@@ -4,10 +4,11 @@ logs it (httpx logs every request URL at INFO; pytest shows captured logs in CI 
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from prov_helpers import live, tenant
+from prov_helpers import LIVE_ARGS, live, tenant
 
 from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
 
@@ -182,3 +183,79 @@ def test_vcrpy_never_logs_a_recorded_response_unredacted(pytester: pytest.Pytest
     assert "(not shown: logged before it is redacted)" in output
     for text in (output, (pytester.path / "run.log").read_text()):
         assert secret not in text
+
+
+ECHOED_IN_A_FAILURE = """
+import pytest
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_provisioned(mgmt_client):
+    pass
+
+
+@pytest.mark.mgmt_scopes("read:roles")
+def test_own_assertion(mgmt_client, m2m_credentials):
+    token = mgmt_client.headers["Authorization"].split()[1]
+    assert token == "x", f"{m2m_credentials.client_secret} at {mgmt_client.base_url.host}"
+"""
+
+
+@pytest.mark.e2e
+def test_what_a_live_session_shows_of_a_failure_is_masked(
+    live: pytest.Pytester, tenant: Any
+) -> None:
+    # Red-team finding: a provisioning error quoted Auth0's message as sent, and a message can
+    # quote the request (an audience holds the tenant's name; a hostile proxy, anything): the
+    # provisioner's secret, a bearer JWT and the tenant's name reached the terminal.
+    # (The emulator's host, a loopback name, is no tenant's name: it is shown; a tenant's name
+    # is masked in what a test shows, below.)
+    secret = tenant.provisioner.client_secret
+    echoed = f"down for Bearer {JWT} at {tenant.domain} secret={secret} {quote(secret)}"
+    tenant.faults.add(status=400, operation="get_clients", count=None, body={"message": echoed})
+    live.makepyfile(test_echo=ECHOED_IN_A_FAILURE)
+    result = live.runpytest_subprocess(*LIVE_ARGS, "-rA", "--junitxml=report.xml")
+    tenant.faults.clear()
+    result.assert_outcomes(errors=2)
+    shown = result.stdout.str() + result.stderr.str()
+    junit = (live.path / "report.xml").read_text("utf-8")
+    assert "Auth0 GET /api/v2/clients failed: HTTP 400" in shown
+    for text in (shown, junit):
+        for planted in (secret, quote(secret), JWT):
+            assert planted not in text
+        assert "down for Bearer *** at " in text
+
+
+SHOWS_THE_TENANT = f"""
+def test_fails():
+    print("stdout names {TENANT}")
+    assert False, "{TENANT} {SECRET} {JWT}"
+"""
+
+
+@pytest.mark.e2e
+def test_a_live_session_masks_the_tenant_in_failures_and_usage_errors(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTH0_DOMAIN", TENANT)
+    monkeypatch.setenv("AUTH0_CLIENT_ID", "client-id-of-the-provisioner")
+    monkeypatch.setenv("AUTH0_CLIENT_SECRET", SECRET)
+    pytester.makeini(f"[pytest]\nauth0_allowed_domains = {TENANT}\n")
+    pytester.makepyfile(test_fails=SHOWS_THE_TENANT)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=all", "-rA")
+    result.assert_outcomes(failed=1)
+    shown = result.stdout.str()
+    assert "de***.eu.auth0.com *** ***" in shown
+    assert "stdout names de***.eu.auth0.com" in shown
+    for planted in (TENANT, SECRET, JWT):
+        assert planted not in shown
+    # The tenant does not answer (no network here): the usage error masks its name too.
+    pytester.makepyfile(
+        test_fails="import pytest\n\n@pytest.mark.mgmt_scopes()\ndef test_t(mgmt_token):\n    pass"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=all")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = result.stdout.str() + result.stderr.str()
+    assert "de***.eu.auth0.com" in errors
+    assert TENANT not in errors
+    assert SECRET not in errors

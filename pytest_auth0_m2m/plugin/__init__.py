@@ -155,7 +155,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     if settings.mode == "live" and settings.domain.value:
         from pytest_auth0_m2m.auth0.hosts import host_of
-        from pytest_auth0_m2m.plugin.logs import MaskedLogRecords
+        from pytest_auth0_m2m.plugin.logs import MaskedLogRecords, MaskedReports
 
         # httpx logs each request's URL: the tenant's name must not reach CI output that way.
         masking = MaskedLogRecords(
@@ -165,6 +165,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         masking.install()
         config.stash[LOG_MASKING_KEY] = masking
+        config.pluginmanager.register(MaskedReports(masking), "auth0-m2m-masked-reports")
     if settings.record_mode != "none":
         from pytest_auth0_m2m.plugin.logs import UnredactedResponses
 

@@ -9,6 +9,11 @@ and any JWT replaced by ``***``, in the message, a logged exception's traceback 
 trace alike. The record factory is the one hook every
 logger goes through; it is put back at the end of the session.
 
+The same masking applies to what pytest shows of each test and collector (a failure's text,
+captured output), to the plugin's usage errors and to its warnings: Auth0's error messages can
+quote what a request sent (an audience holds the tenant's name), and a test's assertion or
+traceback can show a token.
+
 Whenever a session records (live or fake), vcrpy's own INFO line for each recorded exchange is
 kept from showing the response: vcrpy logs it before ``before_record_response`` redacts it, so
 it would print a created app's client secret, a ticket or a token as Auth0 sent them.
@@ -20,6 +25,8 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import pytest
 
 from pytest_auth0_m2m.auth0.hosts import masked
 from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
@@ -83,6 +90,46 @@ class MaskedLogRecords:
         if record.stack_info:
             record.stack_info = self.mask(record.stack_info)
         return record
+
+
+class MaskedReports:
+    """A live session's plugin: every test and collect report leaves its process masked, so the
+    terminal, JUnit XML, xdist's controller and any report plugin get the masked text."""
+
+    def __init__(self, masking: MaskedLogRecords) -> None:
+        self.masking = masking
+
+    def mask(self, report: pytest.TestReport | pytest.CollectReport) -> None:
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip: (path, line, reason)
+            path, line, reason = longrepr
+            report.longrepr = (path, line, self.masking.mask(str(reason)))
+        elif longrepr is not None:
+            text = str(longrepr)
+            shown = self.masking.mask(text)
+            if shown != text:
+                report.longrepr = shown
+        report.sections = [(title, self.masking.mask(text)) for title, text in report.sections]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: Any) -> Any:
+        report = yield
+        self.mask(report)
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Any:
+        report = yield
+        self.mask(report)
+        return report
+
+
+def shown(config: pytest.Config, text: str) -> str:
+    """``text`` as the plugin may show it: masked like the logs in a live session."""
+    from pytest_auth0_m2m.plugin.state import LOG_MASKING_KEY
+
+    masking = config.stash.get(LOG_MASKING_KEY, None)
+    return masking.mask(text) if masking is not None else text
 
 
 class UnredactedResponses(logging.Filter):

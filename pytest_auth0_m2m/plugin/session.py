@@ -186,8 +186,11 @@ class _PluginSource:
     """Turns provisioning failures into one clear test failure, and stops after a fatal one:
     a wrong secret or a provisioner without a scope is not retried by every test."""
 
-    def __init__(self, inner: ProvisionedSource, registry: SecretRegistry) -> None:
+    def __init__(
+        self, inner: ProvisionedSource, registry: SecretRegistry, config: pytest.Config
+    ) -> None:
         self.inner = inner
+        self._config = config
         self.endpoints = inner.endpoints
         self._fatal: str | None = None
         # Every secret and token handed out is told to the session's registry as it is made,
@@ -200,6 +203,7 @@ class _PluginSource:
 
     def _guard(self, call: Callable[[frozenset[str]], _T], scopes: frozenset[str]) -> _T:
         from pytest_auth0_m2m.auth0.management import ManagementError
+        from pytest_auth0_m2m.plugin.logs import shown
         from pytest_auth0_m2m.provisioning.provisioner import ProvisioningError
 
         if self._fatal is not None:
@@ -207,7 +211,8 @@ class _PluginSource:
         try:
             return call(scopes)
         except (ManagementError, ProvisioningError) as exc:
-            message = f"pytest-auth0-m2m: {exc}"
+            # Auth0's message may quote the request (the tenant's name, a credential).
+            message = shown(self._config, f"pytest-auth0-m2m: {exc}")
             # Bad credentials or a provisioner without a scope: every later call would fail too.
             if isinstance(exc, ProvisioningError) or exc.status in (401, 403):
                 self._fatal = message
@@ -274,10 +279,10 @@ def provisioned_source(
         if endpoints.mode == "fake":
             # Every process (each xdist worker too) has its own emulator, still running here:
             # each tears its own tenant down. Apps of other workers' emulators read as gone.
-            _teardown(provisioner, settings)
+            _teardown(provisioner, config)
         elif not is_xdist_worker(config) and run.state.claim_teardown():
             # Not distributed: tear down here; under xdist the controller does it once.
-            _teardown(provisioner, settings)
+            _teardown(provisioner, config)
         run.state.record_stats(_process_key(), {**stats.as_dict(), **mgmt.stats.as_dict()})
 
     from pytest_auth0_m2m.plugin.cassettes import secret_registry
@@ -292,6 +297,7 @@ def provisioned_source(
             delete_apps=settings.delete_apps.value,
         ),
         secret_registry(config),
+        config,
     )
 
 
@@ -326,6 +332,7 @@ def preflight(config: pytest.Config) -> None:
     verified TLS, and the provisioner's grant has what the run needs. Any failure is a
     ``pytest.UsageError`` naming the cause and the fix."""
     from pytest_auth0_m2m.auth0.management import ManagementClient, ManagementError
+    from pytest_auth0_m2m.plugin.logs import shown
     from pytest_auth0_m2m.provisioning.provisioner import ProvisioningError, check_provisioner
 
     settings = config.stash[SETTINGS_KEY]
@@ -353,7 +360,7 @@ def preflight(config: pytest.Config) -> None:
         check_provisioner(mgmt, delete_apps=settings.delete_apps.value)
     except (ManagementError, ProvisioningError) as exc:
         mgmt.close()
-        text = str(exc)
+        text = shown(config, str(exc))
         prefix = "" if text.startswith("pytest-auth0-m2m") else "pytest-auth0-m2m: "
         raise pytest.UsageError(
             f"{prefix}{text}\n(checked before the first test; no test ran)"
@@ -411,17 +418,22 @@ def _process_key() -> str:
     return str(os.getpid())
 
 
-def _teardown(provisioner: Provisioner, settings: settings_mod.Settings) -> None:
+def _teardown(provisioner: Provisioner, config: pytest.Config) -> None:
     from pytest_auth0_m2m.auth0.management import ManagementError
+    from pytest_auth0_m2m.plugin.logs import shown
     from pytest_auth0_m2m.provisioning.provisioner import ProvisioningError
 
+    settings = config.stash[SETTINGS_KEY]
     try:
         provisioner.teardown(keep=settings.keep.value, delete_apps=settings.delete_apps.value)
     except (ManagementError, ProvisioningError) as exc:
         # Teardown trouble must not hide test results; the next run (or the sweeper) repairs it.
         warnings.warn(
-            f"pytest-auth0-m2m: teardown incomplete ({exc}); the next run repairs it, or run "
-            "`python -m pytest_auth0_m2m sweep`.",
+            shown(
+                config,
+                f"pytest-auth0-m2m: teardown incomplete ({exc}); the next run repairs it, or "
+                "run `python -m pytest_auth0_m2m sweep`.",
+            ),
             stacklevel=1,
         )
 
@@ -446,7 +458,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     with ManagementClient(
         endpoints, settings.client_id or "", settings.client_secret or ""
     ) as mgmt:
-        _teardown(Provisioner(mgmt, run, stats), settings)
+        _teardown(Provisioner(mgmt, run, stats), config)
         run.state.record_stats(
             f"{_process_key()}-teardown", {**stats.as_dict(), **mgmt.stats.as_dict()}
         )
