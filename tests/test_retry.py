@@ -459,6 +459,29 @@ def test_parse_rate_limit_refuses_with_the_accepted_forms(text: str) -> None:
     assert "15/30" in message
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # Red-team findings: 0.0001 was accepted and held a one-test run past 120 s in silence;
+        # a burst of 0 was quietly made 1.
+        ("0.0001", "at least 0.1 requests a second"),
+        ("0.09/2", "at least 0.1 requests a second"),
+        ("5/0", "the burst must be at least 1"),
+    ],
+)
+def test_parse_rate_limit_refuses_a_rate_or_burst_too_small(text: str, says: str) -> None:
+    with pytest.raises(RateLimitError, match=says) as info:
+        parse_rate_limit(text)
+    assert repr(text) in str(info.value)
+    assert parse_rate_limit("0.1") == RateLimit(0.1, 1)
+
+
+def test_the_shared_bucket_file_is_private(tmp_path: Path) -> None:
+    path = bucket_path(tmp_path, "dev-x.eu.auth0.com")
+    SharedBucket(path, RateLimit(2.0, 2)).reserve()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 # --- behind an HTTPS proxy ------------------------------------------------------------------
 
 

@@ -7,11 +7,13 @@ fake mode's own emulator is driven from inside the generated tests through ``aut
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from prov_helpers import LIVE_ARGS, live, tenant
+from prov_helpers import LIVE_ARGS, LIVE_INI, live, tenant
 
 from pytest_auth0_m2m.fake import FakeAuth0
 from pytest_auth0_m2m.fake.journal import JournalEntry
@@ -238,6 +240,46 @@ def test_two_xdist_workers_share_one_pacer(live: pytest.Pytester, tenant: FakeAu
     assert (len(times) - 1) / span <= rate * 1.2, (len(times), span)
     busiest = busiest_window(times, 2.0)
     assert busiest <= 18, (busiest, len(times), span)
+
+
+def test_sessions_of_two_projects_share_one_pacer(
+    live: pytest.Pytester, tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Red-team finding: the bucket was kept in each project's pytest cache, so two checkouts
+    # (two CI workspaces on one runner) against one tenant each had the whole limit.
+    xdg = live.path / "xdg"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(xdg))
+    projects = [live.path / "one", live.path / "two"]
+    for project in projects:
+        project.mkdir()
+        (project / "pytest.ini").write_text(LIVE_INI)
+        (project / "test_paced.py").write_text(PACED_TESTS.replace("range(24)", "range(12)"))
+    rate = 6.0
+    mark = tenant.journal.mark()
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *LIVE_ARGS,
+        "-q",
+        "--auth0-rate-limit",
+        f"{rate:g}/2",
+    ]
+    runs = [
+        subprocess.Popen(command, cwd=p, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for p in projects
+    ]
+    outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+    for output in outputs:
+        assert "12 passed" in output, output
+    times = sorted(e.at for e in tenant.journal.since(mark) if e.path.startswith("/api/v2/"))
+    # One limit for both sessions (the bound as in the xdist test above: two buckets would let
+    # about twice the rate through while both run).
+    assert (len(times) - 1) / (times[-1] - times[0]) <= rate * 1.2, len(times)
+    assert busiest_window(times, 2.0) <= 18
+    buckets = list((xdg / "pytest-auth0-m2m" / "pacing").glob("*.json"))
+    assert len(buckets) == 1
+    assert not [found for p in projects for found in p.rglob("pacing")]
 
 
 # --- the setting, checked before anything runs --------------------------------------------

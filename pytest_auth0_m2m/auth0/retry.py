@@ -103,6 +103,7 @@ PLANS: dict[str, RateLimit] = {
     "free": RateLimit(rate=2.0, burst=2),
     "enterprise-dev": RateLimit(rate=2.0, burst=10),
 }
+MIN_RATE = 0.1  # requests a second: one every 10 s
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+))?\s*$")
 
 
@@ -124,8 +125,16 @@ def parse_rate_limit(text: str) -> RateLimit | None:
             "15 (requests a second) or a rate with its burst such as 15/30"
         )
     rate = float(match.group(1))
+    if rate < MIN_RATE:
+        # A rate this low would hold the run for minutes per request, with nothing on screen.
+        raise RateLimitError(
+            f"rate limit {text!r}: the rate must be at least {MIN_RATE} requests a second "
+            "(Auth0's plans allow 2 and more); use off for no pacing"
+        )
+    if match.group(2) is not None and int(match.group(2)) < 1:
+        raise RateLimitError(f"rate limit {text!r}: the burst must be at least 1 request")
     burst = int(match.group(2)) if match.group(2) else max(1, int(rate))
-    return RateLimit(rate=rate, burst=max(1, burst))
+    return RateLimit(rate=rate, burst=burst)
 
 
 # --- pacing ------------------------------------------------------------------------------------
@@ -179,7 +188,9 @@ class SharedBucket:
                 tokens = min(tokens, floor)
             tokens -= spend
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"tokens": tokens, "stamp": now}))
+            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(handle, "w") as out:
+                out.write(json.dumps({"tokens": tokens, "stamp": now}))
             os.replace(tmp, self.path)
         return max(0.0, -tokens) / self.limit.rate
 
@@ -192,7 +203,7 @@ class SharedBucket:
 
 
 def bucket_path(state_dir: Path, domain: str) -> Path:
-    """One bucket per tenant: every run on this machine that talks to it shares the file."""
+    """One bucket per tenant under ``state_dir``: every run that talks to it shares the file."""
     tag = hashlib.sha256(domain.lower().encode()).hexdigest()[:16]
     return state_dir / "pacing" / f"{tag}.json"
 

@@ -138,9 +138,11 @@ def client_kit(
         return retry.ClientKit(retry=http.retry, wait=False)
     pacer = None
     if http.limit is not None:
-        from pytest_auth0_m2m.provisioning.tokens import private_dir
+        from pytest_auth0_m2m.provisioning.tokens import private_dir, private_root, user_cache_dir
 
-        bucket = retry.bucket_path(_run(config).state_dir, endpoints.domain)
+        # In the user's own cache directory, not the project's pytest cache: sessions of other
+        # checkouts (other CI workspaces on one runner) against the same tenant share the limit.
+        bucket = retry.bucket_path(private_root(user_cache_dir()), endpoints.domain)
         private_dir(bucket.parent)  # pacing/: 0700, never a symbolic link
         pacer = retry.SharedBucket(bucket, http.limit)
     return retry.ClientKit(pacer=pacer, retry=http.retry, ca_file=ca_file)
