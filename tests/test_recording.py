@@ -226,8 +226,13 @@ def test_gzip_response_is_decoded_then_redacted(redactor: Redactor) -> None:
     )
 
 
-def test_429_is_dropped(redactor: Redactor) -> None:
-    assert redactor.response(response({"error": "too_many_requests"}, status=429)) is None
+def test_a_429_is_dropped_when_recorded_unless_it_was_the_answer(redactor: Redactor) -> None:
+    limited = response({"error": "too_many_requests"}, status=429)
+    assert redactor.response(limited) is None  # a retried one (or another client's)
+    kept = redactor.response(limited, keep_rate_limited=True)  # handed to the test as is
+    assert kept is not None
+    assert kept["status"]["code"] == 429
+    # Written, a cassette keeps what recording kept: the 429 was decided on then.
     request = Request("GET", f"https://{DOMAIN}/api/v2/clients", b"", {})
     cassette = redactor.cassette(
         {
@@ -235,7 +240,7 @@ def test_429_is_dropped(redactor: Redactor) -> None:
             "responses": [response({}, status=429), response([], status=200)],
         }
     )
-    assert [r["status"]["code"] for r in cassette["responses"]] == [200]
+    assert [r["status"]["code"] for r in cassette["responses"]] == [429, 200]
 
 
 def test_tenant_rewrite_in_every_form() -> None:

@@ -132,6 +132,98 @@ def test_by_default_the_429_is_waited_out(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*assert 200 == 429*"])
 
 
+ONE_TEST_SEES_429 = """
+import pytest
+
+
+@pytest.fixture
+def refused(auth0_tenant, request):
+    if auth0_tenant.mode == "fake":
+        fake = request.getfixturevalue("auth0_fake")
+        fake.faults.add(status=429, count=1, operation="get_users", scope="test")
+    yield
+
+
+@pytest.mark.auth0_no_retry
+@pytest.mark.mgmt_scopes("read:users")
+def test_sees_the_429(refused, mgmt_client):
+    assert mgmt_client.get("users").status_code == 429
+    assert mgmt_client.get("users").status_code == 200
+
+
+@pytest.mark.asyncio
+@pytest.mark.auth0_no_retry
+@pytest.mark.mgmt_scopes("read:users")
+async def test_async_sees_the_429(refused, mgmt_async_client):
+    async with mgmt_async_client as client:
+        assert (await client.get("users")).status_code == 429
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_others_still_wait_it_out(refused, mgmt_client):
+    assert mgmt_client.get("users").status_code == 200
+"""
+
+
+def test_auth0_no_retry_marker_turns_retries_off_for_one_test(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Red-team findings: retries could only be turned off for the whole run; and a 429 the
+    # client handed to the test was dropped from the cassette, so the test failed on replay.
+    project.makepyfile(test_429=ONE_TEST_SEES_429)
+    result = project.runpytest_subprocess("--auth0-fake", "--record-mode=once")
+    result.assert_outcomes(passed=3)
+    cassettes = {p.name: recorded_statuses(p) for p in project.path.rglob("*.yaml")}
+    assert cassettes == {
+        "test_sees_the_429.yaml": [429, 200],
+        "test_async_sees_the_429.yaml": [429],
+        "test_others_still_wait_it_out.yaml": [200],
+    }
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    project.runpytest_subprocess("--block-network").assert_outcomes(passed=3)
+    project.runpytest_subprocess("--markers").stdout.fnmatch_lines(["*auth0_no_retry*"])
+
+
+# SEES_429 where the emulator is there to refuse (replay plays the recorded 429 back).
+SEES_429_IN_ANY_MODE = """
+import pytest
+
+
+@pytest.fixture
+def refused(auth0_tenant, request):
+    if auth0_tenant.mode == "fake":
+        fake = request.getfixturevalue("auth0_fake")
+        fake.faults.add(status=429, count=1, operation="get_users", scope="test")
+
+
+@pytest.mark.mgmt_scopes("read:users")
+def test_sync_sees_the_429(refused, mgmt_client):
+    response = mgmt_client.get("users")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "1"
+
+
+@pytest.mark.asyncio
+@pytest.mark.mgmt_scopes("read:users")
+async def test_async_sees_the_429(refused, mgmt_async_client):
+    async with mgmt_async_client as client:
+        assert (await client.get("users")).status_code == 429
+"""
+
+
+def test_a_429_handed_to_the_test_with_auth0_no_retry_replays(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.makepyfile(test_429=SEES_429_IN_ANY_MODE)
+    result = project.runpytest_subprocess("--auth0-fake", "--auth0-no-retry", "--record-mode=once")
+    result.assert_outcomes(passed=2)
+    assert sorted(recorded_statuses(p) for p in project.path.rglob("*.yaml")) == [[429], [429]]
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    project.runpytest_subprocess("--block-network", "--auth0-no-retry").assert_outcomes(passed=2)
+
+
 RETRY_AFTER = """
 import time
 

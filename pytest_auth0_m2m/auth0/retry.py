@@ -307,6 +307,13 @@ _IN_FLIGHT: contextvars.ContextVar[_InFlight | None] = contextvars.ContextVar(
 )
 
 
+def answered_without_retry() -> bool:
+    """Whether the response being recorded is the answer a client of ours hands to the test
+    as is (``final_answer`` decided so): a 429 then belongs in the cassette, as the test got it."""
+    flight = _IN_FLIGHT.get()
+    return flight is not None and flight.decided is not None and flight.decided < 0
+
+
 def final_answer(response: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """A vcrpy ``before_record_response`` hook: None (not recorded) for an answer that the
     client which sent it is about to retry, the response itself otherwise.
@@ -564,17 +571,20 @@ class ClientKit:
             self._quiet = (self.policy, dataclasses.replace(self.policy, sleep=_no_wait))
         return self._quiet[1]
 
-    def client(self, base_url: str, headers: dict[str, str]) -> httpx.Client:
+    def client(self, base_url: str, headers: dict[str, str], *, retry: bool = True) -> httpx.Client:
+        """``retry=False``: this client hands back 429s and 5xx whatever the kit's setting."""
         transport = RetryingTransport(
             httpx.HTTPTransport(verify=self.verify, proxy=env_proxy(base_url)),
             self._policy(),
             self.pacer,
-            retry=self.retry,
+            retry=self.retry and retry,
             stats=self.stats,
         )
         return httpx.Client(base_url=base_url, headers=headers, transport=transport)
 
-    def async_client(self, base_url: str, headers: dict[str, str]) -> httpx.AsyncClient:
+    def async_client(
+        self, base_url: str, headers: dict[str, str], *, retry: bool = True
+    ) -> httpx.AsyncClient:
         # No kept-alive connection: nothing stays bound to the test's event loop afterwards.
         inner = httpx.AsyncHTTPTransport(
             verify=self.verify,
@@ -585,7 +595,7 @@ class ClientKit:
             inner,
             self.policy,
             self.pacer,
-            retry=self.retry,
+            retry=self.retry and retry,
             stats=self.stats,
             sleep=None if self.wait else _no_wait,
         )
@@ -609,6 +619,7 @@ __all__ = [
     "RetryStats",
     "RetryingTransport",
     "SharedBucket",
+    "answered_without_retry",
     "bucket_path",
     "env_proxy",
     "final_answer",

@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 DEFAULT_REQUEST_HEADERS = frozenset({"content-type", "accept"})
 _ARRANGE = ARRANGE_HEADER.lower()
 DEFAULT_RESPONSE_HEADERS = frozenset({"content-type", "location"})
+# Kept on a 429 the test got as is: when to try again is its answer too. (On other responses
+# Auth0's x-ratelimit-* headers change with every recording: left out.)
+RATE_LIMIT_HEADERS = frozenset(
+    {"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"}
+)
 NEVER_KEPT_HEADERS = frozenset(
     {
         "authorization",
@@ -293,11 +298,14 @@ class Redactor:
 
     # -- responses --
 
-    def response(self, response: Mapping[str, Any]) -> dict[str, Any] | None:
-        """A redacted copy of a vcrpy response dict; None for a 429 (never kept)."""
+    def response(
+        self, response: Mapping[str, Any], *, keep_rate_limited: bool = False
+    ) -> dict[str, Any] | None:
+        """A redacted copy of a vcrpy response dict; None for a 429 unless
+        ``keep_rate_limited`` (the client handed it to the test rather than retrying it)."""
         status = response.get("status", {})
         code = status.get("code") if isinstance(status, Mapping) else None
-        if code == 429:
+        if code == 429 and not keep_rate_limited:
             return None
         # Compressed bodies would hide secrets from redaction and the guard alike.
         from vcr.filters import decode_response
@@ -305,12 +313,15 @@ class Redactor:
         new: dict[str, Any] = decode_response(dict(copy.deepcopy(response)))
         content_type = ""
         kept: dict[str, list[str]] = {}
+        allowed = (
+            self.response_headers | RATE_LIMIT_HEADERS if code == 429 else self.response_headers
+        )
         for name, values in header_items(new.get("headers")):
             items = values if isinstance(values, (list, tuple)) else [values]
             lower = name.lower()
             if lower == "content-type" and items:
                 content_type = str(items[0])
-            if lower in self.response_headers:
+            if lower in allowed:
                 kept[name] = [self.rewrite(str(v)) for v in items]
         new["headers"] = kept
         fields = _last_fields()
@@ -557,14 +568,17 @@ class Redactor:
     # -- cassettes --
 
     def cassette(self, cassette_dict: Mapping[str, Any]) -> dict[str, Any]:
-        """A redacted copy of vcrpy's cassette dict; dropped interactions are left out."""
+        """A redacted copy of vcrpy's cassette dict; dropped interactions are left out. A 429
+        here was kept as it was recorded (``response`` decided then: the test's answer)."""
         requests: list[Request] = []
         responses: list[dict[str, Any]] = []
         for request, response in zip(
             cassette_dict.get("requests", []), cassette_dict.get("responses", []), strict=False
         ):
             new_request = self.request(request)
-            new_response = self.response(response) if new_request is not None else None
+            new_response = (
+                self.response(response, keep_rate_limited=True) if new_request is not None else None
+            )
             if new_request is None or new_response is None:
                 continue
             requests.append(new_request)

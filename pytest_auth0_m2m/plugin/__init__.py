@@ -133,7 +133,10 @@ def _ini(config: pytest.Config, name: str) -> object:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from pytest_auth0_m2m.plugin.fixtures import NO_RETRY_HELP
+
     config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line("markers", NO_RETRY_HELP)
     ini_fake = _ini(config, "auth0_fake")
     ini_domain = _ini(config, "auth0_domain")
     try:

@@ -50,8 +50,11 @@ def auth0_arrange(
         # where the setup calls are known by their client id.
         request.config.stash.setdefault(ARRANGE_CLIENTS_KEY, set()).add(credentials.client_id)
     # The session's clients' kit: one SSL context, the same 429 waits and pacing as mgmt_client.
+    from pytest_auth0_m2m.plugin.fixtures import retries
+
     kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
-    with kit.client(auth0_tenant.management_url, {"Authorization": f"Bearer {token}"}) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with kit.client(auth0_tenant.management_url, headers, retry=retries(request)) as client:
         arrange = Arrange(client)
         try:
             yield arrange

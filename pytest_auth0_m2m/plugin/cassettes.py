@@ -155,7 +155,7 @@ class _VcrGlue:
     test): made once, so that a test's cassette adds no closures of its own to collect."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from pytest_auth0_m2m.auth0.retry import final_answer
+        from pytest_auth0_m2m.auth0.retry import answered_without_retry, final_answer
         from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
         from pytest_auth0_m2m.cassettes.guard import GuardedPersister
         from pytest_auth0_m2m.cassettes.redaction import Redactor, request_may_change
@@ -165,6 +165,7 @@ class _VcrGlue:
         self.settings = config.stash[SETTINGS_KEY]
         self.removed: set[str] = set()  # cassettes deleted for --record-mode=rewrite
         self._final_answer = final_answer
+        self._answered_without_retry = answered_without_retry
         self._scoped = ScopedPersister
         self._guarded = GuardedPersister
         self._redactor = Redactor.for_registry
@@ -178,7 +179,10 @@ class _VcrGlue:
         return self.redactor(keep).request(request)
 
     def redact_response(self, keep: list[str], response: Any) -> Any:
-        return self.redactor(keep).response(response)
+        # A 429 is dropped (another client retries it), unless a client of ours handed it to the
+        # test as is (retries off): the cassette then holds the answer the test asserted on.
+        keep_429 = self._answered_without_retry()
+        return self.redactor(keep).response(response, keep_rate_limited=keep_429)
 
     def for_matching(self, keep: list[str], request: Any) -> Any:
         # Replay (record mode none) writes nothing, and what it sends is already made of

@@ -221,7 +221,8 @@ def mgmt_client(
     """An httpx.Client on the Management API with the test's bearer token; it waits out 429s."""
     token = _token(request, "mgmt_client")
     kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
-    with kit.client(auth0_tenant.management_url, {"Authorization": f"Bearer {token}"}) as client:
+    headers = {"Authorization": f"Bearer {token}"}
+    with kit.client(auth0_tenant.management_url, headers, retry=retries(request)) as client:
         yield client
 
 
@@ -234,4 +235,17 @@ def mgmt_async_client(
     # A plain (sync) fixture works under any async runner (pytest-asyncio, anyio). With no
     # kept-alive connection, nothing is left bound to the test's event loop after the test.
     kit: ClientKit = request.getfixturevalue("_auth0_m2m_clients")
-    return kit.async_client(auth0_tenant.management_url, {"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    return kit.async_client(auth0_tenant.management_url, headers, retry=retries(request))
+
+
+NO_RETRY_MARKER = "auth0_no_retry"
+NO_RETRY_HELP = (
+    f"{NO_RETRY_MARKER}: this test's mgmt_client, mgmt_async_client and auth0_arrange hand back "
+    "429s and 5xx as is (--auth0-no-retry for the whole run)"
+)
+
+
+def retries(request: pytest.FixtureRequest) -> bool:
+    """False for a test marked ``auth0_no_retry``: its clients hand back 429s and 5xx as is."""
+    return request.node.get_closest_marker(NO_RETRY_MARKER) is None
