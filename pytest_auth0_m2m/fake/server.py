@@ -771,16 +771,17 @@ class FakeAuth0:
         status = injection.status
         if status is None:
             return None
-        # Rate-limit headers as on every answer; an injected 429 looks like an empty bucket.
+        # Rate-limit headers as on every answer; an injected 429 looks like an empty bucket,
+        # unless the fault says when to come back (either header: then only what it says).
         headers = self._limiter.peek(api)
+        given = {name.lower() for name in injection.headers}
         if status == 429:
-            headers.update(
-                {
-                    "x-ratelimit-remaining": "0",
-                    "x-ratelimit-reset": str(int(self._clock()) + 1),
-                    "retry-after": "1",
-                }
-            )
+            headers["x-ratelimit-remaining"] = "0"
+            if not given & {"retry-after", "x-ratelimit-reset"}:
+                headers["x-ratelimit-reset"] = str(int(self._clock()) + 1)
+                headers["retry-after"] = "1"
+        # The fault's headers replace the emulator's whatever their case.
+        headers = {k: v for k, v in headers.items() if k.lower() not in given}
         headers.update(injection.headers)
         if injection.content_type:
             headers["Content-Type"] = injection.content_type

@@ -255,3 +255,27 @@ def test_seed_loads_every_kind(fake: FakeAuth0, http: httpx.Client) -> None:
     assert [o["name"] for o in orgs] == ["globex"]
     with pytest.raises(ValueError, match="unknown keys"):
         fake.seed({"widgets": []})
+
+
+def test_a_faults_headers_replace_the_emulators_whatever_their_case(
+    clocked_fake: FakeAuth0, clock: Clock
+) -> None:
+    # Red-team finding: headers={"Retry-After": "60"} gave both retry-after: 1 and 60 (the
+    # client read the first), and x-ratelimit-reset was always set.
+    fake = clocked_fake
+    with httpx.Client(base_url=fake.url, headers=bearer(fake, "read:users")) as http:
+        fake.faults.add(status=429, count=1, headers={"Retry-After": "60"})
+        r = http.get("/api/v2/users")
+        assert r.status_code == 429
+        assert r.headers.get_list("retry-after") == ["60"]
+        assert r.headers["x-ratelimit-remaining"] == "0"
+        # Only x-ratelimit-reset: no Retry-After beside it, so a client's fallback is tested.
+        fake.faults.add(status=429, count=1, headers={"X-RateLimit-Reset": str(int(clock()) + 7)})
+        r = http.get("/api/v2/users")
+        assert "retry-after" not in r.headers
+        assert r.headers.get_list("x-ratelimit-reset") == [str(int(clock()) + 7)]
+        # Without either, the default: come back in a second.
+        fake.faults.add(status=429, count=1)
+        r = http.get("/api/v2/users")
+        assert r.headers.get_list("retry-after") == ["1"]
+        assert r.headers.get_list("x-ratelimit-reset") == [str(int(clock()) + 1)]
