@@ -48,6 +48,26 @@ def test_header_fake_from_ini(project: pytest.Pytester, ini: str, mode: str) -> 
     project.runpytest().stdout.fnmatch_lines([f"auth0-m2m: mode={mode}, *"])
 
 
+def test_header_shows_pacing_and_retries_off_with_their_source(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Red-team finding: an ini rate limit set for live runs paced fake runs too (2 s -> 22 s),
+    # and nothing on screen said so.
+    result = project.runpytest("--auth0-fake")
+    assert "paced" not in result.stdout.str()
+    assert "retries off" not in result.stdout.str()
+    project.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_rate_limit = free\n"
+    )
+    project.runpytest("--auth0-fake", "--auth0-no-retry").stdout.fnmatch_lines(
+        ["auth0-m2m: paced at 2/s, burst 2 (ini auth0_rate_limit), retries off (--auth0-no-retry)"]
+    )
+    monkeypatch.setenv("AUTH0_RATE_LIMIT", "5/10")
+    project.runpytest().stdout.fnmatch_lines(
+        ["auth0-m2m: paced at 5/s, burst 10 (env AUTH0_RATE_LIMIT)"]
+    )
+
+
 def test_cli_fake_wins_over_ini_false(project: pytest.Pytester) -> None:
     project.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_fake = false\n")
     project.runpytest("--auth0-fake").stdout.fnmatch_lines(["auth0-m2m: mode=fake, *"])

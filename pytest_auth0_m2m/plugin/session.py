@@ -82,10 +82,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 class HttpSettings:
     """How the clients of this session behave: retries on or off, the plan's limit."""
 
-    def __init__(self, retry: bool, retry_source: str, limit: retry.RateLimit | None) -> None:
+    def __init__(
+        self,
+        retry: bool,
+        retry_source: str,
+        limit: retry.RateLimit | None,
+        limit_source: str = "default",
+    ) -> None:
         self.retry = retry
         self.retry_source = retry_source
         self.limit = limit
+        self.limit_source = limit_source
+
+    def header_line(self) -> str | None:
+        """The report header's line for what is not the default (a paced run is slower)."""
+        parts = []
+        if self.limit is not None:
+            parts.append(f"paced at {self.limit} ({self.limit_source})")
+        if not self.retry:
+            parts.append(f"retries off ({self.retry_source})")
+        return "auth0-m2m: " + ", ".join(parts) if parts else None
 
 
 def _http_settings(config: pytest.Config) -> HttpSettings:
@@ -109,7 +125,12 @@ def _http_settings(config: pytest.Config) -> HttpSettings:
             limit = retry.parse_rate_limit(str(rate.value))
         except retry.RateLimitError as exc:
             raise pytest.UsageError(f"pytest-auth0-m2m: {rate.source}: {exc}") from None
-    return HttpSettings(bool(retry_on.value), retry_on.source, limit)
+    return HttpSettings(bool(retry_on.value), retry_on.source, limit, rate.source)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    http = config.stash.get(HTTP_KEY, None)
+    return http.header_line() if http is not None else None
 
 
 @pytest.hookimpl(trylast=True)
