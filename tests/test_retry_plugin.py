@@ -334,6 +334,25 @@ def test_two_xdist_workers_share_one_pacer(live: pytest.Pytester, tenant: FakeAu
     assert busiest <= 18, (busiest, len(times), span)
 
 
+def test_a_paced_xdist_run_meets_no_429_on_a_free_tenant(
+    live: pytest.Pytester, tenant: FakeAuth0
+) -> None:
+    # Red-team finding: the xdist controller's final teardown was not paced: 3 x 429 at the end
+    # of every `-n 2 --auth0-rate-limit free` run on a free-plan tenant.
+    live.makepyfile(test_paced=PACED_TESTS.replace("range(24)", "range(4)"))
+    mark = tenant.journal.mark()
+    tenant.set_rate_limits("free")
+    try:
+        result = live.runpytest_subprocess(*LIVE_ARGS, "-n", "2", "--auth0-rate-limit", "free")
+    finally:
+        tenant.set_rate_limits(None)
+    result.assert_outcomes(passed=4)
+    statuses = [e.status for e in tenant.journal.since(mark)]
+    deletes = [e for e in tenant.journal.since(mark) if e.method == "DELETE"]
+    assert deletes, "the controller's teardown ran"
+    assert 429 not in statuses, statuses
+
+
 def test_sessions_of_two_projects_share_one_pacer(
     live: pytest.Pytester, tenant: FakeAuth0, monkeypatch: pytest.MonkeyPatch
 ) -> None:

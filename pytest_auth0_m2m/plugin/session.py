@@ -478,8 +478,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from pytest_auth0_m2m.provisioning.provisioner import Provisioner, ProvisionStats
 
     stats = ProvisionStats()
+    # Paced like the workers were: the run's last requests share the plan's limit too.
+    kit = client_kit(config, endpoints, None)
     with ManagementClient(
-        endpoints, settings.client_id or "", settings.client_secret or ""
+        endpoints,
+        settings.client_id or "",
+        settings.client_secret or "",
+        pacer=kit.pacer,
+        verify=kit.verify,
     ) as mgmt:
         _teardown(Provisioner(mgmt, run, stats), config)
         run.state.record_stats(
