@@ -633,7 +633,7 @@ def _late_factories() -> dict[str, Callable[[World], object]]:
     from pytest_auth0_m2m.fake.user_search import QueryError
     from pytest_auth0_m2m.own_apis.marker import parse_marker_args as api_marker
     from pytest_auth0_m2m.plugin import per_test
-    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords, UnredactedResponses
+    from pytest_auth0_m2m.plugin.logs import MaskedLogRecords, MaskedReports, UnredactedResponses
 
     def analysis_of(w: World) -> per_test.PerTestAnalysis:
         usage = analysis.ScopeUsage("t::x", SCOPES)
@@ -650,6 +650,9 @@ def _late_factories() -> dict[str, Callable[[World], object]]:
         "fake.user_search.QueryError": lambda w: QueryError("Invalid query: name:(x"),
         "plugin.logs.MaskedLogRecords": lambda w: MaskedLogRecords(
             [w.endpoints.domain], [w.fake.provisioner.client_secret]
+        ),
+        "plugin.logs.MaskedReports": lambda w: MaskedReports(
+            MaskedLogRecords([w.endpoints.domain], [w.fake.provisioner.client_secret])
         ),
         "plugin.logs.UnredactedResponses": lambda w: UnredactedResponses(),
         "plugin.per_test.Declaration": lambda w: per_test.Declaration(
