@@ -226,3 +226,64 @@ def test_marker_is_registered_for_markers_and_strict_markers(project: pytest.Pyt
         """
     )
     project.runpytest("--strict-markers", *NO_CASSETTES).assert_outcomes(passed=1)
+
+
+ADDS_MARKERS = (
+    SHOW_SCOPES
+    + """
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "admin" in item.name:
+            item.add_marker(pytest.mark.mgmt_scopes("read:users", "delete:users"))
+        elif "narrowed" in item.name:
+            # First among the item's own markers: closer than its decorator (pytest's order).
+            item.add_marker(pytest.mark.mgmt_scopes("read:roles"), append=False)
+"""
+)
+
+
+def test_a_marker_added_by_a_conftest_hook_is_declared(project: pytest.Pytester) -> None:
+    # Noticed last session: a marker added in pytest_collection_modifyitems (after collection
+    # parsed the decorators) was not seen, so the test had no declared scopes.
+    project.makeconftest(ADDS_MARKERS)
+    project.makepyfile(
+        """
+        import jwt
+        import pytest
+
+        def test_admin(show): pass
+
+        @pytest.mark.mgmt_scopes("read:users")
+        def test_narrowed(show): pass
+
+        @pytest.mark.mgmt_scopes("read:clients")
+        def test_untouched(show): pass
+
+        def test_admin_token(mgmt_token):
+            claim = jwt.decode(mgmt_token, options={"verify_signature": False})["scope"]
+            assert set(claim.split()) == {"read:users", "delete:users"}
+        """
+    )
+    result = project.runpytest("-s", "--auth0-fake")
+    result.assert_outcomes(passed=4)
+    assert _scopes_lines(result) == [
+        "SCOPES test_admin ['delete:users', 'read:users']",
+        "SCOPES test_narrowed ['read:roles']",
+        "SCOPES test_untouched ['read:clients']",
+    ]
+
+
+def test_a_bad_marker_added_by_a_conftest_hook_stops_the_run(project: pytest.Pytester) -> None:
+    project.makeconftest(ADDS_MARKERS.replace('"delete:users"', '"delete:user"'))
+    project.makepyfile("def test_admin(): pass\ndef test_other(): pass")
+    result = project.runpytest(*NO_CASSETTES)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: pytest-auth0-m2m: markers added at collection are not valid:",
+            "test_a_bad_marker*.py::test_admin: mgmt_scopes: 'delete:user' is not a Management "
+            "API scope; did you mean*",
+        ]
+    )
+    assert "passed" not in result.stdout.str()

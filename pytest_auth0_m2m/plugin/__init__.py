@@ -18,7 +18,7 @@ import pytest
 # asserts in vcr.matchers, imports it only when a cassette is used): a run that uses no cassette
 # never loads it.
 from pytest_auth0_m2m.auth0.endpoints import RECORDINGS_DOMAIN
-from pytest_auth0_m2m.plugin.per_test import Declaration, declare_or_fail
+from pytest_auth0_m2m.plugin.per_test import Declaration, declare_late, declare_or_fail
 from pytest_auth0_m2m.plugin.state import (
     LOG_MASKING_KEY,
     RESPONSE_LOG_KEY,
@@ -54,6 +54,9 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     # Called when this module is registered (a historic hook), before any option is added.
     for name in COMPANIONS:
         pluginmanager.import_plugin(name)
+    # Registered after the companions, before any conftest: pluggy calls it after the user's
+    # pytest_collection_modifyitems and before the companions' own.
+    pluginmanager.register(_LateMarkers(), "auth0-m2m-late-markers")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -235,18 +238,27 @@ def _parse_mgmt_scopes(marker: pytest.Mark) -> ScopeRequest:
 MGMT_SCOPES = Declaration(MARKER, _parse_mgmt_scopes, SCOPES_KEY)
 
 
+def _declarations(config: pytest.Config) -> list[Declaration[Any]]:
+    from pytest_auth0_m2m.plugin.isolation import ISOLATION
+    from pytest_auth0_m2m.plugin.own_apis import m2m_scopes_declaration
+
+    return [MGMT_SCOPES, m2m_scopes_declaration(config), ISOLATION]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
     # A bad marker (of the scope markers or the isolation level) is a collection error listing
     # every one, before any test.
-    from pytest_auth0_m2m.plugin.isolation import ISOLATION
-    from pytest_auth0_m2m.plugin.own_apis import m2m_scopes_declaration
+    return declare_or_fail((yield), _declarations(collector.config))
 
-    declarations: list[Declaration[Any]] = [
-        MGMT_SCOPES,
-        m2m_scopes_declaration(collector.config),
-        ISOLATION,
-    ]
-    return declare_or_fail((yield), declarations)
+
+class _LateMarkers:
+    """Markers a ``pytest_collection_modifyitems`` hook adds, parsed before the plugin's own
+    hooks read the declarations."""
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        declare_late(items, _declarations(config))

@@ -73,6 +73,10 @@ def declare_or_fail(
     return report
 
 
+# The marker each declaration was parsed from, per item: a marker added later is told apart.
+_PARSED_FROM = pytest.StashKey[dict[str, pytest.Mark]]()
+
+
 def _errors(
     nodes: Iterable[pytest.Item | pytest.Collector], declarations: Sequence[Declaration[Any]]
 ) -> list[str]:
@@ -91,11 +95,32 @@ def _errors(
             marker = closest_marker(node, declaration.marker)
             if marker is None:
                 continue
+            node.stash.setdefault(_PARSED_FROM, {})[declaration.marker] = marker
             try:
                 node.stash[declaration.key] = declaration.parse(marker)
             except ValueError as exc:  # ScopeError, or any parser's refusal
                 errors.append(f"{node.nodeid}: {exc}")
     return errors
+
+
+def declare_late(items: Sequence[pytest.Item], declarations: Sequence[Declaration[Any]]) -> None:
+    """The markers a ``pytest_collection_modifyitems`` hook added (``item.add_marker``, a
+    conftest marking a directory's tests), parsed as collection parsed the others; a bad one
+    stops the run before any test, as a bad decorator's collection error does."""
+    names = {d.marker for d in declarations}
+    errors: list[str] = []
+    for item in items:
+        # An added marker is one of the item's own (the closest); most items have none of ours.
+        added = [m for m in item.own_markers if m.name in names]
+        if not added:
+            continue
+        parsed_from = item.stash.get(_PARSED_FROM, {})
+        if any(parsed_from.get(m.name) is not closest_marker(item, m.name) for m in added):
+            errors += _errors([item], declarations)
+    if errors:
+        raise pytest.UsageError(
+            "pytest-auth0-m2m: markers added at collection are not valid:\n" + "\n".join(errors)
+        )
 
 
 def _items_below(collectors: Iterable[pytest.Collector]) -> Iterator[pytest.Item]:
