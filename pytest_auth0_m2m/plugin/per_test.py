@@ -81,14 +81,22 @@ def _errors(
     nodes: Iterable[pytest.Item | pytest.Collector], declarations: Sequence[Declaration[Any]]
 ) -> list[str]:
     errors = []
+    wanted = frozenset(d.marker for d in declarations)
+    # The marker names of each item's parents (its module, class...), found once per parent:
+    # the items of a module share them, and most tests carry none of these markers.
+    above: dict[int, frozenset[str]] = {}
     for node in nodes:
         if not isinstance(node, pytest.Item):
             continue
-        # One walk over the node's marks tells which declarations apply (most tests: none).
+        inherited = _inherited_names(node, above)
         callspec = getattr(node, "callspec", None)
-        names = {m.name for m in node.iter_markers()} | {
-            m.name for m in getattr(callspec, "marks", ())
-        }
+        names = (
+            {m.name for m in node.own_markers}
+            | {m.name for m in getattr(callspec, "marks", ())}
+            | inherited
+        )
+        if names.isdisjoint(wanted):
+            continue
         for declaration in declarations:
             if declaration.marker not in names:
                 continue
@@ -101,6 +109,17 @@ def _errors(
             except ValueError as exc:  # ScopeError, or any parser's refusal
                 errors.append(f"{node.nodeid}: {exc}")
     return errors
+
+
+def _inherited_names(item: pytest.Item, above: dict[int, frozenset[str]]) -> frozenset[str]:
+    """The marker names of ``item``'s parents (``above`` keeps them per parent)."""
+    parent = item.parent
+    if parent is None:
+        return frozenset()
+    names = above.get(id(parent))
+    if names is None:
+        names = above[id(parent)] = frozenset(m.name for m in parent.iter_markers())
+    return names
 
 
 def declare_late(items: Sequence[pytest.Item], declarations: Sequence[Declaration[Any]]) -> None:
