@@ -238,11 +238,20 @@ def _parse_mgmt_scopes(marker: pytest.Mark) -> ScopeRequest:
 MGMT_SCOPES = Declaration(MARKER, _parse_mgmt_scopes, SCOPES_KEY)
 
 
-def _declarations(config: pytest.Config) -> list[Declaration[Any]]:
-    from pytest_auth0_m2m.plugin.isolation import ISOLATION
-    from pytest_auth0_m2m.plugin.own_apis import m2m_scopes_declaration
+_DECLARATIONS_KEY = pytest.StashKey[list[Declaration[Any]]]()
 
-    return [MGMT_SCOPES, m2m_scopes_declaration(config), ISOLATION]
+
+def _declarations(config: pytest.Config) -> list[Declaration[Any]]:
+    """The markers collection parses, made once the session is configured (m2m_scopes needs
+    the ini's APIs), then asked by every collector."""
+    found = config.stash.get(_DECLARATIONS_KEY, None)
+    if found is None:
+        from pytest_auth0_m2m.plugin.isolation import ISOLATION
+        from pytest_auth0_m2m.plugin.own_apis import m2m_scopes_declaration
+
+        found = [MGMT_SCOPES, m2m_scopes_declaration(config), ISOLATION]
+        config.stash[_DECLARATIONS_KEY] = found
+    return found
 
 
 @pytest.hookimpl(wrapper=True)

@@ -86,6 +86,36 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             watched += 1
     if watched and not config.pluginmanager.has_plugin(PER_TEST_PLUGIN):
         config.pluginmanager.register(_per_test(), PER_TEST_PLUGIN)
+    if watched:
+        _feed_reports(config)
+
+
+FEED_PLUGIN = "auth0-m2m-scopes-report-feed"
+
+
+class _ReportFeed:
+    """Hands each teardown report to the run's report: registered only where there may be
+    analysed tests (this process collected some, or it is xdist's controller), so that a run
+    without them makes no call per report."""
+
+    def __init__(self, collector: _ScopesReport) -> None:
+        self.collector = collector
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.collector.add(report)
+
+
+def _feed_reports(config: pytest.Config) -> None:
+    collector = config.stash.get(SCOPES_REPORT_KEY, None)
+    if collector is not None and not config.pluginmanager.has_plugin(FEED_PLUGIN):
+        config.pluginmanager.register(_ReportFeed(collector), FEED_PLUGIN)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # xdist's controller collects nothing: its workers' reports may carry analysed tests.
+    if session.config.pluginmanager.has_plugin("dsession"):
+        _feed_reports(session.config)
 
 
 @pytest.fixture
@@ -205,7 +235,8 @@ class _ScopesReport:
             self._run = lp.RunReport()
         return self._run
 
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+    def add(self, report: pytest.TestReport) -> None:
+        """A test's usage, from its teardown report (an xdist worker's included)."""
         data = getattr(report, REPORT_ATTR, None)
         if report.when == "teardown" and isinstance(data, dict):
             from pytest_auth0_m2m.least_privilege import analysis as lp
