@@ -94,3 +94,24 @@ def test_a_domain_error_quotes_neither_credentials_nor_the_tenant_name() -> None
     assert "pl***.eu.auth0.com" in message
     for planted in ("pw-123", "planted-tenant", "s9", "admin"):
         assert planted not in message
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        # Red-team findings: a paste that took more than the domain printed the rest, lowercased
+        # (so the secret masker, which matches case, missed it); the comma form was accepted.
+        "planted-tenant.eu.auth0.com AUTH0_CLIENT_SECRET=Pl4ntedSecr3t",
+        "planted-tenant.eu.auth0.com:Pl4ntedSecr3t",
+        "planted-tenant.eu.auth0.com,Pl4ntedSecr3t",
+        "planted-tenant.eu.auth0.com;Pl4ntedSecr3t",
+        "https://planted-tenant.eu.auth0.com=Pl4ntedSecr3t",
+    ],
+)
+def test_a_domain_pasted_with_more_is_refused_showing_only_the_masked_host(pasted: str) -> None:
+    with pytest.raises(hosts.DomainError) as caught:
+        hosts.parse_domain(pasted)
+    message = str(caught.value)
+    assert "pl***.eu.auth0.com***" in message
+    assert "pl4ntedsecr3t" not in message.lower()
+    assert "planted-tenant" not in message

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -112,7 +113,27 @@ def _quoted(text: str) -> str:
     if after.strip("/"):
         after = after[0] + "***"
     user, at, name = host.rpartition("@")
-    return repr(f"{scheme}{sep}{user}{at}{masked(name)}{after}")
+    # Only what can be a host (and a numeric port) is shown, masked: anything else after it is a
+    # paste gone wrong (a space, a comma, "AUTH0_CLIENT_SECRET=..." on the same line) and may
+    # be a secret.
+    hostname = _HOST_CHARS.match(name)
+    shown_host = hostname.group(0) if hostname else ""
+    tail = name[len(shown_host) :]
+    if tail.startswith(":") and tail[1:].isdigit():
+        shown_host, tail = shown_host + tail, ""
+    return repr(f"{scheme}{sep}{user}{at}{masked(shown_host)}{'***' if tail else ''}{after}")
+
+
+_HOST_CHARS = re.compile(r"[A-Za-z0-9.\-\[\]]*")
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?")
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_domain(text: str) -> str:
@@ -139,7 +160,8 @@ def parse_domain(text: str) -> str:
             "give the tenant's domain only, e.g. dev-x.eu.auth0.com"
         )
     name = (parts.hostname or "").lower()
-    if not name or any(c.isspace() for c in name):
+    if not name or not (_HOST_NAME.fullmatch(name) or _is_ip(name)):
+        # A comma, a space, "=": a paste that took more than the domain (a secret, perhaps).
         raise DomainError(f"{shown} is not a host name")
     if port is not None and not is_loopback(name):
         raise DomainError(
