@@ -259,3 +259,29 @@ def test_a_live_session_masks_the_tenant_in_failures_and_usage_errors(
     assert "de***.eu.auth0.com" in errors
     assert TENANT not in errors
     assert SECRET not in errors
+
+
+def test_masking_covers_base64_a_spaced_jwt_and_the_tenant_name_alone() -> None:
+    # Red-team findings: the secret's base64 (an Authorization header quoted back), a JWT whose
+    # header JSON has a space ("eyAi..."), and the tenant's name without its region were shown.
+    import base64
+
+    masking = MaskedLogRecords([TENANT], [SECRET])
+    basic = base64.b64encode(f"client-id:{SECRET}".encode()).decode()
+    spaced_jwt = (
+        base64.urlsafe_b64encode(b'{ "alg": "RS256" }').decode().rstrip("=")
+        + "."
+        + base64.urlsafe_b64encode(b'{ "sub": "x" }').decode().rstrip("=")
+        + ".c2ln"
+    )
+    text = (
+        f"b64={base64.b64encode(SECRET.encode()).decode()} basic={basic} jwt={spaced_jwt} "
+        f'tenant "dev-acme42" at {TENANT.upper()}'
+    )
+    shown = masking.mask(text)
+    assert base64.b64encode(SECRET.encode()).decode() not in shown
+    assert spaced_jwt not in shown
+    assert "dev-acme42" not in shown.lower()
+    assert 'tenant "de***" at de***.eu.auth0.com' in shown
+    # The Basic header's base64 holds the secret at an offset: no stretch of it survives.
+    assert basic not in shown

@@ -68,8 +68,9 @@ _DATE_CLAIMS = {"iat": PLACEHOLDER_IAT, "nbf": PLACEHOLDER_IAT, "auth_time": PLA
 PLACEHOLDER_CLIENT_SECRET = "REDACTED"
 PLACEHOLDER_OPAQUE_TOKEN = "pytest-auth0-m2m-placeholder-token"
 
-# The shape of a compact JWS whose header and payload are JSON objects ("eyJ" is '{"').
-JWT_PATTERN = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+# The shape of a compact JWS whose header and payload are JSON objects: base64url of "{" and
+# then '"', a space or a line break begins "ey" or "ew" (every issuer writes "eyJ", '{"').
+JWT_PATTERN = re.compile(r"e[wy][A-Za-z0-9_-]{4,}\.e[wy][A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 
 
 @functools.cache  # parsing a constant once; not session state

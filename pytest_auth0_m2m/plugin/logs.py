@@ -30,9 +30,10 @@ import pytest
 
 from pytest_auth0_m2m.auth0.hosts import masked
 from pytest_auth0_m2m.cassettes.placeholders import JWT_PATTERN
-from pytest_auth0_m2m.cassettes.redaction import literal_forms
 
 MARK = "***"
+# A tenant's name shorter than this is also a common word: only its host is masked then.
+MIN_TENANT_NAME = 4
 
 
 class MaskedLogRecords:
@@ -45,6 +46,13 @@ class MaskedLogRecords:
         learned: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         self._hosts = [(re.compile(re.escape(h), re.IGNORECASE), masked(h)) for h in hosts if h]
+        # The tenant's name alone, as an Auth0 message may quote it ('tenant "dev-x"'): its
+        # first label, as a word, masked like the host's.
+        for host in hosts:
+            name = host.split(".", 1)[0]
+            if "." in host and len(name) >= MIN_TENANT_NAME and masked(host) != host:
+                word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+                self._hosts.append((word, f"{name[:2]}***"))
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
         # The secrets the session learns as it runs (its apps' secrets, tokens): asked per record.
         self._learned = learned
@@ -61,12 +69,16 @@ class MaskedLogRecords:
         self._previous = None
 
     def mask(self, text: str) -> str:
+        from pytest_auth0_m2m.cassettes.guard import secret_forms
+
         learned = self._learned() if self._learned is not None else ()
-        for secret in (*learned, *self._secrets):
-            # URL-encoded too: httpx logs each request's URL, a secret in its query encoded.
-            for _, form in literal_forms(secret):
-                if form in text:
-                    text = text.replace(form, MARK)
+        # Every form the cassette guard looks for: URL-encoded (httpx logs each request's URL,
+        # a secret in its query encoded), JSON-escaped, base64 and hex (an Authorization header
+        # or a message quoting one), longest first.
+        forms = {form for secret in (*learned, *self._secrets) for _, form in secret_forms(secret)}
+        for form in sorted(forms, key=len, reverse=True):
+            if form in text:
+                text = text.replace(form, MARK)
         text = JWT_PATTERN.sub(MARK, text)
         for pattern, shown in self._hosts:
             text = pattern.sub(shown, text)
