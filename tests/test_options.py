@@ -60,7 +60,11 @@ def test_header_shows_pacing_and_retries_off_with_their_source(
         "[pytest]\nasyncio_default_fixture_loop_scope = function\nauth0_rate_limit = free\n"
     )
     project.runpytest("--auth0-fake", "--auth0-no-retry").stdout.fnmatch_lines(
-        ["auth0-m2m: paced at 2/s, burst 2 (ini auth0_rate_limit), retries off (--auth0-no-retry)"]
+        [
+            "auth0-m2m: mode=fake, *",
+            "auth0-m2m: paced at 2/s, burst 2 (ini auth0_rate_limit),"
+            " retries off (--auth0-no-retry)",
+        ]
     )
     monkeypatch.setenv("AUTH0_RATE_LIMIT", "5/10")
     project.runpytest().stdout.fnmatch_lines(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import random
 import select
 import socket
@@ -652,3 +653,15 @@ def test_env_proxy_sees_each_change_of_the_environment(monkeypatch: pytest.Monke
     monkeypatch.delenv("HTTPS_PROXY")
     monkeypatch.setenv("all_proxy", "http://three.internal:3128")
     assert env_proxy(url) == "http://three.internal:3128"
+
+
+@pytest.mark.parametrize("tokens", [-1e9, float("nan")])
+def test_a_corrupt_bucket_file_is_started_afresh(tmp_path: Path, tokens: float) -> None:
+    # Red-team finding: {"tokens": -1e9} in the file held every later paced run, in silence.
+    path = bucket_path(tmp_path, "dev-x.eu.auth0.com")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"tokens": tokens, "stamp": time.time()}))
+    assert SharedBucket(path, RateLimit(2.0, 2)).reserve() == 0.0
+    # A queue the plan's own traffic makes is kept: 10 s of waits for 20 reservations.
+    path.write_text(json.dumps({"tokens": -20.0, "stamp": time.time()}))
+    assert SharedBucket(path, RateLimit(2.0, 2)).reserve() == pytest.approx(10.5, abs=0.1)

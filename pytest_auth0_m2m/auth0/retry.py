@@ -150,6 +150,10 @@ class Pacer(Protocol):
         ...
 
 
+MAX_QUEUE_SECONDS = 300.0
+MAX_QUEUED = 256
+
+
 class SharedBucket:
     """A token bucket in a JSON file, taken from under a file lock by every process that opens
     the same path. Tokens may go negative: each request reserves its turn and sleeps outside
@@ -165,6 +169,9 @@ class SharedBucket:
         self.path = path
         self.limit = limit
         self.capacity = float(max(1, limit.burst - 1))
+        # Deeper than a few minutes of the plan's requests queued: a corrupt (or planted) file,
+        # which would hold every later run; it is started afresh instead.
+        self._floor = -(limit.rate * MAX_QUEUE_SECONDS) - MAX_QUEUED
         self._clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)
         # Imported here: only a paced (live) session needs a lock file, not a replay.
@@ -182,6 +189,8 @@ class SharedBucket:
                 state = json.loads(self.path.read_text())
                 tokens, stamp = float(state["tokens"]), float(state["stamp"])
             except (OSError, ValueError, KeyError, TypeError):  # new, or cut by a crash
+                tokens, stamp = self.capacity, now
+            if not tokens >= self._floor:  # NaN too: no run ever queues this deep
                 tokens, stamp = self.capacity, now
             tokens = min(self.capacity, tokens + max(0.0, now - stamp) * self.limit.rate)
             if floor is not None:

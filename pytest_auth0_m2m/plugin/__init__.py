@@ -204,11 +204,15 @@ def _header_domain(settings: settings_mod.Settings) -> str:
     return settings.domain.value or "(none: set AUTH0_DOMAIN or --auth0-domain)"
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    from pytest_auth0_m2m.plugin.session import http_header_line
+
     settings = config.stash.get(SETTINGS_KEY, None)
     if settings is None:
         return None
-    return settings.header_line(_header_domain(settings), config.rootpath)
+    lines = [settings.header_line(_header_domain(settings), config.rootpath)]
+    http = http_header_line(config)
+    return [*lines, http] if http else lines
 
 
 # A suite repeats a few markers over many tests: each distinct one is parsed once (the

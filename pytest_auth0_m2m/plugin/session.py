@@ -128,7 +128,8 @@ def _http_settings(config: pytest.Config) -> HttpSettings:
     return HttpSettings(bool(retry_on.value), retry_on.source, limit, rate.source)
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def http_header_line(config: pytest.Config) -> str | None:
+    """The report header's second line (plugin/__init__.py writes both, in order)."""
     http = config.stash.get(HTTP_KEY, None)
     return http.header_line() if http is not None else None
 
@@ -164,7 +165,7 @@ def client_kit(
         # In the user's own cache directory, not the project's pytest cache: sessions of other
         # checkouts (other CI workspaces on one runner) against the same tenant share the limit.
         bucket = retry.bucket_path(private_root(user_cache_dir()), endpoints.domain)
-        private_dir(bucket.parent)  # pacing/: 0700, never a symbolic link
+        private_dir(bucket.parent, tighten=True)  # pacing/: 0700, never a symbolic link
         pacer = retry.SharedBucket(bucket, http.limit)
     return retry.ClientKit(pacer=pacer, retry=http.retry, ca_file=ca_file)
 
