@@ -65,11 +65,25 @@ def parse_rate_limits(spec: RateLimitSpec) -> RateLimits | None:
         elif isinstance(raw, Bucket):
             buckets[api] = raw
         else:
-            buckets[api] = Bucket(rate=float(raw["rate"]), burst=int(raw["burst"]))
+            buckets[api] = _bucket(api, raw)
     unknown = set(spec) - {MANAGEMENT, TOKEN}
     if unknown:
         raise ValueError(f"unknown rate-limit APIs {sorted(unknown)}; use management, token")
     return RateLimits(management=buckets[MANAGEMENT], token=buckets[TOKEN])
+
+
+def _bucket(api: str, raw: Any) -> Bucket:
+    """``{"rate": requests a second, "burst": requests}``, both above zero."""
+    try:
+        rate, burst = float(raw["rate"]), int(raw["burst"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(
+            f"rate limit for {api} must be {{'rate': requests a second, 'burst': requests}}, "
+            f"got {raw!r}"
+        ) from None
+    if not rate > 0 or burst < 1:
+        raise ValueError(f"rate limit for {api}: rate must be above 0 and burst at least 1")
+    return Bucket(rate=rate, burst=burst)
 
 
 class _State:
@@ -244,6 +258,8 @@ class Faults:
         ``"token"`` or None (every tenant call); ``scope`` labels it for ``clear(scope=...)``."""
         if status is not None and not 100 <= status <= 599:
             raise ValueError(f"fault status must be an HTTP status, got {status}")
+        if count is not None and count < 1:
+            raise ValueError(f"fault count must be None (every request) or at least 1, got {count}")
         if latency < 0:
             raise ValueError("fault latency must be >= 0")
         fault = Fault(
@@ -273,6 +289,8 @@ class Faults:
             raise ValueError("random fault rate must be between 0 and 1")
         if not statuses:
             raise ValueError("random fault needs at least one status")
+        if any(not 400 <= int(status) <= 599 for status in statuses):
+            raise ValueError(f"random fault statuses must be 4xx or 5xx, got {statuses}")
         fault = RandomFault(rate, tuple(statuses), operation, _random.Random(seed), scope=scope)
         with self._lock:
             fault.seq = self._next()

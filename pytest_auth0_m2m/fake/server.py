@@ -783,13 +783,18 @@ class FakeAuth0:
         # The fault's headers replace the emulator's whatever their case.
         headers = {k: v for k, v in headers.items() if k.lower() not in given}
         headers.update(injection.headers)
-        if injection.content_type:
-            headers["Content-Type"] = injection.content_type
+        # One Content-Type, under the name the response writer knows: content_type=, else the
+        # fault's own header, else (for a text body) HTML.
+        given_type = [v for k, v in injection.headers.items() if k.lower() == "content-type"]
+        content_type = injection.content_type or (given_type[-1] if given_type else None)
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
         body = injection.body
         if body is None:
             body = _default_fault_body(status, api)
-        elif isinstance(body, str) and not injection.content_type:
-            headers["Content-Type"] = "text/html; charset=utf-8"
+        elif isinstance(body, str) and not content_type:
+            content_type = "text/html; charset=utf-8"
+        if content_type:
+            headers["Content-Type"] = content_type
         return status, body, headers
 
     # --- well-known and emulator-only routes -------------------------------------------------

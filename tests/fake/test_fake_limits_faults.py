@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -279,3 +281,36 @@ def test_a_faults_headers_replace_the_emulators_whatever_their_case(
         r = http.get("/api/v2/users")
         assert r.headers.get_list("retry-after") == ["1"]
         assert r.headers.get_list("x-ratelimit-reset") == [str(int(clock()) + 1)]
+
+
+@pytest.mark.parametrize("name", ["content-type", "CONTENT-TYPE", "Content-Type"])
+@pytest.mark.parametrize("body", ["<html>busy</html>", {"busy": True}, None])
+def test_a_faults_content_type_header_is_the_one_sent(
+    fake: FakeAuth0, name: str, body: object
+) -> None:
+    # Red-team finding: with a body, the fault's Content-Type came beside the emulator's own
+    # (two headers), or altered ("; charset=utf-8" added).
+    fake.faults.add(status=503, count=1, headers={name: "text/plain"}, body=body)
+    r = httpx.get(f"{fake.url}/api/v2/users", headers=bearer(fake, "read:users"))
+    assert r.status_code == 503
+    assert r.headers.get_list("content-type") == ["text/plain"]
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        # Red-team findings: each was accepted (or raised a bare KeyError) and then never fired,
+        # or refused every request forever.
+        (lambda f: f.set_rate_limits({"management": {"rate": 2}}), "must be {'rate'"),
+        (lambda f: f.set_rate_limits({"management": {"rate": 2, "burst": 0}}), "at least 1"),
+        (lambda f: f.set_rate_limits({"management": {"rate": 0, "burst": 2}}), "above 0"),
+        (lambda f: f.faults.add(count=0), "at least 1"),
+        (lambda f: f.faults.add(count=-1), "at least 1"),
+        (lambda f: f.faults.random(0.5, statuses=(200,)), "4xx or 5xx"),
+    ],
+)
+def test_fault_and_rate_limit_settings_that_would_never_work_are_refused(
+    fake: FakeAuth0, call: Any, says: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        call(fake)
