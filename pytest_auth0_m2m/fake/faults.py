@@ -225,6 +225,26 @@ class Injection:
     headers: dict[str, str]
 
 
+def _check_operation(operation: str | None) -> None:
+    """A fault's ``operation``: None, an API or a Management operation id; a typo would never
+    fire, so it is refused with the nearest names."""
+    if operation is None or operation in (MANAGEMENT, TOKEN, TOKEN_OPERATION):
+        return
+    import difflib
+
+    from pytest_auth0_m2m.auth0.scopes import catalogue
+
+    known = {op.operation_id for op in catalogue().operations}
+    if _norm(operation) in {_norm(k) for k in known}:  # either spelling, as _targets matches
+        return
+    near = difflib.get_close_matches(operation, sorted(known), n=3)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    raise ValueError(
+        f"fault operation {operation!r} is not a Management API operation id (get_users, "
+        f"post_clients...), {TOKEN_OPERATION!r}, {MANAGEMENT!r}, {TOKEN!r} or None{hint}"
+    )
+
+
 class Faults:
     """Fault injection for one emulator: ``add`` deterministic faults, ``random`` noisy ones."""
 
@@ -258,6 +278,7 @@ class Faults:
         ``"token"`` or None (every tenant call); ``scope`` labels it for ``clear(scope=...)``."""
         if status is not None and not 100 <= status <= 599:
             raise ValueError(f"fault status must be an HTTP status, got {status}")
+        _check_operation(operation)
         if count is not None and count < 1:
             raise ValueError(f"fault count must be None (every request) or at least 1, got {count}")
         if latency < 0:
@@ -289,6 +310,7 @@ class Faults:
             raise ValueError("random fault rate must be between 0 and 1")
         if not statuses:
             raise ValueError("random fault needs at least one status")
+        _check_operation(operation)
         if any(not 400 <= int(status) <= 599 for status in statuses):
             raise ValueError(f"random fault statuses must be 4xx or 5xx, got {statuses}")
         fault = RandomFault(rate, tuple(statuses), operation, _random.Random(seed), scope=scope)

@@ -307,6 +307,8 @@ def test_a_faults_content_type_header_is_the_one_sent(
         (lambda f: f.faults.add(count=0), "at least 1"),
         (lambda f: f.faults.add(count=-1), "at least 1"),
         (lambda f: f.faults.random(0.5, statuses=(200,)), "4xx or 5xx"),
+        (lambda f: f.faults.add(operation="get_user"), "did you mean 'get_users'"),
+        (lambda f: f.faults.random(0.5, operation="nope_op"), "not a Management API operation"),
     ],
 )
 def test_fault_and_rate_limit_settings_that_would_never_work_are_refused(
