@@ -508,3 +508,17 @@ def test_a_cassette_holds_only_the_answer_the_test_got(
         project.runpytest_subprocess(
             "--block-network", "-p", "no:cacheprovider", *extra
         ).assert_outcomes(passed=3)
+
+
+def test_pacing_without_a_private_cache_directory_warns_and_paces_the_run(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = project.path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)  # anyone may swap what is kept there (no sticky bit)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    project.makepyfile(test_paced=PACED_TESTS.replace("range(24)", "range(2)"))
+    result = project.runpytest_subprocess("--auth0-fake", "--auth0-rate-limit", "50")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*can be written by group or others*pacing is shared by this*"])
+    assert not (shared / "pytest-auth0-m2m").exists()

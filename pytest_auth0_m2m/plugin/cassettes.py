@@ -155,6 +155,8 @@ class _VcrGlue:
     test): made once, so that a test's cassette adds no closures of its own to collect."""
 
     def __init__(self, config: pytest.Config) -> None:
+        # Imported (and kept) here, when the first cassette is configured: a run that uses no
+        # cassette never loads the guard, redaction, enforcement or vcr under them.
         from pytest_auth0_m2m.auth0.retry import answered_without_retry, final_answer
         from pytest_auth0_m2m.cassettes.enforcement import ScopedPersister
         from pytest_auth0_m2m.cassettes.guard import GuardedPersister

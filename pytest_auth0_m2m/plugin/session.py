@@ -160,11 +160,24 @@ def client_kit(
         return retry.ClientKit(retry=http.retry, wait=False)
     pacer = None
     if http.limit is not None:
-        from pytest_auth0_m2m.provisioning.tokens import private_dir, private_root, user_cache_dir
+        from pytest_auth0_m2m.provisioning.tokens import (
+            TokenCacheError,
+            private_dir,
+            private_root,
+            user_cache_dir,
+        )
 
         # In the user's own cache directory, not the project's pytest cache: sessions of other
         # checkouts (other CI workspaces on one runner) against the same tenant share the limit.
-        bucket = retry.bucket_path(private_root(user_cache_dir()), endpoints.domain)
+        try:
+            root = private_root(user_cache_dir())
+        except (OSError, TokenCacheError) as exc:
+            warnings.warn(
+                f"pytest-auth0-m2m: {exc}; pacing is shared by this run's processes only",
+                stacklevel=1,
+            )
+            root = _run(config).state_dir
+        bucket = retry.bucket_path(root, endpoints.domain)
         private_dir(bucket.parent, tighten=True)  # pacing/: 0700, never a symbolic link
         pacer = retry.SharedBucket(bucket, http.limit)
     return retry.ClientKit(pacer=pacer, retry=http.retry, ca_file=ca_file)
