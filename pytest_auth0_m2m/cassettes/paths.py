@@ -62,6 +62,7 @@ def replay_miss_message(nodeid: str, cassette: str, where: str | None, detail: s
         f"pytest-auth0-m2m: {nodeid} sent a request{at} that {cassette} does not hold: the "
         "test changed since it was recorded, and replay answers only recorded requests.\n"
         f"Record it again with:\n{rerecord_command(nodeid)}\n"
-        "and commit the cassette.\n\n"
+        "and commit the cassette. (A cassette recorded with retries off, --auth0-no-retry or "
+        "ini auth0_retry = false, replays with them off too: add the same option to both.)\n\n"
         f"vcrpy: {detail}"
     )
