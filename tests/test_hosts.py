@@ -106,6 +106,9 @@ def test_a_domain_error_quotes_neither_credentials_nor_the_tenant_name() -> None
         "planted-tenant.eu.auth0.com,Pl4ntedSecr3t",
         "planted-tenant.eu.auth0.com;Pl4ntedSecr3t",
         "https://planted-tenant.eu.auth0.com=Pl4ntedSecr3t",
+        "planted-tenant.eu.auth0.com\tPl4ntedSecr3t",
+        "planted-tenant.eu.auth0.com\nPl4ntedSecr3t",
+        "planted-tenant.eu.auth0.com\rPl4ntedSecr3t",
     ],
 )
 def test_a_domain_pasted_with_more_is_refused_showing_only_the_masked_host(pasted: str) -> None:

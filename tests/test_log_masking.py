@@ -285,3 +285,47 @@ def test_masking_covers_base64_a_spaced_jwt_and_the_tenant_name_alone() -> None:
     assert 'tenant "de***" at de***.eu.auth0.com' in shown
     # The Basic header's base64 holds the secret at an offset: no stretch of it survives.
     assert basic not in shown
+
+
+TELLS_PROVISIONER_TOKENS = """
+import os
+
+import jwt
+
+from pytest_auth0_m2m.plugin.cassettes import REGISTRY_KEY
+
+
+def pytest_sessionfinish(session):
+    told = session.config.stash[REGISTRY_KEY].told_values()
+    mine = [
+        t for t in told
+        if t.count(".") == 2
+        and jwt.decode(t, options={"verify_signature": False}).get("azp")
+        == os.environ["AUTH0_CLIENT_ID"]
+    ]
+    print("PROVISIONER TOKENS TOLD", len(mine))
+"""
+
+
+@pytest.mark.e2e
+def test_the_provisioners_token_is_masked_like_the_apps_tokens(live: pytest.Pytester) -> None:
+    # Red-team finding: base64 of "Bearer <the provisioner's JWT>", quoted back in an Auth0
+    # message, was shown: the provisioner's token was never told to the session's registry.
+    live.makeconftest(TELLS_PROVISIONER_TOKENS)
+    live.makepyfile(
+        test_one="import pytest\n\n@pytest.mark.mgmt_scopes()\ndef test_t(mgmt_token):\n    pass"
+    )
+    result = live.runpytest_subprocess(*LIVE_ARGS, "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*PROVISIONER TOKENS TOLD [1-9]*"])
+
+
+def test_base64_of_a_bearer_header_holding_a_learned_token_is_masked() -> None:
+    import base64
+
+    masking = MaskedLogRecords([TENANT], [SECRET], learned=lambda: (JWT,))
+    quoted = base64.b64encode(f"Bearer {JWT}".encode()).decode()
+    shown = masking.mask(f"tok64={quoted}")
+    assert quoted not in shown
+    # What survives is at most the encoding of "Bearer " and an edge of the token.
+    assert len(shown) < len(f"tok64={quoted}") - 20

@@ -50,3 +50,33 @@ def test_settings_and_credentials_reprs_hold_no_secret() -> None:
     assert "app-secret-value" not in repr(credentials)
     masked = dataclasses.replace(credentials, client_secret=ClientSecret("app-secret-value"))
     assert "app-secret-value" not in repr(masked.client_secret)
+
+
+def test_a_domain_holding_the_client_secret_is_refused_without_showing_either() -> None:
+    # Red-team finding: "dev-x.eu.auth0.com.<secret>" is a host name, so the allowlist error
+    # printed it (the secret lowercased, past every masker).
+    from pytest_auth0_m2m.provisioning.settings import SettingsError, resolve
+
+    secret = "Zq9xSECRETvalue_abc123XYZ"
+    for pasted in (f"dev-plantedtenant.eu.auth0.com.{secret}", f"{secret.lower()}.auth0.com"):
+        try:
+            resolve(
+                cli_fake=None,
+                ini_fake=None,
+                cli_domain=None,
+                ini_domain=None,
+                env={"AUTH0_DOMAIN": pasted, "AUTH0_CLIENT_SECRET": secret},
+                allowed_domains=[],
+                record_mode="once",
+                cassette_dir=Path("cassettes"),
+                cli_no_token_cache=None,
+                cli_keep=None,
+                cli_delete_apps=None,
+            )
+        except SettingsError as exc:
+            message = str(exc)
+        else:
+            raise AssertionError("accepted")
+        assert "env AUTH0_DOMAIN holds the value of AUTH0_CLIENT_SECRET" in message
+        assert secret.lower() not in message.lower()
+        assert "plantedtenant" not in message

@@ -144,6 +144,9 @@ def parse_domain(text: str) -> str:
     """
     raw = text.strip()
     shown = _quoted(raw)  # never the user info or query: either may hold a secret
+    if any(c.isspace() or not c.isprintable() for c in raw):
+        # urlsplit would silently drop a tab or line break, joining what follows to the host.
+        raise DomainError(f"{shown} is not a host name (it has a space or a control character)")
     candidate = raw if "://" in raw else f"https://{raw}"
     try:
         parts = urlsplit(candidate)

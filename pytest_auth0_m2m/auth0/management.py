@@ -368,8 +368,11 @@ class ManagementClient:
         stats: CallStats | None = None,
         pacer: Pacer | None = None,
         verify: ssl.SSLContext | bool = True,
+        on_token: Callable[[str], object] | None = None,
     ) -> None:
         self.endpoints = endpoints
+        # Told each new provisioner token (the plugin masks it in what a live run shows).
+        self._on_token = on_token
         self.stats = stats if stats is not None else CallStats()
         # Both APIs are on the tenant's host: the environment's proxy for it, if any.
         proxy = env_proxy(endpoints.management_url)
@@ -413,6 +416,8 @@ class ManagementClient:
                 self._token = response.access_token
                 self._token_scopes = response.scope
                 self._token_life = (now, now + response.expires_in)
+                if self._on_token is not None:
+                    self._on_token(self._token)
             return {"Authorization": f"Bearer {self._token}"}
 
     def derive_key(self, label: bytes) -> bytes:

@@ -24,6 +24,7 @@ from pytest_auth0_m2m.plugin.cassettes import (
 from pytest_auth0_m2m.plugin.per_test import PerTestAnalysis, write_section
 from pytest_auth0_m2m.plugin.state import (
     ARRANGE_CLIENTS_KEY,
+    LOG_MASKING_KEY,
     SETTINGS_KEY,
     declared_scopes,
     is_xdist_worker,
@@ -172,7 +173,14 @@ def _usage(item: pytest.Item, outcome: str | None) -> lp.ScopeUsage | None:
             # Without cassettes nothing fed the registry: the emulator knows the apps' secrets.
             fake = item.stash.get(FAKE_KEY, None)
             known.extend(registry.secrets() + (emulator_secrets(fake) if fake else []))
-        return mask_secrets(text, known, lp.MASK)
+        text = mask_secrets(text, known, lp.MASK)
+        if LOG_MASKING_KEY in item.config.stash:
+            # Live: the tenant's name too, as the terminal shows it (an Auth0 message can
+            # quote it in a 403's body), and whatever else live output masks.
+            from pytest_auth0_m2m.plugin.logs import shown
+
+            text = shown(item.config, text)
+        return text
 
     declared = declared_scopes(item)
     return lp.analyse(item.nodeid, traffic, declared, hosts, mask=mask, outcome=outcome)

@@ -304,7 +304,12 @@ def provisioned_source(
         mgmt = checked
     else:
         mgmt = ManagementClient(
-            endpoints, client_id, client_secret, pacer=kit.pacer, verify=kit.verify
+            endpoints,
+            client_id,
+            client_secret,
+            pacer=kit.pacer,
+            verify=kit.verify,
+            on_token=provisioner_token_told(config),
         )
     provisioner = Provisioner(mgmt, run, stats)
     # An emulator's tokens die with it (each session, each xdist worker has its own): only a
@@ -336,6 +341,20 @@ def provisioned_source(
         secret_registry(config),
         config,
     )
+
+
+def provisioner_token_told(config: pytest.Config) -> Callable[[str], None]:
+    """The session's registry learns each provisioner token as it is fetched: an Auth0 message
+    quoting the request's Authorization header (plain or base64) is then masked in what a live
+    run shows, and the token is guarded like the apps' tokens."""
+    from pytest_auth0_m2m.plugin.cassettes import secret_registry
+
+    registry = secret_registry(config)
+
+    def told(token: str) -> None:
+        registry.add_token(token, "the provisioner's access token")
+
+    return told
 
 
 def _state_dir_or_usage_error(config: pytest.Config) -> Path:
@@ -392,6 +411,7 @@ def preflight(config: pytest.Config) -> None:
         settings.client_secret or "",
         pacer=kit.pacer,
         verify=kit.verify,
+        on_token=provisioner_token_told(config),
     )
     try:
         check_provisioner(mgmt, delete_apps=settings.delete_apps.value)
@@ -500,6 +520,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         settings.client_secret or "",
         pacer=kit.pacer,
         verify=kit.verify,
+        on_token=provisioner_token_told(config),
     ) as mgmt:
         _teardown(Provisioner(mgmt, run, stats), config)
         run.state.record_stats(

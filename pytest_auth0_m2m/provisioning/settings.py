@@ -183,6 +183,14 @@ def resolve(
         (f"env {ENV_DOMAIN}", env_domain),
         ("ini auth0_domain", ini_domain or None),
     )
+    secret = env.get(ENV_CLIENT_SECRET) or ""
+    if domain.value is not None and secret and secret.lower() in domain.value.lower():
+        # A paste that took the secret along: the domain is not shown at all.
+        raise SettingsError(
+            f"pytest-auth0-m2m: {domain.source} holds the value of {ENV_CLIENT_SECRET} (a paste "
+            "that took more than the domain?): give the tenant's domain only, e.g. "
+            "dev-x.eu.auth0.com"
+        )
     if domain.value is not None:
         domain = Setting(normalize_domain(domain.value, domain.source), domain.source)
     return Settings(
