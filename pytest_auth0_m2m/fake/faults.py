@@ -50,6 +50,10 @@ def parse_rate_limits(spec: RateLimitSpec) -> RateLimits | None:
         return None
     if isinstance(spec, RateLimits):
         return spec
+    if not isinstance(spec, (str, Mapping)):
+        raise ValueError(
+            f"rate limits must be a preset name, a RateLimits, a dict or None, got {spec!r}"
+        )
     if isinstance(spec, str):
         try:
             return PRESETS[spec]
@@ -74,14 +78,17 @@ def parse_rate_limits(spec: RateLimitSpec) -> RateLimits | None:
 
 def _bucket(api: str, raw: Any) -> Bucket:
     """``{"rate": requests a second, "burst": requests}``, both above zero."""
-    try:
-        rate, burst = float(raw["rate"]), int(raw["burst"])
-    except (KeyError, TypeError, ValueError):
-        raise ValueError(
-            f"rate limit for {api} must be {{'rate': requests a second, 'burst': requests}}, "
-            f"got {raw!r}"
-        ) from None
-    if not rate > 0 or burst < 1:
+    shape = f"rate limit for {api} must be {{'rate': requests a second, 'burst': requests}}"
+    if not isinstance(raw, Mapping) or set(raw) != {"rate", "burst"}:
+        raise ValueError(f"{shape}, got {raw!r}")
+    rate, burst = raw["rate"], raw["burst"]
+    numbers = (int, float)
+    if isinstance(rate, bool) or isinstance(burst, bool) or not isinstance(rate, numbers):
+        raise ValueError(f"{shape}, got {raw!r}")
+    if not isinstance(burst, int):
+        raise ValueError(f"{shape} (a whole number), got {raw!r}")
+    rate = float(rate)
+    if not (rate > 0 and math.isfinite(rate)) or burst < 1:
         raise ValueError(f"rate limit for {api}: rate must be above 0 and burst at least 1")
     return Bucket(rate=rate, burst=burst)
 
@@ -276,11 +283,19 @@ class Faults:
     ) -> Fault:
         """Queue a fault; ``operation`` is an operation_id, ``"oauth_token"``, ``"management"``,
         ``"token"`` or None (every tenant call); ``scope`` labels it for ``clear(scope=...)``."""
-        if status is not None and not 100 <= status <= 599:
-            raise ValueError(f"fault status must be an HTTP status, got {status}")
+        if status is not None and (
+            not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
+        ):
+            raise ValueError(f"fault status must be an HTTP status (an int), got {status!r}")
         _check_operation(operation)
-        if count is not None and count < 1:
-            raise ValueError(f"fault count must be None (every request) or at least 1, got {count}")
+        if count is not None and (
+            not isinstance(count, int) or isinstance(count, bool) or count < 1
+        ):
+            raise ValueError(
+                f"fault count must be None (every request) or an int of at least 1, got {count!r}"
+            )
+        if not (isinstance(latency, (int, float)) and math.isfinite(latency)):
+            raise ValueError(f"fault latency must be a number of seconds, got {latency!r}")
         if latency < 0:
             raise ValueError("fault latency must be >= 0")
         fault = Fault(

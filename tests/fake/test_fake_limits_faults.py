@@ -309,6 +309,17 @@ def test_a_faults_content_type_header_is_the_one_sent(
         (lambda f: f.faults.random(0.5, statuses=(200,)), "4xx or 5xx"),
         (lambda f: f.faults.add(operation="get_user"), "did you mean 'get_users'"),
         (lambda f: f.faults.random(0.5, operation="nope_op"), "not a Management API operation"),
+        (lambda f: f.faults.add(count=float("nan")), "an int of at least 1"),
+        (lambda f: f.faults.add(count=True), "an int of at least 1"),
+        (lambda f: f.faults.add(latency=float("inf")), "a number of seconds"),
+        (lambda f: f.faults.add(status="429"), "an HTTP status (an int)"),
+        (
+            lambda f: f.set_rate_limits({"management": {"rate": float("inf"), "burst": 2}}),
+            "above 0",
+        ),
+        (lambda f: f.set_rate_limits({"management": {"rate": "2", "burst": 2}}), "must be {'rate'"),
+        (lambda f: f.set_rate_limits({"management": {"rate": 2, "burst": 2, "x": 1}}), "must be"),
+        (lambda f: f.set_rate_limits(0), "a preset name"),
     ],
 )
 def test_fault_and_rate_limit_settings_that_would_never_work_are_refused(
