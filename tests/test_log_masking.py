@@ -88,14 +88,21 @@ def test_logs(caplog):
 """
 
 
-@pytest.mark.e2e
-def test_a_live_session_masks_what_httpx_logs(
+@pytest.fixture
+def unreachable_tenant(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> pytest.Pytester:
+    """A project in live mode against TENANT, which never answers (no network here)."""
     monkeypatch.setenv("AUTH0_DOMAIN", TENANT)
     monkeypatch.setenv("AUTH0_CLIENT_ID", "client-id-of-the-provisioner")
     monkeypatch.setenv("AUTH0_CLIENT_SECRET", SECRET)
     pytester.makeini(f"[pytest]\nauth0_allowed_domains = {TENANT}\n")
+    return pytester
+
+
+@pytest.mark.e2e
+def test_a_live_session_masks_what_httpx_logs(unreachable_tenant: pytest.Pytester) -> None:
+    pytester = unreachable_tenant
     pytester.makepyfile(test_logs=LOGS_THE_TENANT)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=all")
     result.assert_outcomes(passed=1)
@@ -235,12 +242,9 @@ def test_fails():
 
 @pytest.mark.e2e
 def test_a_live_session_masks_the_tenant_in_failures_and_usage_errors(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    unreachable_tenant: pytest.Pytester,
 ) -> None:
-    monkeypatch.setenv("AUTH0_DOMAIN", TENANT)
-    monkeypatch.setenv("AUTH0_CLIENT_ID", "client-id-of-the-provisioner")
-    monkeypatch.setenv("AUTH0_CLIENT_SECRET", SECRET)
-    pytester.makeini(f"[pytest]\nauth0_allowed_domains = {TENANT}\n")
+    pytester = unreachable_tenant
     pytester.makepyfile(test_fails=SHOWS_THE_TENANT)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=all", "-rA")
     result.assert_outcomes(failed=1)

@@ -86,16 +86,21 @@ def test_the_same_noise_fails_tests_with_auth0_no_retry(
     result.stdout.fnmatch_lines(["*assert 429 == 200*"])
 
 
-SEES_429 = """
+# The next GET /users is refused with a 429: by the emulator, or played back from a cassette.
+REFUSES_ONE_GET = """
 import pytest
 
 
 @pytest.fixture
-def refused(auth0_fake):
-    auth0_fake.faults.add(status=429, count=1, operation="get_users", scope="test")
-    yield
-    auth0_fake.faults.clear(scope="test")
+def refused(auth0_tenant, request):
+    if auth0_tenant.mode == "fake":
+        fake = request.getfixturevalue("auth0_fake")
+        fake.faults.add(status=429, count=1, operation="get_users", scope="test")
+"""
 
+SEES_429 = (
+    REFUSES_ONE_GET
+    + """
 
 @pytest.mark.mgmt_scopes("read:users")
 def test_sync_sees_the_429(refused, mgmt_client):
@@ -110,6 +115,7 @@ async def test_async_sees_the_429(refused, mgmt_async_client):
     async with mgmt_async_client as client:
         assert (await client.get("users")).status_code == 429
 """
+)
 
 
 def test_auth0_no_retry_lets_a_test_assert_on_a_429(project: pytest.Pytester) -> None:
@@ -132,17 +138,9 @@ def test_by_default_the_429_is_waited_out(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*assert 200 == 429*"])
 
 
-ONE_TEST_SEES_429 = """
-import pytest
-
-
-@pytest.fixture
-def refused(auth0_tenant, request):
-    if auth0_tenant.mode == "fake":
-        fake = request.getfixturevalue("auth0_fake")
-        fake.faults.add(status=429, count=1, operation="get_users", scope="test")
-    yield
-
+ONE_TEST_SEES_429 = (
+    REFUSES_ONE_GET
+    + """
 
 @pytest.mark.auth0_no_retry
 @pytest.mark.mgmt_scopes("read:users")
@@ -163,6 +161,7 @@ async def test_async_sees_the_429(refused, mgmt_async_client):
 def test_others_still_wait_it_out(refused, mgmt_client):
     assert mgmt_client.get("users").status_code == 200
 """
+)
 
 
 def test_auth0_no_retry_marker_turns_retries_off_for_one_test(
@@ -185,37 +184,10 @@ def test_auth0_no_retry_marker_turns_retries_off_for_one_test(
     project.runpytest_subprocess("--markers").stdout.fnmatch_lines(["*auth0_no_retry*"])
 
 
-# SEES_429 where the emulator is there to refuse (replay plays the recorded 429 back).
-SEES_429_IN_ANY_MODE = """
-import pytest
-
-
-@pytest.fixture
-def refused(auth0_tenant, request):
-    if auth0_tenant.mode == "fake":
-        fake = request.getfixturevalue("auth0_fake")
-        fake.faults.add(status=429, count=1, operation="get_users", scope="test")
-
-
-@pytest.mark.mgmt_scopes("read:users")
-def test_sync_sees_the_429(refused, mgmt_client):
-    response = mgmt_client.get("users")
-    assert response.status_code == 429
-    assert response.headers["retry-after"] == "1"
-
-
-@pytest.mark.asyncio
-@pytest.mark.mgmt_scopes("read:users")
-async def test_async_sees_the_429(refused, mgmt_async_client):
-    async with mgmt_async_client as client:
-        assert (await client.get("users")).status_code == 429
-"""
-
-
 def test_a_429_handed_to_the_test_with_auth0_no_retry_replays(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project.makepyfile(test_429=SEES_429_IN_ANY_MODE)
+    project.makepyfile(test_429=SEES_429)
     result = project.runpytest_subprocess("--auth0-fake", "--auth0-no-retry", "--record-mode=once")
     result.assert_outcomes(passed=2)
     assert sorted(recorded_statuses(p) for p in project.path.rglob("*.yaml")) == [[429], [429]]

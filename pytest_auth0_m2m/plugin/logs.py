@@ -57,6 +57,23 @@ class MaskedLogRecords:
         # The secrets the session learns as it runs (its apps' secrets, tokens): asked per record.
         self._learned = learned
         self._previous: Callable[..., logging.LogRecord] | None = None
+        # The forms to mask, for the learned secrets they were made from (asked per record).
+        self._masked: tuple[tuple[str, ...], list[str]] = ((), self._forms_of(()))
+
+    def _forms_of(self, learned: tuple[str, ...]) -> list[str]:
+        from pytest_auth0_m2m.cassettes.guard import secret_forms
+
+        # Every form the cassette guard looks for: URL-encoded (httpx logs each request's URL,
+        # a secret in its query encoded), JSON-escaped, base64 and hex (an Authorization header
+        # or a message quoting one), longest first.
+        forms = {form for secret in (*learned, *self._secrets) for _, form in secret_forms(secret)}
+        return sorted(forms, key=len, reverse=True)
+
+    def _forms(self) -> list[str]:
+        learned = tuple(self._learned()) if self._learned is not None else ()
+        if learned != self._masked[0]:
+            self._masked = (learned, self._forms_of(learned))
+        return self._masked[1]
 
     def install(self) -> None:
         if self._previous is None:
@@ -69,14 +86,7 @@ class MaskedLogRecords:
         self._previous = None
 
     def mask(self, text: str) -> str:
-        from pytest_auth0_m2m.cassettes.guard import secret_forms
-
-        learned = self._learned() if self._learned is not None else ()
-        # Every form the cassette guard looks for: URL-encoded (httpx logs each request's URL,
-        # a secret in its query encoded), JSON-escaped, base64 and hex (an Authorization header
-        # or a message quoting one), longest first.
-        forms = {form for secret in (*learned, *self._secrets) for _, form in secret_forms(secret)}
-        for form in sorted(forms, key=len, reverse=True):
+        for form in self._forms():
             if form in text:
                 text = text.replace(form, MARK)
         text = JWT_PATTERN.sub(MARK, text)
